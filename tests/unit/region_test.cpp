@@ -1,0 +1,82 @@
+#include "vfio/region.hpp"
+
+#include <linux/vfio.h>
+
+#include <cstring>
+
+#include <gtest/gtest.h>
+
+#include "vfio/error.hpp"
+
+namespace vfiokit {
+namespace {
+
+// A VFIO_DEVICE_GET_REGION_INFO reply for BAR0 with a sparse-mmap capability
+// (two areas: around an MSI-X table) followed by MSIX_MAPPABLE.
+std::vector<uint8_t> bar0_reply(uint32_t nr_areas = 2) {
+  std::vector<uint8_t> b(sizeof(vfio_region_info) + 64);
+  vfio_region_info ri{};
+  ri.argsz = static_cast<uint32_t>(b.size());
+  ri.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+             VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS;
+  ri.index = 0;
+  ri.cap_offset = sizeof(vfio_region_info);
+  ri.size = 0x4000;
+  ri.offset = 0;
+  std::memcpy(b.data(), &ri, sizeof(ri));
+  const size_t sm_off = sizeof(vfio_region_info);
+  vfio_region_info_cap_sparse_mmap sm{};
+  sm.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+  sm.header.version = 1;
+  const size_t sm_len = sizeof(sm) + 2 * sizeof(vfio_region_sparse_mmap_area);
+  sm.header.next = static_cast<uint32_t>(sm_off + sm_len);
+  sm.nr_areas = nr_areas;
+  std::memcpy(b.data() + sm_off, &sm, sizeof(sm));
+  vfio_region_sparse_mmap_area areas[2] = {{0, 0x1000}, {0x2000, 0x2000}};
+  std::memcpy(b.data() + sm_off + sizeof(sm), areas, sizeof(areas));
+  vfio_info_cap_header mx{VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1, 0};
+  std::memcpy(b.data() + sm_off + sm_len, &mx, sizeof(mx));
+  return b;
+}
+
+TEST(RegionInfo, DecodesSparseAreasAndMsixMappable) {
+  const RegionInfo r = parse_region_info(bar0_reply());
+  EXPECT_EQ(r.name(), "BAR0");
+  EXPECT_TRUE(r.readable() && r.writable() && r.mmappable());
+  ASSERT_TRUE(r.has_sparse);
+  ASSERT_EQ(r.sparse.size(), 2u);
+  EXPECT_EQ(r.sparse[1].offset, 0x2000u);
+  EXPECT_TRUE(r.msix_mappable);
+  EXPECT_EQ(r.mmap_areas().size(), 2u);
+  EXPECT_EQ(r.cap_ids, (std::vector<uint16_t>{VFIO_REGION_INFO_CAP_SPARSE_MMAP,
+                                              VFIO_REGION_INFO_CAP_MSIX_MAPPABLE}));
+}
+
+TEST(RegionInfo, TooManyAreasForTheCapabilityIsAnError) {
+  EXPECT_THROW(parse_region_info(bar0_reply(1000)), Error);
+}
+
+TEST(RegionInfo, AreaOutsideTheRegionIsAnError) {
+  auto b = bar0_reply();
+  vfio_region_sparse_mmap_area bad{0x3000, 0x2000};
+  std::memcpy(b.data() + sizeof(vfio_region_info) + sizeof(vfio_region_info_cap_sparse_mmap) +
+                  sizeof(bad),
+              &bad, sizeof(bad));
+  EXPECT_THROW(parse_region_info(b), Error);
+}
+
+TEST(RegionInfo, NoCapsMeansWholeRegionMmap) {
+  auto b = bar0_reply();
+  auto* ri = reinterpret_cast<vfio_region_info*>(b.data());
+  ri->flags &= ~VFIO_REGION_INFO_FLAG_CAPS;
+  const RegionInfo r = parse_region_info(b);
+  ASSERT_EQ(r.mmap_areas().size(), 1u);
+  EXPECT_EQ(r.mmap_areas()[0].size, 0x4000u);
+}
+
+TEST(RegionInfo, ShortReplyIsAnError) {
+  EXPECT_THROW(parse_region_info(std::vector<uint8_t>(8)), Error);
+}
+
+}  // namespace
+}  // namespace vfiokit

@@ -1,0 +1,34 @@
+#include "vfio/sysfs.hpp"
+
+#include <gtest/gtest.h>
+
+#include "vfio/container.hpp"
+
+namespace vfiokit {
+namespace {
+
+// tests/fixtures/gpu-audio: a GPU (vfio-pci) and its audio function
+// (snd_hda_intel) in IOMMU group 12, plus an NVMe without a group.
+Sysfs fixture() { return Sysfs(std::string(VFIOKIT_FIXTURES) + "/gpu-audio"); }
+
+TEST(Sysfs, ReadsGroupsDriversAndIds) {
+  const Sysfs s = fixture();
+  EXPECT_EQ(s.devices(), (std::vector<std::string>{"0000:01:00.0", "0000:01:00.1", "0000:02:00.0"}));
+  EXPECT_EQ(s.iommu_group("0000:01:00.0"), 12);
+  EXPECT_EQ(s.group_devices(12), (std::vector<std::string>{"0000:01:00.0", "0000:01:00.1"}));
+  EXPECT_EQ(s.driver("0000:01:00.0"), "vfio-pci");
+  EXPECT_EQ(s.driver("0000:01:00.1"), "snd_hda_intel");
+  EXPECT_EQ(s.hex_attr("0000:01:00.0", "vendor"), 0x10deu);
+  EXPECT_EQ(s.vfio_cdev("0000:01:00.0"), "vfio3");
+  EXPECT_FALSE(s.iommu_group("0000:02:00.0"));
+  EXPECT_FALSE(s.driver("0000:02:00.0"));
+  EXPECT_FALSE(s.has_device("0000:09:00.0"));
+}
+
+TEST(Sysfs, NonViableGroupIsDescribedMemberByMember) {
+  const std::string d = describe_group_members(fixture(), 12);
+  EXPECT_EQ(d, "0000:01:00.0 (driver vfio-pci), 0000:01:00.1 (driver snd_hda_intel)");
+}
+
+}  // namespace
+}  // namespace vfiokit

@@ -1,0 +1,58 @@
+// The legacy VFIO container backend: /dev/vfio/vfio with the type1 IOMMU driver,
+// and the IOMMU groups attached to it. Also serves iommufd's compat container
+// (CONFIG_IOMMUFD_VFIO_CONTAINER), which answers the same ioctls.
+#pragma once
+
+#include <map>
+#include <mutex>
+
+#include "vfio/iommu_context.hpp"
+#include "vfio/sysfs.hpp"
+
+namespace vfiokit {
+
+/// A VFIO container and its groups. Several devices, of one group or several,
+/// share one container; a group is opened once per container.
+class Container final : public IommuContext {
+ public:
+  /// Opens /dev/vfio/vfio and checks the API version and type1 support.
+  /// `force_type1` selects VFIO_TYPE1_IOMMU even where VFIO_TYPE1v2_IOMMU exists.
+  explicit Container(bool force_type1 = false, Sysfs sysfs = Sysfs());
+
+  std::string name() const override;
+  UniqueFd attach_device(const std::string& bdf) override;
+  void map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) override;
+  void unmap(uint64_t iova, uint64_t size) override;
+  std::vector<IovaRange> iova_ranges() override;
+  uint64_t iova_alignment() override;
+  std::optional<uint32_t> dma_avail() override;
+  std::vector<int> ownership_fds() const override;
+  bool is_iommufd() const override { return false; }
+
+  /// The container fd (for raw-ioctl benchmarks and debugging).
+  int fd() const { return fd_.get(); }
+  /// The group fd of IOMMU group `group` opened by this container, or -1.
+  int group_fd(int group) const;
+
+ private:
+  int open_group(int group, const std::string& bdf);
+  void require_iommu_set(const char* op) const;
+  struct Type1Info {
+    uint64_t pgsizes = 0;
+    std::vector<IovaRange> ranges;
+    std::optional<uint32_t> dma_avail;
+  };
+  Type1Info get_info();
+
+  UniqueFd fd_;
+  Sysfs sysfs_;
+  int iommu_type_ = 0;  // VFIO_TYPE1v2_IOMMU or VFIO_TYPE1_IOMMU
+  bool iommu_set_ = false;
+  std::map<int, UniqueFd> groups_;
+  mutable std::mutex mu_;
+};
+
+/// Why group `group` is not viable: every member with its driver, as one sentence.
+std::string describe_group_members(const Sysfs& sysfs, int group);
+
+}  // namespace vfiokit

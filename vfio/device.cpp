@@ -1,0 +1,201 @@
+#include "vfio/device.hpp"
+
+#include <linux/vfio.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "vfio/error.hpp"
+#include "vfio/pci_address.hpp"
+#include "vfio/sysfs.hpp"
+
+namespace vfiokit {
+
+Device::Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf)
+    : ctx_(std::move(ctx)), bdf_(normalize_bdf(bdf)) {
+  fd_ = ctx_->attach_device(bdf_);
+  vfio_device_info info{.argsz = sizeof(info)};
+  if (ioctl(fd_.get(), VFIO_DEVICE_GET_INFO, &info) < 0)
+    throw_error("VFIO_DEVICE_GET_INFO", bdf_, errno);
+  flags_ = info.flags;
+  num_regions_ = info.num_regions;
+  num_irqs_ = info.num_irqs;
+  if (!(flags_ & VFIO_DEVICE_FLAGS_PCI))
+    throw_error("VFIO_DEVICE_GET_INFO", bdf_, ENOTSUP, "not a PCI device");
+  const RegionInfo cfg = region_info(VFIO_PCI_CONFIG_REGION_INDEX);
+  config_offset_ = cfg.offset;
+  config_size_ = cfg.size;
+}
+
+Device Device::open(const std::string& bdf, Backend backend) {
+  const std::string b = normalize_bdf(bdf);
+  return Device(open_iommu_context(backend, b), b);
+}
+
+bool Device::can_reset() const { return flags_ & VFIO_DEVICE_FLAGS_RESET; }
+
+RegionInfo Device::region_info(uint32_t index) const {
+  const std::string object = fmt::format("{} region {}", bdf_, index);
+  if (index >= num_regions_)
+    throw_error("VFIO_DEVICE_GET_REGION_INFO", object, EINVAL,
+                fmt::format("the device has regions 0..{}", num_regions_ - 1));
+  std::vector<uint8_t> buf(sizeof(vfio_region_info));
+  for (int tries = 0; tries < 4; ++tries) {
+    auto* ri = reinterpret_cast<vfio_region_info*>(buf.data());
+    ri->argsz = static_cast<uint32_t>(buf.size());
+    ri->index = index;
+    if (ioctl(fd_.get(), VFIO_DEVICE_GET_REGION_INFO, ri) < 0)
+      throw_error("VFIO_DEVICE_GET_REGION_INFO", object, errno);
+    if (ri->argsz <= buf.size()) break;
+    const uint32_t want = ri->argsz;
+    buf.assign(want, 0);
+  }
+  return parse_region_info(buf);
+}
+
+MappedRegion Device::map_region(uint32_t index) const {
+  RegionInfo info = region_info(index);
+  if (info.size == 0)
+    throw_error("map region", fmt::format("{} {}", bdf_, info.name()), ENODEV,
+                "the device does not implement this region");
+  return MappedRegion(fd_.get(), std::move(info), bdf_);
+}
+
+template <typename T>
+T Device::cfg_read(uint32_t off) const {
+  T v{};
+  if (off + sizeof(T) > config_size_ ||
+      pread(fd_.get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
+    throw_error("read config space", fmt::format("{} offset {:#x}", bdf_, off),
+                off + sizeof(T) > config_size_ ? ERANGE : errno);
+  return v;
+}
+
+template <typename T>
+void Device::cfg_write(uint32_t off, T v) const {
+  if (off + sizeof(T) > config_size_ ||
+      pwrite(fd_.get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
+    throw_error("write config space", fmt::format("{} offset {:#x}", bdf_, off),
+                off + sizeof(T) > config_size_ ? ERANGE : errno);
+}
+
+uint8_t Device::config_read8(uint32_t off) const { return cfg_read<uint8_t>(off); }
+uint16_t Device::config_read16(uint32_t off) const { return cfg_read<uint16_t>(off); }
+uint32_t Device::config_read32(uint32_t off) const { return cfg_read<uint32_t>(off); }
+void Device::config_write16(uint32_t off, uint16_t v) const { cfg_write(off, v); }
+void Device::config_write32(uint32_t off, uint32_t v) const { cfg_write(off, v); }
+
+ConfigSpace Device::config() const {
+  std::vector<uint8_t> bytes(config_size_);
+  const ssize_t n = pread(fd_.get(), bytes.data(), bytes.size(), static_cast<off_t>(config_offset_));
+  if (n < 64) throw_error("read config space", bdf_, n < 0 ? errno : EIO);
+  bytes.resize(static_cast<size_t>(n));
+  return ConfigSpace(std::move(bytes));
+}
+
+void Device::enable_bus_master() const {
+  constexpr uint16_t kMemory = 1u << 1, kBusMaster = 1u << 2;
+  config_write16(0x04, config_read16(0x04) | kMemory | kBusMaster);
+}
+
+IrqInfo Device::irq_info(uint32_t index) const {
+  const std::string object = fmt::format("{} IRQ index {}", bdf_, index);
+  if (index >= num_irqs_)
+    throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, EINVAL,
+                fmt::format("the device has IRQ indexes 0..{}", num_irqs_ - 1));
+  vfio_irq_info q{.argsz = sizeof(q), .index = index};
+  if (ioctl(fd_.get(), VFIO_DEVICE_GET_IRQ_INFO, &q) < 0)
+    throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, errno);
+  return {q.index, q.flags, q.count};
+}
+
+std::vector<IrqInfo> Device::irqs() const {
+  std::vector<IrqInfo> out;
+  for (uint32_t i = 0; i < num_irqs_; ++i) out.push_back(irq_info(i));
+  return out;
+}
+
+IrqSet Device::enable_irq(uint32_t index, uint32_t count) const {
+  const IrqInfo info = irq_info(index);
+  if (info.count < count)
+    throw_error("VFIO_DEVICE_SET_IRQS", fmt::format("{} {}", bdf_, info.name()), EINVAL,
+                fmt::format("asked for {} vectors, the device offers {}", count, info.count));
+  return IrqSet(fd_.get(), index, count, bdf_);
+}
+
+void Device::reset() const {
+  if (ioctl(fd_.get(), VFIO_DEVICE_RESET) < 0)
+    throw_error("VFIO_DEVICE_RESET", bdf_, errno,
+                errno == ENOTTY || errno == EINVAL
+                    ? "the device offers no reset VFIO can use (no FLR, PM reset or "
+                      "exclusive bus); see reset_method in sysfs"
+                    : "");
+}
+
+std::vector<std::string> Device::reset_methods() const {
+  std::vector<std::string> out;
+  if (auto s = Sysfs().attr(bdf_, "reset_method")) {
+    std::istringstream in(*s);
+    for (std::string m; in >> m;) out.push_back(m);
+  }
+  return out;
+}
+
+std::vector<HotResetDevice> Device::hot_reset_info() const {
+  std::vector<uint8_t> buf(sizeof(vfio_pci_hot_reset_info) + 8 * sizeof(vfio_pci_dependent_device));
+  vfio_pci_hot_reset_info* info = nullptr;
+  for (int tries = 0; tries < 4; ++tries) {
+    info = reinterpret_cast<vfio_pci_hot_reset_info*>(buf.data());
+    info->argsz = static_cast<uint32_t>(buf.size());
+    if (ioctl(fd_.get(), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info) == 0) break;
+    if (errno != ENOSPC)
+      throw_error("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", bdf_, errno,
+                  errno == ENODEV ? "no hot reset: the device is not alone on a bus that "
+                                    "can be reset (or is on the root bus)"
+                                  : "");
+    buf.assign(sizeof(vfio_pci_hot_reset_info) + info->count * sizeof(vfio_pci_dependent_device), 0);
+    info = nullptr;
+  }
+  if (!info) throw_error("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", bdf_, ENOSPC);
+  std::vector<HotResetDevice> out;
+  const Sysfs sysfs;
+  for (uint32_t i = 0; i < info->count; ++i) {
+    const auto& d = info->devices[i];
+    HotResetDevice h;
+    h.bdf = fmt::format("{:04x}:{:02x}:{:02x}.{:x}", d.segment, d.bus, d.devfn >> 3, d.devfn & 7);
+#ifdef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
+    if (info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) {
+      h.dev_id = static_cast<int>(d.devid);
+      h.owned = static_cast<int>(d.devid) != VFIO_PCI_DEVID_NOT_OWNED;
+    } else
+#endif
+    {
+      h.group_id = static_cast<int>(d.group_id);
+      const auto g = sysfs.iommu_group(bdf_);
+      h.owned = g && *g == h.group_id;
+    }
+    out.push_back(h);
+  }
+  return out;
+}
+
+void Device::hot_reset() const {
+  const std::vector<int> fds = ctx_->is_iommufd() ? std::vector<int>{} : ctx_->ownership_fds();
+  std::vector<uint8_t> buf(sizeof(vfio_pci_hot_reset) + fds.size() * sizeof(int32_t));
+  auto* r = reinterpret_cast<vfio_pci_hot_reset*>(buf.data());
+  r->argsz = static_cast<uint32_t>(buf.size());
+  r->count = static_cast<uint32_t>(fds.size());
+  for (size_t i = 0; i < fds.size(); ++i) r->group_fds[i] = fds[i];
+  if (ioctl(fd_.get(), VFIO_DEVICE_PCI_HOT_RESET, r) < 0)
+    throw_error("VFIO_DEVICE_PCI_HOT_RESET", bdf_, errno,
+                errno == EPERM || errno == EINVAL
+                    ? "every device the reset affects must be opened by this process (see "
+                      "hot_reset_info / 'vfiokit info')"
+                    : "");
+}
+
+}  // namespace vfiokit

@@ -1,0 +1,93 @@
+// A PCI device owned through VFIO: its regions, config space, interrupts and resets.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vfio/config_space.hpp"
+#include "vfio/iommu_context.hpp"
+#include "vfio/irq.hpp"
+#include "vfio/region.hpp"
+#include "vfio/unique_fd.hpp"
+
+namespace vfiokit {
+
+/// A device a hot reset would also reset (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO).
+struct HotResetDevice {
+  std::string bdf;
+  int group_id = -1;  ///< container: its IOMMU group
+  int dev_id = -1;    ///< iommufd: its device id in our iommufd, -1 if not ours
+  bool owned = false; ///< opened by this process (needed for the reset to be allowed)
+};
+
+/// An open VFIO device. Move-only; holds its IommuContext, so the context
+/// (container or iommufd) outlives it.
+class Device {
+ public:
+  /// Attaches `bdf` (bound to vfio-pci) to `ctx` and queries its info.
+  Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf);
+  /// Opens `bdf` in a new context of `backend`.
+  static Device open(const std::string& bdf, Backend backend = Backend::kAuto);
+
+  Device(Device&&) noexcept = default;
+  Device& operator=(Device&&) noexcept = default;
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  const std::string& bdf() const { return bdf_; }
+  int fd() const { return fd_.get(); }
+  const std::shared_ptr<IommuContext>& context() const { return ctx_; }
+
+  /// VFIO_DEVICE_FLAGS_* of VFIO_DEVICE_GET_INFO.
+  uint32_t flags() const { return flags_; }
+  uint32_t num_regions() const { return num_regions_; }
+  uint32_t num_irqs() const { return num_irqs_; }
+  /// VFIO_DEVICE_FLAGS_RESET: VFIO_DEVICE_RESET works (FLR, PM or bus reset).
+  bool can_reset() const;
+
+  /// VFIO_DEVICE_GET_REGION_INFO with its capability chain. Throws for a bad index.
+  RegionInfo region_info(uint32_t index) const;
+  /// Maps region `index` (mmap where allowed, else pread/pwrite access).
+  MappedRegion map_region(uint32_t index) const;
+
+  /// Reads the whole config region (256 or 4096 bytes) as VFIO shows it.
+  ConfigSpace config() const;
+  uint8_t config_read8(uint32_t off) const;
+  uint16_t config_read16(uint32_t off) const;
+  uint32_t config_read32(uint32_t off) const;
+  void config_write16(uint32_t off, uint16_t v) const;
+  void config_write32(uint32_t off, uint32_t v) const;
+  /// Sets Memory Space and Bus Master Enable in the Command register.
+  void enable_bus_master() const;
+
+  /// VFIO_DEVICE_GET_IRQ_INFO of `index`; throws for a bad index.
+  IrqInfo irq_info(uint32_t index) const;
+  /// Every IRQ index's info.
+  std::vector<IrqInfo> irqs() const;
+  /// Wires `count` vectors of `index` to eventfds; disabled when the IrqSet dies.
+  IrqSet enable_irq(uint32_t index, uint32_t count = 1) const;
+
+  /// VFIO_DEVICE_RESET. Throws (ENOTTY hint) when the device has no reset.
+  void reset() const;
+  /// The reset methods sysfs lists (reset_method: flr, pm, bus, ...); empty if unknown.
+  std::vector<std::string> reset_methods() const;
+  /// Devices a hot (secondary bus) reset would affect.
+  std::vector<HotResetDevice> hot_reset_info() const;
+  /// VFIO_DEVICE_PCI_HOT_RESET; the kernel allows it only when every affected
+  /// device is owned by this context.
+  void hot_reset() const;
+
+ private:
+  template <typename T> T cfg_read(uint32_t off) const;
+  template <typename T> void cfg_write(uint32_t off, T v) const;
+
+  std::shared_ptr<IommuContext> ctx_;
+  std::string bdf_;
+  UniqueFd fd_;
+  uint32_t flags_ = 0, num_regions_ = 0, num_irqs_ = 0;
+  uint64_t config_offset_ = 0, config_size_ = 0;
+};
+
+}  // namespace vfiokit

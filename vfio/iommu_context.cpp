@@ -1,0 +1,54 @@
+#include "vfio/iommu_context.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "vfio/container.hpp"
+#include "vfio/error.hpp"
+#include "vfio/iommufd.hpp"
+
+namespace vfiokit {
+
+const char* backend_name(Backend b) {
+  switch (b) {
+    case Backend::kAuto: return "auto";
+    case Backend::kContainer: return "container";
+    case Backend::kContainerType1: return "container-type1";
+    case Backend::kIommufd: return "iommufd";
+  }
+  return "?";
+}
+
+Backend parse_backend(const std::string& name) {
+  for (Backend b : {Backend::kAuto, Backend::kContainer, Backend::kContainerType1,
+                    Backend::kIommufd})
+    if (name == backend_name(b)) return b;
+  throw_error("parse backend", "'" + name + "'", EINVAL,
+              "choose auto, container, container-type1 or iommufd");
+}
+
+bool backend_available(Backend backend) {
+  switch (backend) {
+    case Backend::kAuto: return true;
+    case Backend::kContainer:
+    case Backend::kContainerType1: return access("/dev/vfio/vfio", F_OK) == 0;
+    case Backend::kIommufd: return VFIOKIT_HAVE_IOMMUFD && access("/dev/iommu", F_OK) == 0;
+  }
+  return false;
+}
+
+std::shared_ptr<IommuContext> open_iommu_context(Backend backend, const std::string& bdf) {
+  if (backend == Backend::kAuto) {
+    const bool cdev = bdf.empty() || Sysfs().vfio_cdev(bdf).has_value();
+    backend = backend_available(Backend::kIommufd) && cdev ? Backend::kIommufd
+                                                            : Backend::kContainer;
+  }
+  switch (backend) {
+    case Backend::kIommufd: return std::make_shared<Iommufd>();
+    case Backend::kContainerType1: return std::make_shared<Container>(true);
+    default: return std::make_shared<Container>(false);
+  }
+}
+
+}  // namespace vfiokit

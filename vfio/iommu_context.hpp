@@ -1,0 +1,82 @@
+// One interface over the two ways Linux lets userspace own a device's DMA:
+// the legacy VFIO container (/dev/vfio/vfio + groups, type1 IOMMU) and iommufd
+// (/dev/iommu IOAS + the device's /dev/vfio/devices/vfioN cdev). Callers — the
+// Device, DMA mappings, drivers, tools — see only this.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vfio/unique_fd.hpp"
+
+namespace vfiokit {
+
+/// Which IOMMU backend to use.
+enum class Backend {
+  kAuto,            ///< iommufd when /dev/iommu and the device's cdev exist, else container
+  kContainer,       ///< /dev/vfio/vfio, VFIO_TYPE1v2_IOMMU, falling back to VFIO_TYPE1_IOMMU
+  kContainerType1,  ///< /dev/vfio/vfio with VFIO_TYPE1_IOMMU even where v2 exists
+  kIommufd,         ///< /dev/iommu IOAS + device cdev
+};
+
+/// "auto", "container", "container-type1", "iommufd".
+const char* backend_name(Backend b);
+/// Inverse of backend_name; throws vfiokit::Error (EINVAL) naming the choices.
+Backend parse_backend(const std::string& name);
+
+/// A usable IOVA range, both ends inclusive.
+struct IovaRange {
+  uint64_t start;
+  uint64_t last;
+};
+
+/// DMA access the device gets to a mapping.
+enum class DmaAccess : unsigned { kRead = 1, kWrite = 2, kReadWrite = 3 };
+
+/// An IOMMU address space that devices are attached to and DMA is mapped in.
+/// Shared (std::shared_ptr) by the devices and mappings that use it, so it
+/// outlives every one of them.
+class IommuContext {
+ public:
+  virtual ~IommuContext() = default;
+
+  /// What serves this context: "container/type1v2", "container/type1" or "iommufd".
+  virtual std::string name() const = 0;
+
+  /// Attaches the device at `bdf` (bound to vfio-pci) and returns its device fd.
+  /// Container: opens (or reuses) its group, checks viability, sets the IOMMU type.
+  /// iommufd: opens its cdev, binds it and attaches it to the IOAS.
+  virtual UniqueFd attach_device(const std::string& bdf) = 0;
+
+  /// Maps [vaddr, vaddr+size) at `iova` for device DMA. Prefer DmaMapping,
+  /// which unmaps on destruction.
+  /// Safety: the memory must stay allocated until unmapped; the device may write it.
+  virtual void map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) = 0;
+  /// Unmaps exactly [iova, iova+size), which must have been mapped whole.
+  virtual void unmap(uint64_t iova, uint64_t size) = 0;
+
+  /// The usable IOVA ranges, sorted (needs at least one attached device for the container).
+  virtual std::vector<IovaRange> iova_ranges() = 0;
+  /// The smallest IOMMU page size (mapping granularity) in bytes.
+  virtual uint64_t iova_alignment() = 0;
+  /// How many more mappings the kernel allows (type1 DMA_AVAIL), where it says.
+  virtual std::optional<uint32_t> dma_avail() = 0;
+
+  /// The fds VFIO_DEVICE_PCI_HOT_RESET needs to prove ownership: the group fds
+  /// (container) or the iommufd (cdev).
+  virtual std::vector<int> ownership_fds() const = 0;
+  /// True for iommufd (cdev devices).
+  virtual bool is_iommufd() const = 0;
+};
+
+/// Opens a context of `backend`. With kAuto, `bdf` (if given) decides: iommufd
+/// when /dev/iommu exists and the device has a VFIO cdev, else the container.
+std::shared_ptr<IommuContext> open_iommu_context(Backend backend, const std::string& bdf = {});
+
+/// Whether this build and the running kernel offer `backend` (kAuto: always true).
+bool backend_available(Backend backend);
+
+}  // namespace vfiokit

@@ -1,0 +1,133 @@
+#include "vfio/irq.hpp"
+
+#include <linux/vfio.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "vfio/error.hpp"
+
+namespace vfiokit {
+
+bool IrqInfo::eventfd() const { return flags & VFIO_IRQ_INFO_EVENTFD; }
+bool IrqInfo::maskable() const { return flags & VFIO_IRQ_INFO_MASKABLE; }
+bool IrqInfo::automasked() const { return flags & VFIO_IRQ_INFO_AUTOMASKED; }
+bool IrqInfo::noresize() const { return flags & VFIO_IRQ_INFO_NORESIZE; }
+
+std::string IrqInfo::name() const {
+  switch (index) {
+    case VFIO_PCI_INTX_IRQ_INDEX: return "INTx";
+    case VFIO_PCI_MSI_IRQ_INDEX: return "MSI";
+    case VFIO_PCI_MSIX_IRQ_INDEX: return "MSI-X";
+    case VFIO_PCI_ERR_IRQ_INDEX: return "ERR";
+    case VFIO_PCI_REQ_IRQ_INDEX: return "REQ";
+    default: return fmt::format("index {}", index);
+  }
+}
+
+namespace {
+
+std::string irq_object(const std::string& bdf, uint32_t index) {
+  return fmt::format("{} {}", bdf, IrqInfo{.index = index}.name());
+}
+
+}  // namespace
+
+IrqSet::IrqSet(int device_fd, uint32_t index, uint32_t count, std::string bdf)
+    : device_fd_(device_fd), index_(index), bdf_(std::move(bdf)) {
+  if (count == 0)
+    throw_error("VFIO_DEVICE_SET_IRQS", irq_object(bdf_, index), EINVAL, "count must be >= 1");
+  std::vector<uint8_t> buf(sizeof(vfio_irq_set) + count * sizeof(int32_t));
+  auto* set = reinterpret_cast<vfio_irq_set*>(buf.data());
+  set->argsz = static_cast<uint32_t>(buf.size());
+  set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+  set->index = index;
+  set->start = 0;
+  set->count = count;
+  for (uint32_t i = 0; i < count; ++i) {
+    UniqueFd efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!efd) throw_error("eventfd", irq_object(bdf_, index), errno);
+    const int32_t raw = efd.get();
+    std::memcpy(set->data + i * sizeof(int32_t), &raw, sizeof(raw));
+    fds_.push_back(std::move(efd));
+  }
+  if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, set) < 0) {
+    const int err = errno;
+    fds_.clear();
+    throw_error("VFIO_DEVICE_SET_IRQS", fmt::format("{} vectors 0..{}", irq_object(bdf_, index), count - 1),
+                err,
+                err == EINVAL ? "more vectors than the device offers, or the index has none "
+                                "(see 'vfiokit info')"
+                              : "");
+  }
+}
+
+IrqSet::IrqSet(IrqSet&& o) noexcept
+    : device_fd_(std::exchange(o.device_fd_, -1)), index_(o.index_), bdf_(std::move(o.bdf_)),
+      fds_(std::move(o.fds_)) {}
+
+IrqSet& IrqSet::operator=(IrqSet&& o) noexcept {
+  if (this != &o) {
+    disable();
+    device_fd_ = std::exchange(o.device_fd_, -1);
+    index_ = o.index_;
+    bdf_ = std::move(o.bdf_);
+    fds_ = std::move(o.fds_);
+  }
+  return *this;
+}
+
+IrqSet::~IrqSet() { disable(); }
+
+void IrqSet::disable() noexcept {
+  if (device_fd_ < 0 || fds_.empty()) return;
+  vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+                   .index = index_, .start = 0, .count = 0};
+  ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, &set);
+  fds_.clear();
+  device_fd_ = -1;
+}
+
+int IrqSet::eventfd(uint32_t vector) const {
+  if (vector >= fds_.size())
+    throw_error("eventfd", fmt::format("{} vector {}", irq_object(bdf_, index_), vector), ERANGE);
+  return fds_[vector].get();
+}
+
+uint64_t IrqSet::drain(uint32_t vector) const {
+  uint64_t n = 0;
+  if (::read(eventfd(vector), &n, sizeof(n)) != sizeof(n)) return 0;
+  return n;
+}
+
+uint64_t IrqSet::wait(uint32_t vector, int timeout_ms) const {
+  pollfd p{.fd = eventfd(vector), .events = POLLIN, .revents = 0};
+  int r;
+  do {
+    r = poll(&p, 1, timeout_ms);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) throw_error("poll eventfd", irq_object(bdf_, index_), errno);
+  return r == 0 ? 0 : drain(vector);
+}
+
+void IrqSet::unmask() const {
+  vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
+                   .index = index_, .start = 0, .count = 1};
+  if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, &set) < 0)
+    throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), errno);
+}
+
+void IrqSet::trigger(uint32_t vector) const {
+  vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+                   .index = index_, .start = vector, .count = 1};
+  if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, &set) < 0)
+    throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), errno);
+}
+
+}  // namespace vfiokit

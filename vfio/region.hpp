@@ -1,0 +1,87 @@
+// Device regions (BARs, config space, ROM, VGA, device-specific) and mapping them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace vfiokit {
+
+/// A part of a region that may be mmap'ed (VFIO_REGION_INFO_CAP_SPARSE_MMAP).
+struct SparseArea {
+  uint64_t offset;  ///< from the start of the region
+  uint64_t size;
+};
+
+/// What VFIO_DEVICE_GET_REGION_INFO says of one region, capabilities decoded.
+struct RegionInfo {
+  uint32_t index = 0;
+  uint32_t flags = 0;   ///< VFIO_REGION_INFO_FLAG_{READ,WRITE,MMAP,CAPS}
+  uint64_t size = 0;
+  uint64_t offset = 0;  ///< of the region in the device fd
+  bool has_sparse = false;           ///< a sparse-mmap capability was present
+  std::vector<SparseArea> sparse;    ///< mmap-able parts when has_sparse
+  bool has_type = false;             ///< VFIO_REGION_INFO_CAP_TYPE present
+  uint32_t type = 0, subtype = 0;
+  bool msix_mappable = false;        ///< VFIO_REGION_INFO_CAP_MSIX_MAPPABLE
+  std::vector<uint16_t> cap_ids;     ///< every capability id in the chain
+
+  bool readable() const;
+  bool writable() const;
+  bool mmappable() const;
+  /// The parts that may be mmap'ed: the sparse areas, or the whole region.
+  std::vector<SparseArea> mmap_areas() const;
+  /// e.g. "BAR0", "ROM", "config", "VGA", "region 9".
+  std::string name() const;
+};
+
+/// Decodes a VFIO_DEVICE_GET_REGION_INFO reply (the struct and its capability
+/// chain). Throws vfiokit::Error on a malformed chain.
+RegionInfo parse_region_info(std::span<const uint8_t> reply);
+
+/// A region mapped into this process: the mmap-able areas are mmap'ed, the
+/// rest is reached with pread/pwrite on the device fd. Move-only; unmaps on
+/// destruction. Must not outlive the Device it came from.
+class MappedRegion {
+ public:
+  MappedRegion() = default;
+  /// Maps `info` of the device `fd`; `bdf` names it in errors.
+  MappedRegion(int fd, RegionInfo info, std::string bdf);
+  MappedRegion(MappedRegion&&) noexcept;
+  MappedRegion& operator=(MappedRegion&&) noexcept;
+  MappedRegion(const MappedRegion&) = delete;
+  MappedRegion& operator=(const MappedRegion&) = delete;
+  ~MappedRegion();
+
+  const RegionInfo& info() const { return info_; }
+  /// A direct pointer to `offset` when that byte lies in an mmap'ed area, else nullptr.
+  volatile uint8_t* ptr(uint64_t offset, uint64_t len = 1) const;
+
+  /// 8/16/32/64-bit register access: through the mapping where there is one,
+  /// else pread/pwrite. Throws vfiokit::Error outside the region.
+  uint8_t read8(uint64_t off) const;
+  uint16_t read16(uint64_t off) const;
+  uint32_t read32(uint64_t off) const;
+  uint64_t read64(uint64_t off) const;
+  void write8(uint64_t off, uint8_t v) const;
+  void write16(uint64_t off, uint16_t v) const;
+  void write32(uint64_t off, uint32_t v) const;
+  void write64(uint64_t off, uint64_t v) const;
+
+ private:
+  template <typename T> T read(uint64_t off) const;
+  template <typename T> void write(uint64_t off, T v) const;
+  void unmap_all();
+
+  struct Area {
+    uint64_t offset, size;
+    uint8_t* base;
+  };
+  int fd_ = -1;
+  RegionInfo info_;
+  std::string bdf_;
+  std::vector<Area> areas_;
+};
+
+}  // namespace vfiokit

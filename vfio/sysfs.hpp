@@ -1,0 +1,44 @@
+// What sysfs says about PCI devices and IOMMU groups. The root is a parameter
+// so host unit tests run on fixture trees and tools can inspect a chroot.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vfiokit {
+
+/// A view of /sys (or a fixture tree that mimics it) for PCI devices.
+class Sysfs {
+ public:
+  /// `root` is the directory that plays "/" (default: the real one).
+  explicit Sysfs(std::filesystem::path root = "/") : root_(std::move(root)) {}
+
+  /// /sys/bus/pci/devices/<bdf> under the root.
+  std::filesystem::path device_dir(const std::string& bdf) const;
+  /// True when the device exists.
+  bool has_device(const std::string& bdf) const;
+  /// Every PCI device's address, sorted.
+  std::vector<std::string> devices() const;
+  /// The device's IOMMU group number, or nullopt when it has none (IOMMU off).
+  std::optional<int> iommu_group(const std::string& bdf) const;
+  /// The members of IOMMU group `group`, sorted.
+  std::vector<std::string> group_devices(int group) const;
+  /// The name of the driver bound to the device, or nullopt.
+  std::optional<std::string> driver(const std::string& bdf) const;
+  /// The device's VFIO character device ("vfio0" for /dev/vfio/devices/vfio0), or nullopt.
+  std::optional<std::string> vfio_cdev(const std::string& bdf) const;
+  /// A sysfs attribute of the device as text, trailing newline removed, or nullopt.
+  std::optional<std::string> attr(const std::string& bdf, const std::string& name) const;
+  /// A hexadecimal attribute (vendor, device, class), or nullopt.
+  std::optional<uint32_t> hex_attr(const std::string& bdf, const std::string& name) const;
+  /// The root this view reads.
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace vfiokit
