@@ -63,7 +63,12 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
 
   vfio_device_bind_iommufd bind{.argsz = sizeof(bind), .flags = 0, .iommufd = fd_.get()};
   if (ioctl(dfd.get(), VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
-    throw_error("VFIO_DEVICE_BIND_IOMMUFD", object, errno);
+    // The kernel answers EINVAL (not EBUSY) when the device is already open elsewhere.
+    throw_error("VFIO_DEVICE_BIND_IOMMUFD", object, errno,
+                errno == EINVAL || errno == EBUSY
+                    ? "the device is already open (by another process, or through its group): "
+                      "a VFIO device has one owner; find it with 'fuser -v /dev/vfio/devices/*'"
+                    : "");
   vfio_device_attach_iommufd_pt attach{.argsz = sizeof(attach), .flags = 0, .pt_id = ioas_id_};
   if (ioctl(dfd.get(), VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0)
     throw_error("VFIO_DEVICE_ATTACH_IOMMUFD_PT", object, errno);
