@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "vfio/container.hpp"
 #include "vfio/error.hpp"
 
 namespace vfiokit {
@@ -62,13 +63,22 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
   if (!dfd) throw_error("open device cdev", object, errno);
 
   vfio_device_bind_iommufd bind{.argsz = sizeof(bind), .flags = 0, .iommufd = fd_.get()};
-  if (ioctl(dfd.get(), VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0)
+  if (ioctl(dfd.get(), VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0) {
+    const int err = errno;
+    const auto group = sysfs_.iommu_group(bdf);
+    if (group && !sysfs_.group_blockers(*group).empty())
+      throw_error("VFIO_DEVICE_BIND_IOMMUFD", object, err,
+                  fmt::format("group {} not viable: every device in it must be bound to vfio-pci "
+                              "(or have no driver); members: {}. Bind them all with "
+                              "'vfiokit bind --group {}'",
+                              *group, describe_group_members(sysfs_, *group), bdf));
     // The kernel answers EINVAL (not EBUSY) when the device is already open elsewhere.
-    throw_error("VFIO_DEVICE_BIND_IOMMUFD", object, errno,
-                errno == EINVAL || errno == EBUSY
+    throw_error("VFIO_DEVICE_BIND_IOMMUFD", object, err,
+                err == EINVAL || err == EBUSY
                     ? "the device is already open (by another process, or through its group): "
                       "a VFIO device has one owner; find it with 'fuser -v /dev/vfio/devices/*'"
                     : "");
+  }
   vfio_device_attach_iommufd_pt attach{.argsz = sizeof(attach), .flags = 0, .pt_id = ioas_id_};
   if (ioctl(dfd.get(), VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0)
     throw_error("VFIO_DEVICE_ATTACH_IOMMUFD_PT", object, errno);

@@ -47,6 +47,15 @@ std::vector<std::string> Sysfs::group_devices(int group) const {
   return out;
 }
 
+std::vector<std::string> Sysfs::group_blockers(int group) const {
+  std::vector<std::string> out;
+  for (const auto& member : group_devices(group)) {
+    const auto drv = driver(member);
+    if (drv && *drv != "vfio-pci" && *drv != "pci-stub" && *drv != "pcieport") out.push_back(member);
+  }
+  return out;
+}
+
 std::optional<std::string> Sysfs::driver(const std::string& bdf) const {
   std::error_code ec;
   const fs::path link = fs::read_symlink(device_dir(bdf) / "driver", ec);

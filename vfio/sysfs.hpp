@@ -34,6 +34,9 @@ class Sysfs {
   std::optional<std::string> attr(const std::string& bdf, const std::string& name) const;
   /// A hexadecimal attribute (vendor, device, class), or nullopt.
   std::optional<uint32_t> hex_attr(const std::string& bdf, const std::string& name) const;
+  /// Members of IOMMU group `group` whose driver keeps the group from being
+  /// viable for VFIO: bound to something other than vfio-pci, pci-stub or pcieport.
+  std::vector<std::string> group_blockers(int group) const;
   /// The root this view reads.
   const std::filesystem::path& root() const { return root_; }
 
