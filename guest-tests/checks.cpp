@@ -1,0 +1,487 @@
+#include "guest-tests/checks.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+
+#include "guest-tests/link_budget.hpp"
+
+namespace vfiokit::guest {
+namespace {
+
+Check make(const std::string& dev, const std::string& name, Verdict v, std::string msg,
+           std::string hint = {}) {
+  return Check{dev, name, v, std::move(msg), v == Verdict::Pass ? std::string() : std::move(hint)};
+}
+
+std::string human_size(uint64_t b) {
+  if (b >= (1ull << 30) && b % (1ull << 30) == 0) return fmt::format("{}G", b >> 30);
+  if (b >= (1ull << 20) && b % (1ull << 20) == 0) return fmt::format("{}M", b >> 20);
+  if (b >= (1ull << 10) && b % (1ull << 10) == 0) return fmt::format("{}K", b >> 10);
+  return fmt::format("{}", b);
+}
+
+// Drivers that hold a device without using it (no interrupts set up until a user does).
+bool holder_driver(const std::optional<std::string>& d) {
+  return d && (*d == "vfio-pci" || *d == "pci-stub" || *d == "pciback");
+}
+
+std::string link_text(const PcieLink& l, bool current) {
+  return current ? describe_link(l.cur_gen, l.cur_gts, l.cur_width)
+                 : describe_link(l.max_gen, l.max_gts, l.max_width);
+}
+
+Check check_link(const DeviceFacts& f, const CheckOptions& o) {
+  const std::string& d = f.bdf;
+  if (!f.is_pcie) {
+    if (f.config_bytes < 256)
+      return make(d, "link", Verdict::Skip,
+                  "link unknown: capabilities not readable and no sysfs link attributes",
+                  "run as root to read the PCIe capability");
+    return make(d, "link", Verdict::Skip, "conventional PCI device: no PCIe link");
+  }
+  if (!f.link)
+    return make(
+        d, "link", Verdict::Skip,
+        f.pcie_port_type == 9
+            ? "root-complex integrated endpoint: no link to train (how QEMU shows devices on "
+              "q35's pcie.0; a pcie-root-port gives the guest a link)"
+            : "PCIe device without a link status");
+  const PcieLink& l = *f.link;
+  const LinkBudget cur = link_budget(l.cur_gts, l.cur_width, f.mps);
+  const LinkBudget max = link_budget(l.max_gts, l.max_width, f.mps);
+  std::string msg = fmt::format(
+      "trained at {} of {}: {:.1f} GB/s per direction theoretical, ~{:.1f} GB/s practical (MPS {})",
+      link_text(l, true), link_text(l, false), cur.theoretical_gbs, cur.practical_gbs, f.mps);
+  if (o.expect_link) {
+    const auto [gen, width] = *o.expect_link;
+    if (l.max_gen < gen || l.max_width < width)
+      return make(d, "link", Verdict::Fail, msg + fmt::format("; expected Gen{} x{}", gen, width),
+                  fmt::format("the device advertises at most {}: a different card or slot than "
+                              "expected, or the VMM's virtual port caps it (QEMU pcie-root-port "
+                              "x-speed/x-width)",
+                              link_text(l, false)));
+    if (l.cur_gen < gen || l.cur_width < width)
+      return make(
+          d, "link", Verdict::Fail, msg + fmt::format("; expected Gen{} x{}", gen, width),
+          fmt::format("link trained at {} instead of Gen{} x{} ({:.1f} of {:.1f} GB/s): "
+                      "reseat the card, check the slot's wiring/bifurcation and riser, "
+                      "and the BIOS slot speed; GPUs also drop speed at idle, so rerun "
+                      "under load",
+                      link_text(l, true), gen, width, cur.theoretical_gbs, max.theoretical_gbs));
+  }
+  if (l.cur_width < l.max_width)
+    return make(d, "link", Verdict::Fail, msg,
+                fmt::format("link trained at x{} of x{} lanes ({:.1f} of {:.1f} GB/s): reseat the "
+                            "card, check the slot's electrical width, bifurcation and riser",
+                            l.cur_width, l.max_width, cur.theoretical_gbs, max.theoretical_gbs));
+  if (l.cur_gen < l.max_gen)
+    return make(d, "link", Verdict::Warn, msg,
+                fmt::format("link trained at Gen{} of Gen{}: GPUs lower the link speed when idle, "
+                            "so rerun under load (the CUDA bandwidth sample is load); if it stays, "
+                            "check the BIOS slot speed, riser and signal integrity",
+                            l.cur_gen, l.max_gen));
+  return make(d, "link", Verdict::Pass, msg);
+}
+
+Check check_msix(const DeviceFacts& f) {
+  const std::string& d = f.bdf;
+  if (f.config_bytes < 256)
+    return make(d, "msix", Verdict::Skip, "capabilities not readable (config space is 64 bytes)",
+                "run as root");
+  if (!f.msix_table_size) {
+    if (f.msi_vectors)
+      return make(d, "msix",
+                  f.msi_enabled || holder_driver(f.driver) ? Verdict::Pass : Verdict::Warn,
+                  fmt::format("no MSI-X capability; MSI with up to {} vectors, {}", *f.msi_vectors,
+                              f.msi_enabled ? "enabled" : "disabled"),
+                  "the driver uses legacy INTx: slower and shared; check dmesg for MSI failures");
+    return make(d, "msix", Verdict::Warn, "neither MSI-X nor MSI: legacy INTx only",
+                "message-signalled interrupts are missing: the device or the VMM hides them");
+  }
+  const std::string what = fmt::format("MSI-X table of {} vectors, {}{}, {} vector(s) allocated",
+                                       *f.msix_table_size, f.msix_enabled ? "enabled" : "disabled",
+                                       f.msix_masked ? " (function masked)" : "", f.irq_vectors);
+  if (f.msix_enabled) return make(d, "msix", Verdict::Pass, what);
+  if (!f.driver)
+    return make(d, "msix", Verdict::Warn, what, "no driver is bound, so nobody enabled MSI-X");
+  if (holder_driver(f.driver))
+    return make(d, "msix", Verdict::Warn, what,
+                fmt::format("{} enables MSI-X only when a user opens the device", *f.driver));
+  if (f.msi_enabled)
+    return make(d, "msix", Verdict::Warn, what + "; MSI enabled instead",
+                fmt::format("driver {} fell back to MSI: check dmesg for MSI-X allocation errors "
+                            "(interrupt remapping, vector limits)",
+                            *f.driver));
+  return make(d, "msix", Verdict::Fail, what + "; no MSI either",
+              fmt::format("driver {} runs on legacy INTx: the VMM or the guest kernel refused "
+                          "MSI-X (pci=nomsi? no interrupt remapping?); check dmesg",
+                          *f.driver));
+}
+
+}  // namespace
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Pass:
+      return "PASS";
+    case Verdict::Warn:
+      return "WARN";
+    case Verdict::Fail:
+      return "FAIL";
+    case Verdict::Skip:
+      return "SKIP";
+  }
+  return "?";
+}
+
+std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
+  std::vector<Check> out;
+  const std::string& d = f.bdf;
+  if (!f.present) {
+    out.push_back(make(d, "present", Verdict::Fail, "no such PCI device in this guest",
+                       "the device was not passed through: check the VM's hostdev/KubeVirt "
+                       "gpus/hostDevices spec and lspci -nn inside the guest"));
+    return out;
+  }
+  out.push_back(make(d, "present", Verdict::Pass, f.describe()));
+
+  if (!f.driver) {
+    out.push_back(make(d, "driver", Verdict::Fail, "no driver bound",
+                       f.is_nvidia_gpu() ? "load the NVIDIA driver (modprobe nvidia) and check "
+                                           "dmesg for NVRM errors"
+                                         : "load the device's driver (modprobe) and check dmesg"));
+  } else if (o.expect_driver && *f.driver != *o.expect_driver) {
+    out.push_back(make(d, "driver", Verdict::Fail,
+                       fmt::format("bound to {}, expected {}", *f.driver, *o.expect_driver),
+                       fmt::format("unbind it and bind {} (driver_override + drivers_probe), or "
+                                   "blacklist {}",
+                                   *o.expect_driver, *f.driver)));
+  } else if (f.is_nvidia_gpu() && *f.driver != "nvidia" && !o.expect_driver) {
+    out.push_back(make(d, "driver", Verdict::Fail, "NVIDIA GPU bound to " + *f.driver,
+                       *f.driver == "nouveau"
+                           ? "blacklist nouveau (modprobe.blacklist=nouveau) and install the "
+                             "NVIDIA driver"
+                           : "bind the nvidia driver to use CUDA"));
+  } else if (holder_driver(f.driver) && !o.expect_driver) {
+    out.push_back(make(d, "driver", Verdict::Warn, "bound to " + *f.driver,
+                       "a stub driver holds the device: no kernel driver uses it here (pass "
+                       "--expect-driver " +
+                           *f.driver + " if that is intended)"));
+  } else {
+    out.push_back(make(d, "driver", Verdict::Pass, "bound to " + *f.driver));
+  }
+
+  // BARs: every implemented one must have an address.
+  std::vector<std::string> parts, unassigned;
+  for (const auto& b : f.bars) {
+    if (b.index == 6) continue;  // the expansion ROM may legitimately stay unassigned
+    const std::string s =
+        fmt::format("BAR{} {} {}{}{}", b.index, human_size(b.size), b.io ? "io" : "mem",
+                    b.is64 ? " 64-bit" : "", b.prefetchable ? " pref" : "");
+    parts.push_back(s);
+    if (!b.assigned) unassigned.push_back(fmt::format("BAR{}", b.index));
+  }
+  if (f.bars.empty())
+    out.push_back(make(d, "bars", Verdict::Warn, "no BARs listed in sysfs resource",
+                       "the device exposes no memory: the VMM did not map its BARs"));
+  else if (!unassigned.empty())
+    out.push_back(
+        make(d, "bars", Verdict::Fail,
+             fmt::format("{}; unassigned: {}", fmt::join(parts, ", "), fmt::join(unassigned, ", ")),
+             "the guest firmware/kernel found no room for the BAR: give the VM a larger "
+             "64-bit MMIO window (OVMF X-PciMmio64Mb, KubeVirt firmware settings) or "
+             "boot with pci=realloc"));
+  else
+    out.push_back(make(d, "bars", Verdict::Pass, fmt::format("{}", fmt::join(parts, ", "))));
+
+  if (f.config_bytes < 64)
+    out.push_back(make(d, "config_space", Verdict::Fail,
+                       fmt::format("only {} bytes of config space readable", f.config_bytes),
+                       "the sysfs config file is missing or unreadable"));
+  else if (!f.config_errors.empty())
+    out.push_back(make(d, "config_space", Verdict::Fail,
+                       fmt::format("{}", fmt::join(f.config_errors, "; ")),
+                       "the capability chain is broken: a VMM or device bug; compare lspci -vvv "
+                       "on the host"));
+  else if (f.config_bytes < 256)
+    out.push_back(make(d, "config_space", Verdict::Warn,
+                       fmt::format("{} bytes readable", f.config_bytes),
+                       "run as root to read capabilities (MSI-X, PCIe link)"));
+  else if (f.is_pcie && f.config_bytes < 4096)
+    out.push_back(make(d, "config_space", Verdict::Warn,
+                       fmt::format("PCIe device with {} bytes of config space", f.config_bytes),
+                       "extended config space is not visible: use a PCIe machine type (q35) so "
+                       "the guest sees AER, ACS and Resizable BAR"));
+  else
+    out.push_back(make(d, "config_space", Verdict::Pass,
+                       fmt::format("{} bytes readable, capability chain sane", f.config_bytes)));
+
+  out.push_back(check_msix(f));
+  out.push_back(check_link(f, o));
+
+  if (f.aer) {
+    const AerCounts& a = *f.aer;
+    const std::string msg = fmt::format("AER counters: {} correctable, {} non-fatal, {} fatal",
+                                        a.correctable, a.nonfatal, a.fatal);
+    if (a.fatal || a.nonfatal)
+      out.push_back(make(d, "aer", Verdict::Fail, msg,
+                         "uncorrectable PCIe errors were reported: check dmesg (AER) and the "
+                         "host's log; suspect the slot, riser or card"));
+    else if (a.correctable)
+      out.push_back(make(d, "aer", Verdict::Warn, msg,
+                         "correctable errors (replays, bad TLPs) cost bandwidth: watch whether "
+                         "they grow under load"));
+    else
+      out.push_back(make(d, "aer", Verdict::Pass, msg));
+  }
+  return out;
+}
+
+std::vector<Check> check_nvidia(const DeviceFacts& f,
+                                const std::optional<std::string>& module_version,
+                                const SmiReport& smi) {
+  std::vector<Check> out;
+  const std::string& d = f.bdf;
+  if (!module_version)
+    out.push_back(make(d, "nvidia_driver", Verdict::Fail,
+                       "NVIDIA kernel module not loaded (/proc/driver/nvidia/version missing)",
+                       "install the NVIDIA driver matching the guest kernel and modprobe nvidia; "
+                       "dmesg | grep NVRM says why it did not load"));
+  else
+    out.push_back(make(d, "nvidia_driver", f.driver == "nvidia" ? Verdict::Pass : Verdict::Fail,
+                       fmt::format("kernel module {}, device bound to {}", *module_version,
+                                   f.driver.value_or("no driver")),
+                       "the module is loaded but does not drive this GPU: dmesg | grep NVRM "
+                       "(RmInitAdapter failed: check BAR sizes and the VM's MMIO window)"));
+
+  const std::string ver = smi.version.empty() ? "" : " " + smi.version;
+  if (!smi.ran) {
+    out.push_back(make(d, "nvidia_smi", Verdict::Fail, "nvidia-smi" + ver + " failed: " + smi.error,
+                       smi.error.find("not found") != std::string::npos ||
+                               smi.error.find("No such file") != std::string::npos
+                           ? "install the NVIDIA user-space utilities (nvidia-utils) or pass "
+                             "--nvidia-smi PATH"
+                           : "nvidia-smi cannot talk to the driver: 'Driver/library version "
+                             "mismatch' means reboot or reload the module; 'No devices were "
+                             "found' means the driver failed to initialise the GPU (dmesg)"));
+    return out;
+  }
+  auto g =
+      std::find_if(smi.gpus.begin(), smi.gpus.end(), [&](const SmiGpu& x) { return x.bdf == d; });
+  if (g == smi.gpus.end()) {
+    out.push_back(make(d, "nvidia_smi", Verdict::Fail,
+                       fmt::format("nvidia-smi{} lists {} GPU(s), not {}", ver, smi.gpus.size(), d),
+                       "the driver did not take this GPU: dmesg | grep NVRM; a GPU that fell off "
+                       "the bus (Xid 79) needs a host-side reset"));
+    return out;
+  }
+  std::string msg =
+      fmt::format("nvidia-smi{}: {}, driver {}, {:.0f} MiB, link Gen{} x{} (max Gen{} x{})", ver,
+                  g->name, g->driver_version, g->memory_mib, g->link_gen_cur, g->link_width_cur,
+                  g->link_gen_max, g->link_width_max);
+  if (module_version && !g->driver_version.empty() && g->driver_version != *module_version)
+    out.push_back(make(d, "nvidia_smi", Verdict::Fail,
+                       msg + "; kernel module is " + *module_version,
+                       "user-space driver and kernel module differ: reinstall one package set "
+                       "and reload the module (or reboot)"));
+  else
+    out.push_back(make(d, "nvidia_smi", Verdict::Pass, msg));
+  return out;
+}
+
+std::optional<double> best_pinned_ce(const SampleOutput& s, const std::string& direction) {
+  std::optional<double> best;
+  for (const auto& r : s.results) {
+    if (r.raw.value("direction", "") != direction || r.raw.value("memory", "") != "pinned" ||
+        r.raw.value("method", "") != "ce" || !r.verified)
+      continue;
+    if (!best || r.value > *best) best = r.value;
+  }
+  return best;
+}
+
+namespace {
+
+Check check_copy(const DeviceFacts& f, const SampleOutput& s, const std::string& dir,
+                 double min_gbs, const CheckOptions& o) {
+  const std::string name = "cuda." + dir + "_pinned";
+  const std::string label = dir == "h2d" ? "H2D" : "D2H";
+  auto best = best_pinned_ce(s, dir);
+  if (!best)
+    return make(f.bdf, name, Verdict::Fail, "no verified pinned copy-engine " + label + " result",
+                "the bandwidth sample measured nothing usable: see its errors");
+  std::string msg = fmt::format("{} pinned (copy engine) peak {:.1f} GB/s", label, *best);
+  std::optional<Check> ratio;
+  if (f.link && f.link->max_gen && f.link->max_width) {
+    const PcieLink& l = *f.link;
+    const LinkBudget max = link_budget(l.max_gts, l.max_width, f.mps);
+    const double share = *best / max.practical_gbs;
+    msg += fmt::format(" = {:.0f}% of {}'s practical {:.1f} GB/s", share * 100, link_text(l, false),
+                       max.practical_gbs);
+    if (share < o.link_fraction) {
+      std::string hint;
+      if (l.cur_gen < l.max_gen || l.cur_width < l.max_width)
+        hint =
+            fmt::format("link trained at {} instead of {}: fix the link first (see the link check)",
+                        link_text(l, true), link_text(l, false));
+      else
+        hint = fmt::format(
+            "below {:.0f}% of the link: check the IOMMU mode on host and guest (iommu=pt), that "
+            "guest memory is backed by hugepages, NUMA placement (device on node {}), and that "
+            "ACS/ATS settings do not route DMA through the root complex slowly",
+            o.link_fraction * 100, f.numa_node.value_or(-1));
+      ratio = make(f.bdf, name, Verdict::Warn, msg, hint);
+    }
+  } else {
+    msg += " (no PCIe link visible to compare with)";
+  }
+  if (min_gbs > 0) {
+    msg += fmt::format("; target >= {:.1f} GB/s", min_gbs);
+    if (*best < min_gbs) {
+      std::string hint = ratio ? ratio->hint
+                               : "below the target: check the host link (lspci -vv on the host), "
+                                 "IOMMU mode and hugepage backing of the VM";
+      return make(f.bdf, name, Verdict::Fail, msg, hint);
+    }
+  }
+  if (ratio) {
+    ratio->message = msg;
+    return *ratio;
+  }
+  return make(f.bdf, name, Verdict::Pass, msg);
+}
+
+std::string first_errors(const SampleOutput& s) {
+  std::vector<std::string> e(s.errors.begin(),
+                             s.errors.begin() + std::min<size_t>(3, s.errors.size()));
+  std::string out = fmt::format("{}", fmt::join(e, "; "));
+  if (s.errors.size() > 3) out += fmt::format(" (+{} more)", s.errors.size() - 3);
+  return out;
+}
+
+std::string summary(const SampleOutput& s, size_t max_items) {
+  std::vector<std::string> parts;
+  for (const auto& r : s.results) {
+    if (parts.size() == max_items) break;
+    parts.push_back(fmt::format("{} {:.4g} {}", r.name, r.value, r.unit));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+}  // namespace
+
+std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleOutput>& samples,
+                                 const CheckOptions& o) {
+  std::vector<Check> out;
+  const std::string& d = f.bdf;
+  for (const auto& s : samples) {
+    const std::string name = "cuda." + s.sample;
+    if (!s.ran) {
+      std::string hint = "run the sample by hand (vfiokit-cuda-" + s.sample + " --json) to see why";
+      if (s.problem.find("could not run") != std::string::npos)
+        hint = "build the CUDA samples (CMake finds nvcc) and pass --samples-dir, or --no-cuda";
+      else if (s.timed_out)
+        hint = "the GPU hung or is very slow: check nvidia-smi and dmesg for Xid errors";
+      std::string msg = s.problem;
+      if (!s.stderr_tail.empty())
+        msg += "; stderr: " +
+               s.stderr_tail.substr(s.stderr_tail.rfind('\n', s.stderr_tail.size() - 2) + 1);
+      out.push_back(make(d, name, Verdict::Fail, msg, hint));
+      continue;
+    }
+    if (!s.problem.empty()) {
+      out.push_back(make(d, name, Verdict::Fail, s.problem, "saved outputs are mixed up"));
+      continue;
+    }
+    if (s.sample == "concurrency") {
+      std::vector<std::string> failed;
+      std::map<std::string, unsigned> per_mode;
+      for (const auto& j : s.jobs) {
+        ++per_mode[j.mode];
+        if (!j.verified)
+          failed.push_back(
+              fmt::format("{} job {}{}", j.mode, j.id, j.error.empty() ? "" : ": " + j.error));
+      }
+      std::vector<std::string> counts;
+      bool short_count = per_mode.empty();
+      for (const auto& [mode, n] : per_mode) {
+        counts.push_back(fmt::format("{} {} jobs", n, mode));
+        if (n < o.jobs) short_count = true;
+      }
+      const std::string msg = fmt::format("{}; {}", fmt::join(counts, ", "), summary(s, 4));
+      if (!failed.empty())
+        out.push_back(
+            make(d, name, Verdict::Fail,
+                 fmt::format("{} of {} parallel jobs failed verification: {}", failed.size(),
+                             s.jobs.size(), fmt::join(failed, "; ")),
+                 "a parallel job computed a wrong result: suspect memory errors (nvidia-smi "
+                 "-q -d ECC, dmesg Xid) or a broken context switch; rerun with fewer jobs "
+                 "to see whether it depends on load"));
+      else if (!s.ok)
+        out.push_back(make(d, name, Verdict::Fail, first_errors(s), "see the sample's errors"));
+      else if (short_count)
+        out.push_back(make(d, name, Verdict::Fail,
+                           fmt::format("{} (expected {} per mode)", msg, o.jobs),
+                           "not every parallel job reported: a worker crashed or could not create "
+                           "a CUDA context (GPU compute mode EXCLUSIVE_PROCESS?)"));
+      else
+        out.push_back(make(d, name, Verdict::Pass, "every job verified; " + msg));
+      continue;
+    }
+    if (!s.ok) {
+      out.push_back(make(d, name, Verdict::Fail, "wrong result: " + first_errors(s),
+                         "a CUDA sample computed or copied wrong data: suspect memory errors "
+                         "(nvidia-smi -q -d ECC), DMA corruption through the IOMMU, or a driver "
+                         "bug; dmesg shows Xid errors"));
+      continue;
+    }
+    if (s.sample == "bandwidth") {
+      out.push_back(make(d, name, Verdict::Pass,
+                         fmt::format("{} results, every transfer verified", s.results.size())));
+      out.push_back(check_copy(f, s, "h2d", o.min_h2d_gbs, o));
+      out.push_back(check_copy(f, s, "d2h", o.min_d2h_gbs, o));
+    } else if (s.sample == "membw") {
+      const SampleResult* t = s.find("triad");
+      if (!t) {
+        out.push_back(make(d, name, Verdict::Fail, "no triad result", "see the sample's output"));
+      } else if (o.min_membw_gbs > 0 && t->value < o.min_membw_gbs) {
+        out.push_back(
+            make(d, name, Verdict::Fail,
+                 fmt::format("triad {:.0f} GB/s, target >= {:.0f}", t->value, o.min_membw_gbs),
+                 "device memory is slower than expected: check clocks (nvidia-smi -q -d "
+                 "CLOCK), thermal throttling and ECC mode"));
+      } else {
+        out.push_back(
+            make(d, name, Verdict::Pass, fmt::format("triad {:.0f} GB/s, verified", t->value)));
+      }
+    } else if (s.sample == "launch") {
+      const SampleResult* sync = s.find("kernel_launch_sync");
+      if (sync && sync->value > o.max_launch_us)
+        out.push_back(make(d, name, Verdict::Warn,
+                           fmt::format("empty kernel launch+sync {:.1f} us > {:.1f} us; {}",
+                                       sync->value, o.max_launch_us, summary(s, 4)),
+                           "slow launches in a VM point at vCPU contention or exits on doorbell "
+                           "writes: pin vCPUs, check the host's load and that BAR0 is mapped, not "
+                           "trapped"));
+      else
+        out.push_back(make(d, name, Verdict::Pass, summary(s, 4)));
+    } else {
+      out.push_back(make(d, name, Verdict::Pass, summary(s, 6)));
+    }
+  }
+  return out;
+}
+
+Verdict overall(const std::vector<Check>& checks) {
+  Verdict v = Verdict::Pass;
+  for (const auto& c : checks) {
+    if (c.verdict == Verdict::Fail) return Verdict::Fail;
+    if (c.verdict == Verdict::Warn) v = Verdict::Warn;
+  }
+  return v;
+}
+
+}  // namespace vfiokit::guest

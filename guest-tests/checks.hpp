@@ -1,0 +1,65 @@
+// The verdicts of the guest check: pure functions from facts (device, driver,
+// nvidia-smi, CUDA sample outputs) to PASS/WARN/FAIL/SKIP lines with hints.
+// Nothing here touches the system, so every rule is unit-tested on fixtures.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "guest-tests/cuda_samples.hpp"
+#include "guest-tests/device_facts.hpp"
+#include "guest-tests/nvidia.hpp"
+
+namespace vfiokit::guest {
+
+/// A check's outcome. SKIP: not applicable here (no link on an integrated endpoint, no CUDA).
+enum class Verdict { Pass, Warn, Fail, Skip };
+
+/// "PASS", "WARN", "FAIL", "SKIP".
+const char* verdict_name(Verdict v);
+
+/// One judged check.
+struct Check {
+  std::string device;  ///< BDF, empty for checks about the whole guest
+  std::string name;    ///< "present", "driver", "bars", "config_space", "msix", "link", "aer",
+                       ///< "nvidia_driver", "nvidia_smi", "cuda.<sample>", "cuda.h2d_pinned", ...
+  Verdict verdict = Verdict::Skip;
+  std::string message;  ///< what was found
+  std::string hint;     ///< what to do about a WARN/FAIL; empty for PASS
+};
+
+/// What the checks hold the device to.
+struct CheckOptions {
+  std::optional<std::string> expect_driver;  ///< FAIL when another driver is bound
+  std::optional<std::pair<unsigned, unsigned>>
+      expect_link;             ///< (gen, width): FAIL when the link cannot reach it
+  double link_fraction = 0.8;  ///< WARN when pinned copy-engine bandwidth is below this share of
+                               ///< the link's practical limit
+  double min_h2d_gbs = 0, min_d2h_gbs = 0;  ///< FAIL below these (0: no absolute target)
+  double min_membw_gbs = 0;   ///< FAIL below this device-memory triad bandwidth (0: none)
+  double max_launch_us = 20;  ///< WARN when an empty kernel's launch+sync takes longer
+  unsigned jobs = 10;         ///< parallel jobs the concurrency sample must report per mode
+};
+
+/// Device-level checks: present, driver, bars, config_space, msix, link, aer.
+std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o);
+
+/// NVIDIA driver checks for a GPU: nvidia_driver (module loaded, bound), nvidia_smi
+/// (runs, lists this GPU, same version as the module, link it reports).
+std::vector<Check> check_nvidia(const DeviceFacts& f,
+                                const std::optional<std::string>& module_version,
+                                const SmiReport& smi);
+
+/// Judges the CUDA sample outputs of GPU `f` against its link and the options.
+std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleOutput>& samples,
+                                 const CheckOptions& o);
+
+/// The worst verdict (FAIL > WARN > PASS; SKIP counts as PASS).
+Verdict overall(const std::vector<Check>& checks);
+
+/// Best pinned copy-engine bandwidth of `direction` ("h2d", "d2h") over all sizes, GB/s.
+std::optional<double> best_pinned_ce(const SampleOutput& bandwidth, const std::string& direction);
+
+}  // namespace vfiokit::guest

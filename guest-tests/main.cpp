@@ -1,0 +1,185 @@
+// vfiokit-guest-check: validates a device passed through to this guest (or on
+// bare metal): identity, driver, BARs, MSI-X, PCIe link and its limits; for an
+// NVIDIA GPU also the driver, nvidia-smi and the CUDA samples. Prints one
+// PASS/WARN/FAIL line per check and writes bench-schema JSON for a regression gate.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "guest-tests/checks.hpp"
+#include "guest-tests/cuda_samples.hpp"
+#include "guest-tests/device_facts.hpp"
+#include "guest-tests/link_budget.hpp"
+#include "guest-tests/nvidia.hpp"
+#include "guest-tests/pci_names.hpp"
+#include "guest-tests/report.hpp"
+#include "vfio/error.hpp"
+
+namespace fs = std::filesystem;
+using namespace vfiokit;
+using namespace vfiokit::guest;
+
+namespace {
+
+// Where the samples live when --samples-dir is not given: beside this program
+// (an install), or in the build tree's cuda-bin/ next to bin/.
+fs::path default_samples_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return ".";
+  const fs::path here = exe.parent_path();
+  for (const fs::path& d :
+       {here, here.parent_path() / "cuda-bin", here.parent_path() / "libexec/vfiokit"})
+    if (fs::exists(d / "vfiokit-cuda-bandwidth", ec)) return d;
+  return here.parent_path() / "cuda-bin";
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{"Validate a PCI device passed through to this guest (works on bare metal too)",
+               "vfiokit-guest-check"};
+  std::string root = "/";
+  std::vector<std::string> selectors;
+  std::string expect_driver, expect_link, json_path, samples_dir, samples_from, save_samples,
+      nvidia_smi = "nvidia-smi", pci_ids;
+  bool no_cuda = false, quick = false, strict = false;
+  int sample_timeout = 600;
+  CheckOptions opt;
+  app.add_option("--root", root, "directory that plays / (fixture trees, chroots)")
+      ->capture_default_str();
+  app.add_option("-d,--device", selectors,
+                 "BDF (01:00.0) or vendor:device (10de:2331); default: every NVIDIA GPU");
+  app.add_option("--expect-driver", expect_driver, "FAIL unless this driver is bound");
+  app.add_option("--expect-link", expect_link,
+                 "FAIL unless the link trains at least this (gen5x16)");
+  app.add_option("--min-h2d-gbs", opt.min_h2d_gbs, "FAIL below this pinned H2D bandwidth (GB/s)");
+  app.add_option("--min-d2h-gbs", opt.min_d2h_gbs, "FAIL below this pinned D2H bandwidth (GB/s)");
+  app.add_option("--min-membw-gbs", opt.min_membw_gbs,
+                 "FAIL below this device-memory triad bandwidth");
+  app.add_option("--link-fraction", opt.link_fraction,
+                 "WARN when pinned copies reach less than this share of the link's practical limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--max-launch-us", opt.max_launch_us,
+                 "WARN above this empty-kernel launch+sync time")
+      ->capture_default_str();
+  app.add_option("--jobs", opt.jobs, "parallel jobs for the concurrency sample")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app.add_flag("--no-cuda", no_cuda, "skip nvidia-smi and the CUDA samples");
+  app.add_flag("--quick", quick, "pass --quick to the samples (smaller sizes, fewer iterations)");
+  app.add_option("--samples-dir", samples_dir, "where the vfiokit-cuda-* programs are");
+  app.add_option("--samples-from", samples_from,
+                 "judge saved sample outputs (<dir>/<sample>.json) instead of running the samples");
+  app.add_option("--save-samples", save_samples, "save each sample's JSON as <dir>/<sample>.json");
+  app.add_option("--sample-timeout", sample_timeout, "seconds each sample may run")
+      ->capture_default_str();
+  app.add_option("--nvidia-smi", nvidia_smi, "nvidia-smi program")->capture_default_str();
+  app.add_option("--pci-ids", pci_ids, "pci.ids file for names (default: libpci's)");
+  app.add_option("--json", json_path, "write the bench-schema JSON here ('-' = stdout)");
+  app.add_flag("--strict", strict, "exit non-zero on WARN too");
+  CLI11_PARSE(app, argc, argv);
+
+  if (!expect_driver.empty()) opt.expect_driver = expect_driver;
+  if (!expect_link.empty()) opt.expect_link = parse_link_spec(expect_link);
+  const Sysfs sysfs(root);
+  if (!fs::is_directory(fs::path(root) / "sys/bus/pci/devices"))
+    throw_error("read PCI devices", (fs::path(root) / "sys/bus/pci/devices").string(), ENOENT,
+                "mount sysfs, or pass --root with a tree that has sys/bus/pci/devices");
+
+  std::vector<std::string> bdfs;
+  for (const auto& s : selectors)
+    for (auto& b : resolve_selector(sysfs, s)) bdfs.push_back(std::move(b));
+  if (bdfs.empty()) bdfs = find_nvidia_gpus(sysfs);
+  if (bdfs.empty())
+    throw_error("choose devices", root, ENODEV,
+                "no NVIDIA GPU found and no --device given: name the device to check, e.g. "
+                "--device 01:00.0 or --device 1b36:0010");
+
+  std::ostream& human = json_path == "-" ? std::cerr : std::cout;
+  const PciNames names(pci_ids);
+  ProcessRunner runner;
+  std::optional<SmiReport> smi;
+  const fs::path sdir = samples_dir.empty() ? default_samples_dir() : fs::path(samples_dir);
+
+  std::vector<DeviceReport> reports;
+  std::vector<Check> checks;
+  for (const auto& bdf : bdfs) {
+    DeviceReport d;
+    d.facts = read_device_facts(sysfs, bdf);
+    DeviceFacts& f = d.facts;
+    if (f.present) {
+      f.vendor_name = names.vendor(f.vendor).value_or("");
+      f.device_name = names.device(f.vendor, f.device).value_or("");
+      f.class_name = names.class_name(f.class_code).value_or("");
+    }
+    for (auto& c : check_device(f, opt)) checks.push_back(std::move(c));
+    if (f.present && f.is_nvidia_gpu() && !no_cuda) {
+      d.nvidia_module = nvidia_module_version(root);
+      if (!smi) smi = query_nvidia_smi(runner, nvidia_smi);
+      d.smi = smi;
+      for (auto& c : check_nvidia(f, d.nvidia_module, *smi)) checks.push_back(std::move(c));
+      if (f.driver == "nvidia" || !samples_from.empty()) {
+        for (const auto& name : cuda_sample_names()) {
+          SampleOutput s;
+          if (!samples_from.empty()) {
+            s = load_sample(samples_from, name);
+          } else {
+            human << fmt::format("running {} on {} ...\n", name, bdf) << std::flush;
+            std::vector<std::string> args;
+            if (quick) args.push_back("--quick");
+            if (name == "concurrency")
+              args.insert(args.end(), {"--jobs", std::to_string(opt.jobs)});
+            s = run_sample(runner, sdir, name, bdf, args, sample_timeout);
+          }
+          if (!save_samples.empty() && !s.text.empty()) {
+            fs::create_directories(save_samples);
+            std::ofstream(fs::path(save_samples) / (name + ".json")) << s.text << "\n";
+          }
+          d.samples.push_back(std::move(s));
+        }
+        for (auto& c : check_samples(f, d.samples, opt)) checks.push_back(std::move(c));
+      } else {
+        checks.push_back({bdf, "cuda", Verdict::Skip,
+                          "CUDA samples not run: the GPU has no nvidia driver",
+                          "fix the driver check first"});
+      }
+    }
+    reports.push_back(std::move(d));
+  }
+
+  human << format_checks(checks);
+  if (!json_path.empty()) {
+    nlohmann::json ctx = {{"root", root}};
+    if (!samples_from.empty()) ctx["samples_from"] = samples_from;
+    const std::string text = make_report(reports, checks, ctx).dump(2) + "\n";
+    if (json_path == "-") {
+      std::cout << text;
+    } else {
+      std::ofstream out(json_path);
+      if (!(out << text))
+        throw_error("write JSON", json_path, errno,
+                    "check that the directory exists and is writable");
+    }
+  }
+  const Verdict v = overall(checks);
+  return v == Verdict::Fail || (strict && v == Verdict::Warn) ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const vfiokit::Error& e) {
+    std::fprintf(stderr, "vfiokit-guest-check: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vfiokit-guest-check: %s\n", e.what());
+    return 2;
+  }
+}

@@ -1,0 +1,39 @@
+// The guest check's JSON, in the bench schema the regression gate reads: a
+// Google-Benchmark-like document with "context", "benchmarks" and "checks".
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "guest-tests/checks.hpp"
+#include "guest-tests/cuda_samples.hpp"
+#include "guest-tests/device_facts.hpp"
+#include "guest-tests/nvidia.hpp"
+
+namespace vfiokit::guest {
+
+/// Everything one run of the guest check found about one device.
+struct DeviceReport {
+  DeviceFacts facts;
+  std::optional<std::string> nvidia_module;
+  std::optional<SmiReport> smi;
+  std::vector<SampleOutput> samples;
+};
+
+/// The facts of a device as JSON (context.devices[] entries).
+nlohmann::json device_json(const DeviceReport& d);
+
+/// Benchmarks of one device: its link budget (pcie/<...>) and every sample result
+/// (cuda/<sample>/<result>), prefixed with the BDF when `prefix_bdf`.
+nlohmann::json device_benchmarks(const DeviceReport& d, bool prefix_bdf);
+
+/// The whole document: {"context": {...}, "benchmarks": [...], "checks": [...], "verdict": "..."}.
+/// `context` is merged into the generated context (date, host, kernel, devices).
+nlohmann::json make_report(const std::vector<DeviceReport>& devices,
+                           const std::vector<Check>& checks, nlohmann::json context);
+
+/// Human-readable lines: one per check, "PASS  0000:01:00.0 link  ...", hints indented below.
+std::string format_checks(const std::vector<Check>& checks);
+
+}  // namespace vfiokit::guest
