@@ -115,7 +115,15 @@ IrqInfo Device::irq_info(uint32_t index) const {
 
 std::vector<IrqInfo> Device::irqs() const {
   std::vector<IrqInfo> out;
-  for (uint32_t i = 0; i < num_irqs_; ++i) out.push_back(irq_info(i));
+  for (uint32_t i = 0; i < num_irqs_; ++i) {
+    try {
+      out.push_back(irq_info(i));
+    } catch (const Error& e) {
+      // vfio-pci answers EINVAL for ERR on conventional (non-PCIe) devices: none there.
+      if (i != VFIO_PCI_ERR_IRQ_INDEX || e.error_code() != EINVAL) throw;
+      out.push_back({i, 0, 0});
+    }
+  }
   return out;
 }
 

@@ -64,7 +64,7 @@ class Device {
 
   /// VFIO_DEVICE_GET_IRQ_INFO of `index`; throws for a bad index.
   IrqInfo irq_info(uint32_t index) const;
-  /// Every IRQ index's info.
+  /// Every IRQ index's info (ERR on a conventional PCI device reads as count 0).
   std::vector<IrqInfo> irqs() const;
   /// Wires `count` vectors of `index` to eventfds; disabled when the IrqSet dies.
   IrqSet enable_irq(uint32_t index, uint32_t count = 1) const;

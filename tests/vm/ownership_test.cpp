@@ -21,6 +21,7 @@
 #include "tests/vm/vm_support.hpp"
 #include "vfio/device.hpp"
 #include "vfio/error.hpp"
+#include "vfio/iommufd.hpp"
 
 namespace vfiokit {
 namespace {
@@ -223,6 +224,44 @@ TEST_P(Ownership, IovaRangesAreReadAndEnforced) {
   bool inside = false;
   for (const auto& r : ranges) inside |= m.iova() >= r.start && m.iova() + m.size() - 1 <= r.last;
   EXPECT_TRUE(inside);
+}
+
+TEST_P(Ownership, EveryIrqIndexIsReportedAndReqErrWireToEventfds) {
+  const auto irqs = dev_->irqs();
+  ASSERT_EQ(irqs.size(), size_t{VFIO_PCI_NUM_IRQS});
+  for (const auto& i : irqs)
+    std::printf("IRQ %-5s count %u flags%s%s%s%s\n", i.name().c_str(), i.count,
+                i.eventfd() ? " eventfd" : "", i.maskable() ? " maskable" : "",
+                i.automasked() ? " automasked" : "", i.noresize() ? " noresize" : "");
+  EXPECT_EQ(irqs[VFIO_PCI_MSI_IRQ_INDEX].count, 1u);
+  EXPECT_EQ(irqs[VFIO_PCI_MSIX_IRQ_INDEX].count, 0u) << "edu has no MSI-X";
+  // REQ (the kernel asks us to release the device) exists on every vfio-pci device;
+  // ERR only on PCIe devices with AER. The kernel can signal either itself.
+  for (uint32_t index : {uint32_t{VFIO_PCI_REQ_IRQ_INDEX}, uint32_t{VFIO_PCI_ERR_IRQ_INDEX}}) {
+    if (irqs[index].count == 0) {
+      EXPECT_THROW(dev_->enable_irq(index), Error);
+      continue;
+    }
+    IrqSet set = dev_->enable_irq(index);
+    set.trigger(0);
+    EXPECT_EQ(set.wait(0, 1000), 1u) << irqs[index].name();
+  }
+  EXPECT_EQ(irqs[VFIO_PCI_REQ_IRQ_INDEX].count, 1u);
+}
+
+TEST_P(Ownership, IommuHardwareInfoOnIommufd) {
+  auto* fd = dynamic_cast<Iommufd*>(dev_->context().get());
+  if (!fd) GTEST_SKIP() << "IOMMU_GET_HW_INFO is an iommufd ioctl";
+  const IommuHwInfo hw = fd->hw_info(bdf_);
+  std::printf("IOMMU hw info: type %s (%u), capabilities %#llx\n", hw.data_type_name.c_str(),
+              hw.data_type, static_cast<unsigned long long>(hw.capabilities));
+  if (std::ifstream("/sys/class/iommu/dmar0/intel-iommu/cap")) {
+    EXPECT_EQ(hw.data_type_name, "intel-vtd");
+    ASSERT_TRUE(hw.vtd_cap_reg);
+    std::string sysfs_cap;
+    std::ifstream("/sys/class/iommu/dmar0/intel-iommu/cap") >> sysfs_cap;
+    EXPECT_EQ(*hw.vtd_cap_reg, std::stoull(sysfs_cap, nullptr, 16)) << "matches sysfs";
+  }
 }
 
 TEST_P(Ownership, BadIndexesAreClearErrors) {
