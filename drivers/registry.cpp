@@ -3,6 +3,7 @@
 #include "drivers/driver.hpp"
 #include "drivers/edu/edu.hpp"
 #include "drivers/edu/registers.hpp"
+#include "drivers/nvme/nvme.hpp"
 
 namespace vfiokit {
 
@@ -23,6 +24,10 @@ const std::vector<DriverEntry>& drivers() {
        edu::kDmaMask,
        [](Device& dev, std::shared_ptr<DmaSpace> dma) -> std::unique_ptr<Driver> {
          return std::make_unique<EduDriver>(dev, std::move(dma));
+       }},
+      {"nvme", [](uint16_t, uint16_t, uint32_t cls) { return cls == nvme::kClassCode; }, ~0ull,
+       [](Device& dev, std::shared_ptr<DmaSpace> dma) -> std::unique_ptr<Driver> {
+         return std::make_unique<NvmeDriver>(dev, std::move(dma));
        }},
   };
   return kDrivers;

@@ -1,0 +1,130 @@
+#include "drivers/nvme/queue.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "drivers/nvme/registers.hpp"
+#include "vfio/error.hpp"
+
+namespace vfiokit::nvme {
+
+namespace {
+
+uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+}  // namespace
+
+QueuePair::QueuePair(DmaSpace& dma, const MappedRegion& bar0, uint16_t qid, uint32_t entries,
+                     uint32_t doorbell_stride, uint64_t page_size, size_t prp_pages)
+    : bar0_(&bar0),
+      qid_(qid),
+      entries_(entries),
+      sq_doorbell_(sq_tail_doorbell(qid, doorbell_stride)),
+      cq_doorbell_(cq_head_doorbell(qid, doorbell_stride)),
+      page_size_(page_size),
+      prp_pages_(prp_pages) {
+  if (entries < 2 || entries > 65536)
+    throw_error("NVMe queue", fmt::format("queue {} of {} entries", qid, entries), EINVAL,
+                "a queue has 2 to 65536 entries (and at most CAP.MQES + 1)");
+  cq_offset_ = round_up(uint64_t{entries} * sizeof(Sqe), page_size);
+  prp_offset_ = cq_offset_ + round_up(uint64_t{entries} * sizeof(Cqe), page_size);
+  const uint64_t size = prp_offset_ + uint64_t{capacity()} * prp_pages * page_size;
+  mem_ = DmaBuffer::allocate(size, PageBacking::kAuto, true);
+  map_ = dma.map(mem_.data(), mem_.size(), DmaAccess::kReadWrite, page_size);
+  busy_.assign(capacity(), false);
+}
+
+QueuePair& QueuePair::operator=(QueuePair&& o) noexcept {
+  if (this == &o) return *this;
+  map_ = std::move(o.map_);  // unmap first: the old memory stays mapped until here
+  mem_ = std::move(o.mem_);
+  bar0_ = std::exchange(o.bar0_, nullptr);
+  qid_ = o.qid_;
+  entries_ = std::exchange(o.entries_, 0);
+  sq_doorbell_ = o.sq_doorbell_;
+  cq_doorbell_ = o.cq_doorbell_;
+  page_size_ = o.page_size_;
+  cq_offset_ = o.cq_offset_;
+  prp_offset_ = o.prp_offset_;
+  prp_pages_ = o.prp_pages_;
+  sq_tail_ = o.sq_tail_;
+  rung_tail_ = o.rung_tail_;
+  cq_head_ = o.cq_head_;
+  head_written_ = o.head_written_;
+  phase_ = o.phase_;
+  in_flight_ = std::exchange(o.in_flight_, 0);
+  busy_ = std::move(o.busy_);
+  return *this;
+}
+
+uint16_t QueuePair::claim() {
+  if (full())
+    throw_error(
+        "NVMe submit", fmt::format("queue {}", qid_), EBUSY,
+        fmt::format("{} commands in flight (the queue depth): reap completions first", in_flight_));
+  for (uint16_t cid = 0; cid < busy_.size(); ++cid)
+    if (!busy_[cid]) {
+      busy_[cid] = true;
+      ++in_flight_;
+      return cid;
+    }
+  throw_error("NVMe submit", fmt::format("queue {}", qid_), EBUSY, "no free command identifier");
+}
+
+void QueuePair::unclaim(uint16_t cid) {
+  if (busy(cid)) {
+    busy_[cid] = false;
+    --in_flight_;
+  }
+}
+
+uint64_t QueuePair::prp_list_iova(uint16_t cid) const {
+  return map_.iova() + prp_offset_ + uint64_t{cid} * prp_pages_ * page_size_;
+}
+
+uint64_t* QueuePair::prp_list(uint16_t cid) const {
+  return reinterpret_cast<uint64_t*>(mem_.bytes() + prp_offset_ +
+                                     uint64_t{cid} * prp_pages_ * page_size_);
+}
+
+void QueuePair::submit(const Sqe& sqe, bool ring_now) {
+  std::memcpy(mem_.bytes() + uint64_t{sq_tail_} * sizeof(Sqe), &sqe, sizeof(Sqe));
+  sq_tail_ = (sq_tail_ + 1) % entries_;
+  if (ring_now) ring();
+}
+
+void QueuePair::ring() {
+  if (sq_tail_ == rung_tail_) return;
+  // The entries must be in memory before the controller learns of them.
+  std::atomic_thread_fence(std::memory_order_release);
+  bar0_->write32(sq_doorbell_, sq_tail_);
+  rung_tail_ = sq_tail_;
+}
+
+std::optional<Cqe> QueuePair::pop() {
+  auto* slot = reinterpret_cast<Cqe*>(mem_.bytes() + cq_offset_) + cq_head_;
+  // The controller writes the entry, then flips its phase tag (4.6): read the tag first.
+  const uint16_t status = std::atomic_ref<uint16_t>(slot->status).load(std::memory_order_acquire);
+  if ((status & 1) != phase_) return std::nullopt;
+  Cqe e;
+  std::memcpy(&e, slot, sizeof(e));
+  e.status = status;
+  if (++cq_head_ == entries_) {
+    cq_head_ = 0;
+    phase_ ^= 1;
+  }
+  unclaim(e.cid);
+  return e;
+}
+
+void QueuePair::update_head() {
+  if (cq_head_ == head_written_) return;
+  bar0_->write32(cq_doorbell_, cq_head_);
+  head_written_ = cq_head_;
+}
+
+}  // namespace vfiokit::nvme
