@@ -39,10 +39,13 @@ class DmaBuffer {
   DmaBuffer& operator=(const DmaBuffer&) = delete;
   ~DmaBuffer();
 
+  /// The first byte.
   void* data() const { return data_; }
+  /// The first byte, as bytes.
   uint8_t* bytes() const { return static_cast<uint8_t*>(data_); }
   /// Mapped size (a multiple of page_size()).
   size_t size() const { return size_; }
+  /// Bytes per backing page.
   uint64_t page_size() const { return page_size_; }
   /// The backing actually used (never kAuto).
   PageBacking backing() const { return backing_; }

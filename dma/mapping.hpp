@@ -28,8 +28,11 @@ class DmaMapping {
   DmaMapping& operator=(const DmaMapping&) = delete;
   ~DmaMapping();
 
+  /// Device address of the first byte.
   uint64_t iova() const { return iova_; }
+  /// Mapped bytes (0 once unmapped).
   uint64_t size() const { return size_; }
+  /// Process address of the first byte.
   void* vaddr() const { return const_cast<void*>(vaddr_); }
   /// The IOVA of a byte inside the mapping; throws (ERANGE) outside it.
   uint64_t to_iova(const void* p) const;
@@ -62,6 +65,7 @@ class DmaSpace : public std::enable_shared_from_this<DmaSpace> {
   DmaMapping map(const void* vaddr, uint64_t size, DmaAccess access = DmaAccess::kReadWrite,
                  uint64_t align = 0);
 
+  /// The context mappings are made in.
   const std::shared_ptr<IommuContext>& context() const { return ctx_; }
   /// The usable ranges read at creation.
   const std::vector<IovaRange>& ranges() const { return ranges_; }

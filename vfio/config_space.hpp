@@ -35,15 +35,22 @@ class ConfigSpace {
  public:
   explicit ConfigSpace(std::vector<uint8_t> bytes);
 
+  /// Bytes in the snapshot.
   size_t size() const { return bytes_.size(); }
   /// Little-endian reads; 0xff..ff beyond the snapshot, as a PCI read would return.
   uint8_t read8(size_t off) const;
+  /// See read8.
   uint16_t read16(size_t off) const;
+  /// See read8.
   uint32_t read32(size_t off) const;
 
+  /// Vendor ID (0x00).
   uint16_t vendor_id() const { return read16(0x00); }
+  /// Device ID (0x02).
   uint16_t device_id() const { return read16(0x02); }
+  /// Class code, 24 bits (0x09..0x0b), e.g. 0x010802 for NVMe.
   uint32_t class_code() const { return read32(0x08) >> 8; }
+  /// Header type without the multi-function bit (0 endpoint, 1 bridge, 2 CardBus).
   uint8_t header_type() const { return read8(0x0e) & 0x7f; }
 
   /// Every capability, standard then extended, in chain order. Stops at a

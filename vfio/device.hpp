@@ -36,13 +36,18 @@ class Device {
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
+  /// The device's PCI address.
   const std::string& bdf() const { return bdf_; }
+  /// The VFIO device fd (for raw-ioctl benchmarks and debugging; still owned).
   int fd() const { return fd_.get(); }
+  /// The IOMMU context the device is attached to.
   const std::shared_ptr<IommuContext>& context() const { return ctx_; }
 
   /// VFIO_DEVICE_FLAGS_* of VFIO_DEVICE_GET_INFO.
   uint32_t flags() const { return flags_; }
+  /// Number of regions (VFIO_DEVICE_GET_INFO).
   uint32_t num_regions() const { return num_regions_; }
+  /// Number of IRQ indexes.
   uint32_t num_irqs() const { return num_irqs_; }
   /// VFIO_DEVICE_FLAGS_RESET: VFIO_DEVICE_RESET works (FLR, PM or bus reset).
   bool can_reset() const;
@@ -54,10 +59,16 @@ class Device {
 
   /// Reads the whole config region (256 or 4096 bytes) as VFIO shows it.
   ConfigSpace config() const;
+  /// Config-space reads and writes through the VFIO config region (virtualized
+  /// by vfio-pci where it must be). Throw vfiokit::Error outside the region.
   uint8_t config_read8(uint32_t off) const;
+  /// See config_read8.
   uint16_t config_read16(uint32_t off) const;
+  /// See config_read8.
   uint32_t config_read32(uint32_t off) const;
+  /// See config_read8.
   void config_write16(uint32_t off, uint16_t v) const;
+  /// See config_read8.
   void config_write32(uint32_t off, uint32_t v) const;
   /// Sets Memory Space and Bus Master Enable in the Command register.
   void enable_bus_master() const;

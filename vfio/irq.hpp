@@ -14,9 +14,13 @@ struct IrqInfo {
   uint32_t index = 0;
   uint32_t flags = 0;  ///< VFIO_IRQ_INFO_{EVENTFD,MASKABLE,AUTOMASKED,NORESIZE}
   uint32_t count = 0;  ///< vectors available (0: the device has none of this kind)
+  /// VFIO_IRQ_INFO_EVENTFD: vectors can signal eventfds.
   bool eventfd() const;
+  /// VFIO_IRQ_INFO_MASKABLE: the line can be masked and unmasked.
   bool maskable() const;
+  /// VFIO_IRQ_INFO_AUTOMASKED: the kernel masks the line on each interrupt (INTx).
   bool automasked() const;
+  /// VFIO_IRQ_INFO_NORESIZE: the vector count cannot change while enabled.
   bool noresize() const;
   /// "INTx", "MSI", "MSI-X", "ERR", "REQ" or "index N".
   std::string name() const;
@@ -35,7 +39,9 @@ class IrqSet {
   IrqSet& operator=(const IrqSet&) = delete;
   ~IrqSet();
 
+  /// The IRQ index (VFIO_PCI_*_IRQ_INDEX).
   uint32_t index() const { return index_; }
+  /// Number of vectors wired.
   uint32_t count() const { return static_cast<uint32_t>(fds_.size()); }
   /// The eventfd of `vector` (owned by this set), for poll/epoll.
   int eventfd(uint32_t vector) const;

@@ -61,12 +61,19 @@ class MappedRegion {
   /// 8/16/32/64-bit register access: through the mapping where there is one,
   /// else pread/pwrite. Throws vfiokit::Error outside the region.
   uint8_t read8(uint64_t off) const;
+  /// See read8.
   uint16_t read16(uint64_t off) const;
+  /// See read8.
   uint32_t read32(uint64_t off) const;
+  /// See read8.
   uint64_t read64(uint64_t off) const;
+  /// See read8.
   void write8(uint64_t off, uint8_t v) const;
+  /// See read8.
   void write16(uint64_t off, uint16_t v) const;
+  /// See read8.
   void write32(uint64_t off, uint32_t v) const;
+  /// See read8.
   void write64(uint64_t off, uint64_t v) const;
 
  private:
