@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""vfiokit's benchmark regression gate (python3 standard library only).
+
+Compares a Google Benchmark JSON run against a baseline JSON, benchmark by
+benchmark, as ratios now/baseline of the per-iteration time (real_time, which is
+the manual time where a benchmark times itself). With --benchmark_repetitions the
+median of the repetitions is used. Prints a table and exits non-zero on a regression.
+
+Verdicts and the policy for each (see docs/benchmarks.md):
+  ok          ratio <= 1 + tolerance
+  faster      ratio < 1 / (1 + tolerance)          informational, passes
+  REGRESSION  ratio > 1 + tolerance                fails
+  MISSING     measured in the baseline, absent or skipped now
+              fails (--missing=warn makes it a warning)
+  new         absent from the baseline                passes (--new=fail makes it fail)
+  skipped     skipped (SkipWithError) in both        passes; the reason is printed
+  failed      ran in the baseline, errored now      fails like MISSING
+
+Tolerances: --tolerance (default 0.25, i.e. up to 1.25x slower), overridden by a
+JSON file (--tolerances) of the form
+  {"default": 3.0, "overrides": [{"pattern": "REGEX", "tolerance": 5.0, "why": "..."}]}
+where the first pattern that re.search()es the benchmark name wins.
+
+--filter REGEX limits both sides to matching names (a run that measures only some
+backends is gated against their part of a shared baseline).
+--update writes the run into the baseline instead of gating: entries matching
+--filter are replaced, all others kept.
+
+Exit status: 0 pass, 1 regression (or missing/failed/new per policy), 2 bad input.
+"""
+
+import argparse
+import json
+import re
+import statistics
+import sys
+
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+class GateError(Exception):
+    """Bad input: the message names the file or value and what to do."""
+
+
+def load_json(path, what):
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise GateError(f"{what} {path}: no such file")
+    except json.JSONDecodeError as e:
+        raise GateError(f"{what} {path}: not JSON ({e}); pass a --benchmark_out=FILE "
+                        f"--benchmark_out_format=json file")
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise GateError(f"{what} {path}: no 'benchmarks' list; is it Google Benchmark JSON?")
+    return data
+
+
+def canonical(b):
+    """A benchmark's name without Google Benchmark's timing suffix (/manual_time)."""
+    return re.sub(r"/(manual_time|real_time)$", "", b.get("run_name") or b.get("name") or "")
+
+
+def summarize(data, name_filter=None):
+    """name -> {"ns": median time in ns or None, "error": message or None, "reps": n}."""
+    runs = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type", "iteration") != "iteration":
+            continue  # aggregates (mean/median/stddev) are recomputed from the repetitions
+        name = canonical(b)
+        if not name:
+            continue
+        if name_filter and not re.search(name_filter, name):
+            continue
+        r = runs.setdefault(name, {"times": [], "error": None})
+        if b.get("error_occurred"):
+            r["error"] = b.get("error_message") or "skipped"
+            continue
+        unit = b.get("time_unit", "ns")
+        if unit not in UNIT_NS or "real_time" not in b:
+            raise GateError(f"benchmark {name}: no real_time or unknown time_unit {unit!r}")
+        r["times"].append(float(b["real_time"]) * UNIT_NS[unit])
+    out = {}
+    for name, r in runs.items():
+        ns = statistics.median(r["times"]) if r["times"] else None
+        out[name] = {"ns": ns, "error": None if ns is not None else r["error"], "reps": len(r["times"])}
+    return out
+
+
+class Tolerances:
+    def __init__(self, default, path=None):
+        self.default = default
+        self.overrides = []
+        if path:
+            data = load_json_plain(path, "tolerances file")
+            if not isinstance(data, dict):
+                raise GateError(f"tolerances file {path}: expected an object with 'default' and 'overrides'")
+            self.default = float(data.get("default", default))
+            for o in data.get("overrides", []):
+                try:
+                    self.overrides.append((re.compile(o["pattern"]), float(o["tolerance"])))
+                except (KeyError, TypeError, ValueError, re.error) as e:
+                    raise GateError(f"tolerances file {path}: bad override {o!r} ({e}); "
+                                    f"each needs 'pattern' (a regex) and 'tolerance' (a number)")
+        if self.default < 0 or any(t < 0 for _, t in self.overrides):
+            raise GateError("a tolerance must be >= 0 (0.25 allows 1.25x the baseline time)")
+
+    def get(self, name):
+        for pattern, tol in self.overrides:
+            if pattern.search(name):
+                return tol
+        return self.default
+
+
+def load_json_plain(path, what):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise GateError(f"{what} {path}: no such file")
+    except json.JSONDecodeError as e:
+        raise GateError(f"{what} {path}: not JSON ({e})")
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return "-"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def gate(base, now, tols, missing_policy, new_policy):
+    """Returns (rows, failed). A row is (name, base, now, ratio, verdict, note)."""
+    rows, failed = [], False
+    for name in sorted(set(base) | set(now)):
+        b, n = base.get(name), now.get(name)
+        tol = tols.get(name)
+        if b is None:
+            verdict = "new"
+            note = n["error"] or ""
+            if new_policy == "fail":
+                verdict, failed = "NEW", True
+            rows.append((name, None, n["ns"], None, verdict, note))
+            continue
+        if n is None or (n["ns"] is None and b["ns"] is not None):
+            verdict = "MISSING" if n is None else "FAILED"
+            note = "not in this run" if n is None else n["error"]
+            if missing_policy == "fail":
+                failed = True
+            else:
+                verdict = verdict.lower()
+            rows.append((name, b["ns"], None, None, verdict, note))
+            continue
+        if b["ns"] is None:
+            verdict = "skipped" if n["ns"] is None else "new"
+            rows.append((name, None, n["ns"], None, verdict, n["error"] or "skipped in the baseline"))
+            continue
+        ratio = n["ns"] / b["ns"] if b["ns"] > 0 else float("inf")
+        if ratio > 1 + tol:
+            verdict, failed = "REGRESSION", True
+        elif ratio < 1 / (1 + tol):
+            verdict = "faster"
+        else:
+            verdict = "ok"
+        rows.append((name, b["ns"], n["ns"], ratio, verdict, f"limit {1 + tol:.2f}x"))
+    return rows, failed
+
+
+def print_table(rows, out=sys.stdout):
+    w = max([len("benchmark")] + [len(r[0]) for r in rows])
+    print(f"{'benchmark':<{w}}  {'baseline':>10}  {'now':>10}  {'ratio':>7}  {'verdict':<10}  note", file=out)
+    for name, b, n, ratio, verdict, note in rows:
+        r = f"{ratio:.2f}x" if ratio is not None else "-"
+        print(f"{name:<{w}}  {fmt_ns(b):>10}  {fmt_ns(n):>10}  {r:>7}  {verdict:<10}  {note}", file=out)
+
+
+def update(baseline_path, run, name_filter):
+    """Merges `run` into the baseline: matching entries replaced, others kept."""
+    try:
+        base = load_json(baseline_path, "baseline")
+    except GateError as e:
+        if "no such file" not in str(e):
+            raise
+        base = {"context": run.get("context", {}), "benchmarks": []}
+
+    name_of = canonical
+
+    def replaced(b):
+        return name_filter is None or re.search(name_filter, name_of(b))
+
+    new_names = {name_of(b) for b in run["benchmarks"] if replaced(b)}
+    kept = [b for b in base["benchmarks"] if not (replaced(b) or name_of(b) in new_names)]
+    base["benchmarks"] = kept + [b for b in run["benchmarks"] if replaced(b)]
+    ctx = base.setdefault("context", {})
+    ctx.update({k: v for k, v in run.get("context", {}).items() if k in ("date", "host_name", "num_cpus", "mhz_per_cpu")})
+    with open(baseline_path, "w", encoding="utf-8") as f:
+        json.dump(base, f, indent=1)
+        f.write("\n")
+    return len(base["benchmarks"]) - len(kept)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=__doc__.split("\n\n", 1)[1])
+    p.add_argument("baseline", help="baseline JSON (e.g. bench/baselines/testbed.json)")
+    p.add_argument("run", help="this run's JSON (vfiokit_bench --benchmark_out=FILE)")
+    p.add_argument("--tolerance", type=float, default=0.25,
+                   help="allowed slowdown: 0.25 passes up to 1.25x the baseline (default 0.25)")
+    p.add_argument("--tolerances", metavar="FILE", help="JSON file with a default and per-benchmark overrides")
+    p.add_argument("--filter", metavar="REGEX", help="gate (or update) only benchmarks whose name matches")
+    p.add_argument("--missing", choices=["fail", "warn"], default="fail",
+                   help="a baseline benchmark absent or failed now: fail (default) or warn")
+    p.add_argument("--new", choices=["warn", "fail"], default="warn",
+                   help="a benchmark the baseline lacks: warn (default) or fail")
+    p.add_argument("--update", action="store_true",
+                   help="refresh the baseline from this run (filtered entries replaced) instead of gating")
+    args = p.parse_args(argv)
+    try:
+        if args.filter:
+            try:
+                re.compile(args.filter)
+            except re.error as e:
+                raise GateError(f"--filter {args.filter!r}: not a regular expression ({e})")
+        run = load_json(args.run, "run")
+        if args.update:
+            n = update(args.baseline, run, args.filter)
+            print(f"gate: baseline {args.baseline} updated with {n} entries from {args.run}")
+            return 0
+        base = summarize(load_json(args.baseline, "baseline"), args.filter)
+        now = summarize(run, args.filter)
+        if not base:
+            raise GateError(f"baseline {args.baseline}: no benchmark matches"
+                            + (f" --filter {args.filter!r}" if args.filter else "")
+                            + "; refresh it with --update")
+        tols = Tolerances(args.tolerance, args.tolerances)
+    except GateError as e:
+        print(f"gate: {e}", file=sys.stderr)
+        return 2
+    rows, failed = gate(base, now, tols, args.missing, args.new)
+    print_table(rows)
+    counts = {}
+    for r in rows:
+        counts[r[4]] = counts.get(r[4], 0) + 1
+    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    print(f"gate: {'FAIL' if failed else 'PASS'} ({summary})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
