@@ -1,0 +1,258 @@
+#include "tools/host/binder.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "tools/host/kernel_modules.hpp"
+#include "tools/host/pci_facts.hpp"
+#include "vfio/error.hpp"
+
+namespace sfs = std::filesystem;
+
+namespace vfiokit::host {
+namespace {
+
+constexpr const char* kVfioPci = "vfio-pci";
+constexpr const char* kPauseEnv = "VFIOKIT_TEST_PAUSE_AT";
+
+std::optional<std::string> read_override(const HostFs& fs, const std::string& bdf) {
+  auto o = fs.sysfs().attr(bdf, "driver_override");
+  if (!o || o->empty() || *o == "(null)") return std::nullopt;
+  return o;
+}
+
+std::string show(const std::optional<std::string>& d) { return d.value_or("none"); }
+
+}  // namespace
+
+bool BindReport::ok() const {
+  return std::none_of(devices.begin(), devices.end(),
+                      [](const DeviceChange& d) { return d.action == "failed"; });
+}
+
+Binder::Binder(HostFs fs, Journal journal) : fs_(std::move(fs)), journal_(std::move(journal)) {
+  // Test hook (hidden): stop for good after step N so a test can kill -9 us there.
+  if (const char* env = std::getenv(kPauseEnv); env && *env) pause_at_ = std::atoi(env);
+}
+
+void Binder::step(const char* what, const std::string& bdf) {
+  ++step_;
+  if (step_ != pause_at_) return;
+  std::fprintf(stderr, "vfiokit: test hook: paused after step %d (%s %s)\n", step_, what,
+               bdf.c_str());
+  std::fflush(stderr);
+  for (;;) ::pause();
+}
+
+void Binder::ensure_vfio_pci(BindReport& report) {
+  if (fs_.exists("sys/bus/pci/drivers/vfio-pci")) return;
+  std::string why = "vfio-pci is not loaded under " + fs_.root().string();
+  if (fs_.is_real_root()) {
+    if (modprobe("vfio-pci", &why) && fs_.exists("sys/bus/pci/drivers/vfio-pci")) {
+      report.notes.push_back("loaded vfio-pci (modprobe)");
+      return;
+    }
+  }
+  throw_error("load vfio-pci", "sys/bus/pci/drivers/vfio-pci", ENOENT,
+              fmt::format("{}; modprobe vfio-pci (CONFIG_VFIO_PCI)", why));
+}
+
+void Binder::bind_one(const std::string& bdf) {
+  fs_.write(device_rel(bdf) / "driver_override", std::string(kVfioPci) + "\n");
+  step("driver_override set", bdf);
+  if (auto drv = fs_.sysfs().driver(bdf)) {
+    fs_.write(sfs::path("sys/bus/pci/drivers") / *drv / "unbind", bdf);
+    step("unbound", bdf);
+  }
+  try {
+    fs_.write("sys/bus/pci/drivers_probe", bdf);
+  } catch (const Error&) {
+    // The result is judged by the driver link below; the errno alone says little.
+  }
+  step("probed", bdf);
+}
+
+BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
+  BindReport report;
+  const std::string bdf = require_device(fs_, text);
+  std::vector<std::string> targets = {bdf};
+  const auto group = fs_.sysfs().iommu_group(bdf);
+  if (group) {
+    std::vector<std::string> blockers;
+    for (const auto& m : group_members(fs_, *group)) {
+      if (m.bdf == bdf || (m.class_code >> 8) == 0x0604) continue;  // bridges stay on pcieport
+      if (opts.group)
+        targets.push_back(m.bdf);
+      else if (!driver_allows_vfio(m.driver))
+        blockers.push_back(describe_member(m));
+    }
+    if (!blockers.empty())
+      report.notes.push_back(fmt::format(
+          "IOMMU group {} stays not viable: {} on a host driver; add --group to bind them too",
+          *group, fmt::join(blockers, ", ")));
+  } else {
+    report.notes.push_back("the device has no IOMMU group: vfio-pci will refuse it (IOMMU off?)");
+  }
+
+  std::vector<std::string> todo;
+  for (const auto& t : targets) {
+    const auto drv = fs_.sysfs().driver(t);
+    if (drv == kVfioPci) {
+      report.devices.push_back({t, drv, drv, "already-bound", ""});
+      continue;
+    }
+    if (!opts.force) {
+      const auto uses = find_uses(fs_, t);
+      if (!uses.empty()) {
+        std::vector<std::string> what;
+        for (const auto& u : uses) what.push_back(u.detail);
+        throw_error("bind to vfio-pci", t, EBUSY,
+                    fmt::format("in use: {}; first: {}, or pass --force",
+                                fmt::join(what, "; "), uses[0].fix));
+      }
+    }
+    todo.push_back(t);
+  }
+  if (todo.empty()) return report;
+
+  const UniqueFd lock = journal_.lock();
+  auto entries = journal_.load();
+  for (const auto& t : todo) {
+    const bool known = std::any_of(entries.begin(), entries.end(),
+                                   [&](const JournalEntry& e) { return e.bdf == t; });
+    // A device already journaled keeps its first original (a bind after a
+    // half-finished bind must not record vfio-pci as "original").
+    if (!known) entries.push_back({t, fs_.sysfs().driver(t), read_override(fs_, t), utc_now()});
+  }
+  journal_.save(entries);
+  step("journal written", bdf);
+  ensure_vfio_pci(report);
+  step("vfio-pci available", bdf);
+
+  std::string failure;
+  for (const auto& t : todo) {
+    const auto before = fs_.sysfs().driver(t);
+    try {
+      bind_one(t);
+    } catch (const Error& e) {
+      failure = fmt::format("{}: {}", t, e.what());
+      break;
+    }
+    const auto after = fs_.sysfs().driver(t);
+    if (after != kVfioPci) {
+      failure = fmt::format("{} is on {} after drivers_probe", t, show(after));
+      break;
+    }
+    report.devices.push_back({t, before, after, "bound", ""});
+  }
+  if (failure.empty()) return report;
+
+  // Put back what this call changed, and forget it.
+  std::vector<JournalEntry> keep;
+  for (const auto& e : entries) {
+    if (std::find(todo.begin(), todo.end(), e.bdf) != todo.end())
+      restore_entry(e);
+    else
+      keep.push_back(e);
+  }
+  journal_.save(keep);
+  std::string hint = "the devices were put back; see dmesg for vfio-pci's reason";
+  if (!group)
+    hint = "vfio-pci refuses devices without an IOMMU group: enable the IOMMU (vfiokit check)";
+  throw_error("bind to vfio-pci", bdf, EIO, fmt::format("{}; {}", failure, hint));
+}
+
+DeviceChange Binder::restore_entry(const JournalEntry& e) {
+  DeviceChange c{e.bdf, fs_.sysfs().driver(e.bdf), std::nullopt, "restored", ""};
+  if (!fs_.sysfs().has_device(e.bdf)) {
+    c.action = "failed";
+    c.detail = "the device is gone (hot-unplugged or renumbered)";
+    return c;
+  }
+  const auto override_before = read_override(fs_, e.bdf);
+  try {
+    if (c.before && c.before != e.driver)
+      fs_.write(sfs::path("sys/bus/pci/drivers") / *c.before / "unbind", e.bdf);
+    // A newline alone clears driver_override.
+    fs_.write(device_rel(e.bdf) / "driver_override", e.driver_override.value_or("") + "\n");
+    if (e.driver && fs_.sysfs().driver(e.bdf) != e.driver) {
+      try {
+        fs_.write(sfs::path("sys/bus/pci/drivers") / *e.driver / "bind", e.bdf);
+      } catch (const Error&) {
+        fs_.write("sys/bus/pci/drivers_probe", e.bdf);
+      }
+    }
+  } catch (const Error& ex) {
+    c.detail = ex.what();
+  }
+  c.after = fs_.sysfs().driver(e.bdf);
+  if (c.after != e.driver) {
+    c.action = "failed";
+    if (c.detail.empty())
+      c.detail = fmt::format("expected driver {}, found {}", show(e.driver), show(c.after));
+    return c;
+  }
+  const bool same = c.before == c.after && override_before == e.driver_override;
+  c.action = same ? "unchanged" : "restored";
+  c.detail = fmt::format("driver {} -> {}, driver_override {}", show(c.before), show(c.after),
+                         show(e.driver_override));
+  return c;
+}
+
+BindReport Binder::unbind(const std::string& text) {
+  BindReport report;
+  const std::string bdf = require_device(fs_, text);
+  const UniqueFd lock = journal_.lock();
+  auto entries = journal_.load();
+  const auto it = std::find_if(entries.begin(), entries.end(),
+                               [&](const JournalEntry& e) { return e.bdf == bdf; });
+  if (it != entries.end()) {
+    DeviceChange c = restore_entry(*it);
+    if (c.action != "failed") entries.erase(it);
+    journal_.save(entries);
+    report.devices.push_back(std::move(c));
+    return report;
+  }
+  DeviceChange c{bdf, fs_.sysfs().driver(bdf), std::nullopt, "unbound", ""};
+  if (c.before != kVfioPci) {
+    c.after = c.before;
+    c.action = "unchanged";
+    c.detail = fmt::format("not on vfio-pci (driver {}) and not in the journal", show(c.before));
+    report.devices.push_back(std::move(c));
+    return report;
+  }
+  fs_.write(sfs::path("sys/bus/pci/drivers/vfio-pci/unbind"), bdf);
+  if (read_override(fs_, bdf)) fs_.write(device_rel(bdf) / "driver_override", "\n");
+  try {
+    fs_.write("sys/bus/pci/drivers_probe", bdf);
+  } catch (const Error&) {
+    // No kernel driver wanting it is not an error here.
+  }
+  c.after = fs_.sysfs().driver(bdf);
+  c.detail = fmt::format("not journaled: released to the kernel, now on {}", show(c.after));
+  report.devices.push_back(std::move(c));
+  return report;
+}
+
+BindReport Binder::restore() {
+  BindReport report;
+  const UniqueFd lock = journal_.lock();
+  std::vector<JournalEntry> keep;
+  for (const auto& e : journal_.load()) {
+    DeviceChange c = restore_entry(e);
+    if (c.action == "failed") keep.push_back(e);
+    report.devices.push_back(std::move(c));
+  }
+  journal_.save(keep);
+  if (report.devices.empty()) report.notes.push_back("the journal is empty: nothing to restore");
+  return report;
+}
+
+}  // namespace vfiokit::host

@@ -1,0 +1,64 @@
+// Moving devices to vfio-pci and back: driver_override + drivers_probe (never
+// new_id), guarded by the in-use checks and recorded in the Journal first.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/host/device_usage.hpp"
+#include "tools/host/host_fs.hpp"
+#include "tools/host/journal.hpp"
+
+namespace vfiokit::host {
+
+/// What happened to one device.
+struct DeviceChange {
+  std::string bdf;
+  std::optional<std::string> before, after;  ///< driver before and after
+  std::string action;  ///< "bound", "already-bound", "restored", "unchanged", "unbound", "failed"
+  std::string detail;  ///< why it failed, or what was done
+};
+
+/// The outcome of bind, unbind or restore.
+struct BindReport {
+  std::vector<DeviceChange> devices;
+  std::vector<std::string> notes;  ///< e.g. "loaded vfio-pci", "group 12 not viable: ..."
+  /// True when every device ended where it was meant to.
+  bool ok() const;
+};
+
+/// Options of Binder::bind.
+struct BindOptions {
+  bool group = false;  ///< also bind the device's IOMMU group companions (bridges excepted)
+  bool force = false;  ///< bind even a device in use
+};
+
+/// Binds, unbinds and restores devices under a HostFs root, journaling first.
+class Binder {
+ public:
+  Binder(HostFs fs, Journal journal);
+
+  /// Binds `bdf` (and with `group`, its companions) to vfio-pci. Refuses
+  /// (vfiokit::Error, EBUSY) a device in use unless `force`. On a failed
+  /// bind, puts the devices back and throws with a hint.
+  BindReport bind(const std::string& bdf, const BindOptions& opts);
+  /// Gives `bdf` back: to the driver the journal recorded, else (a device
+  /// bound outside vfiokit) clears the override and lets the kernel probe.
+  BindReport unbind(const std::string& bdf);
+  /// Puts every journaled device back to its original driver and override.
+  BindReport restore();
+
+ private:
+  DeviceChange restore_entry(const JournalEntry& e);
+  void bind_one(const std::string& bdf);
+  void ensure_vfio_pci(BindReport& report);
+  void step(const char* what, const std::string& bdf);
+
+  HostFs fs_;
+  Journal journal_;
+  int step_ = 0;
+  int pause_at_ = -1;
+};
+
+}  // namespace vfiokit::host

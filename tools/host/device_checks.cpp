@@ -1,0 +1,365 @@
+#include "tools/host/device_checks.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "tools/host/device_usage.hpp"
+#include "tools/host/host_checks.hpp"
+#include "tools/host/pci_facts.hpp"
+
+namespace vfiokit::host {
+namespace {
+
+constexpr const char* kRootHint = "run as root: sysfs shows only 64 bytes of config space otherwise";
+
+bool full_config(const ConfigSpace& cfg) { return cfg.size() >= 256; }
+
+}  // namespace
+
+CheckResult check_driver(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.driver", "driver", Verdict::kPass, "", "", {}};
+  const Sysfs& s = fs.sysfs();
+  const auto drv = s.driver(bdf);
+  const auto override_ = s.attr(bdf, "driver_override");
+  const uint32_t cls = s.hex_attr(bdf, "class").value_or(0);
+  r.data = {{"driver", drv ? nlohmann::json(*drv) : nlohmann::json(nullptr)},
+            {"driver_override",
+             override_ && *override_ != "(null)" ? nlohmann::json(*override_) : nlohmann::json(nullptr)},
+            {"vendor", fmt::format("{:04x}", s.hex_attr(bdf, "vendor").value_or(0))},
+            {"device", fmt::format("{:04x}", s.hex_attr(bdf, "device").value_or(0))},
+            {"class", fmt::format("{:06x}", cls)}};
+  if (drv && drv->rfind("vfio", 0) == 0) {
+    r.summary = fmt::format("bound to {}", *drv);
+    return r;
+  }
+  r.summary = fmt::format("{} {}; not on vfio-pci yet", class_short_name(cls),
+                          drv ? "bound to " + *drv : "has no driver");
+  const auto uses = find_uses(fs, bdf);
+  nlohmann::json ju = nlohmann::json::array();
+  for (const auto& u : uses) ju.push_back({{"kind", u.kind}, {"detail", u.detail}, {"fix", u.fix}});
+  r.data["in_use"] = ju;
+  if (!uses.empty()) {
+    r.verdict = Verdict::kWarn;
+    r.summary += fmt::format("; in use: {}", uses[0].detail);
+    r.hint = fmt::format("{} before 'vfiokit bind {}'", uses[0].fix, bdf);
+  } else {
+    r.hint = fmt::format("vfiokit bind {}", bdf);
+  }
+  return r;
+}
+
+CheckResult check_iommu_group(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.iommu_group", "IOMMU group", Verdict::kPass, "", "", {}};
+  const auto group = fs.sysfs().iommu_group(bdf);
+  if (!group) {
+    r.verdict = Verdict::kFail;
+    r.summary = "no IOMMU group: the IOMMU is off or does not cover this device";
+    r.hint = "enable the IOMMU (see host.iommu); VFIO cannot take a device without a group";
+    r.data = {{"group", nullptr}};
+    return r;
+  }
+  const auto members = group_members(fs, *group);
+  nlohmann::json jm = nlohmann::json::array();
+  std::vector<std::string> blockers, companions;
+  for (const auto& m : members) {
+    const bool ok = m.bdf == bdf || driver_allows_vfio(m.driver);
+    jm.push_back({{"bdf", m.bdf},
+                  {"driver", m.driver ? nlohmann::json(*m.driver) : nlohmann::json(nullptr)},
+                  {"class", fmt::format("{:06x}", m.class_code)},
+                  {"allows_vfio", ok}});
+    if (m.bdf == bdf) continue;
+    companions.push_back(describe_member(m));
+    if (!ok) blockers.push_back(describe_member(m));
+  }
+  r.data = {{"group", *group}, {"members", jm}, {"viable", blockers.empty()}};
+  if (!blockers.empty()) {
+    r.verdict = Verdict::kFail;
+    r.summary = fmt::format("group {} is not viable: {} still on a host driver", *group,
+                            fmt::join(blockers, ", "));
+    r.hint = fmt::format("bind the whole group: vfiokit bind {} --group", bdf);
+    return r;
+  }
+  r.summary = companions.empty()
+                  ? fmt::format("group {}, the device alone", *group)
+                  : fmt::format("group {}, viable; with {}", *group, fmt::join(companions, ", "));
+  return r;
+}
+
+CheckResult check_acs(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.acs", "ACS upstream", Verdict::kPass, "", "", {}};
+  const auto bridges = upstream_bridges(fs, bdf);
+  nlohmann::json jb = nlohmann::json::array();
+  std::vector<std::string> bad, unknown;
+  for (const auto& br : bridges) {
+    const ConfigSpace cfg = read_config(fs, br);
+    const auto type = pcie_port_type(cfg);
+    nlohmann::json e = {{"bdf", br},
+                        {"port_type", type ? nlohmann::json(pcie_port_type_name(*type)) : nullptr}};
+    // Only root and switch downstream ports route peer-to-peer traffic that
+    // ACS must redirect; upstream ports and PCI bridges are not judged.
+    const bool judged = type && (*type == 4 || *type == 6);
+    e["judged"] = judged;
+    if (judged && cfg.size() < 0x104) {
+      unknown.push_back(br);
+      e["acs"] = nullptr;
+    } else if (judged) {
+      const AcsState a = acs_state(cfg);
+      e["acs"] = {{"present", a.has_cap},
+                  {"capability", fmt::format("{:#06x}", a.capability)},
+                  {"control", fmt::format("{:#06x}", a.control)},
+                  {"isolating", a.isolating},
+                  {"missing", a.missing}};
+      if (!a.isolating)
+        bad.push_back(fmt::format("{} ({}: {})", br, pcie_port_type_name(*type),
+                                  a.has_cap ? fmt::format("{} off", fmt::join(a.missing, ", "))
+                                            : "no ACS capability"));
+    }
+    jb.push_back(e);
+  }
+  r.data = {{"bridges", jb}};
+  if (bridges.empty()) {
+    r.summary = "on a root bus: no bridge between it and the root complex";
+    return r;
+  }
+  if (!bad.empty()) {
+    r.verdict = Verdict::kWarn;
+    r.summary = fmt::format("no ACS isolation at {}", fmt::join(bad, "; "));
+    r.hint = "devices below that port can reach each other and share an IOMMU group: use a slot "
+             "on a port with ACS, or pass the whole group";
+    return r;
+  }
+  if (!unknown.empty()) {
+    r.verdict = Verdict::kSkip;
+    r.summary = fmt::format("cannot read the extended config space of {}", fmt::join(unknown, ", "));
+    r.hint = kRootHint;
+    return r;
+  }
+  r.summary = fmt::format("{} bridge(s) up to the root port, every port isolates (ACS)",
+                          bridges.size());
+  return r;
+}
+
+CheckResult check_reset(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.reset", "reset", Verdict::kPass, "", "", {}};
+  const auto methods = split_ws(fs.sysfs().attr(bdf, "reset_method").value_or(""));
+  const ConfigSpace cfg = read_config(fs, bdf);
+  const bool flr = cfg.has_flr();
+  const auto pm = cfg.pm_reset();
+  r.data = {{"reset_method", methods},
+            {"flr", flr},
+            {"pm_reset", pm ? nlohmann::json(*pm) : nlohmann::json(nullptr)}};
+  const bool has_flr = flr || std::find(methods.begin(), methods.end(), "flr") != methods.end();
+  if (has_flr) {
+    r.summary = fmt::format("function level reset; methods: {}",
+                            methods.empty() ? "flr" : fmt::format("{}", fmt::join(methods, " ")));
+    return r;
+  }
+  if (!methods.empty()) {
+    r.verdict = Verdict::kWarn;
+    r.summary = fmt::format("no FLR; reset methods: {}", fmt::join(methods, " "));
+    r.hint = std::find(methods.begin(), methods.end(), "bus") != methods.end()
+                 ? "a bus reset also resets the device's siblings; 'vfiokit info' lists them"
+                 : "the device may keep state between VMs";
+    return r;
+  }
+  r.verdict = Verdict::kWarn;
+  r.summary = "no reset method: VFIO cannot reset the device";
+  r.hint = "state leaks from one user to the next; prefer a device with FLR";
+  return r;
+}
+
+CheckResult check_bars(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.bars", "BARs", Verdict::kPass, "", "", {}};
+  const auto bars = read_bars(fs, bdf);
+  const ConfigSpace cfg = read_config(fs, bdf);
+  const bool rebar = cfg.find(true, 0x15).has_value();
+  nlohmann::json jb = nlohmann::json::array();
+  std::vector<std::string> parts;
+  for (const auto& b : bars) {
+    jb.push_back({{"index", b.index},
+                  {"start", b.start},
+                  {"size", b.size},
+                  {"io", b.io},
+                  {"mem64", b.mem64},
+                  {"prefetchable", b.prefetchable},
+                  {"above_4g", b.above_4g()}});
+    std::string flags = b.io ? "I/O" : b.mem64 ? "64-bit" : "32-bit";
+    if (b.prefetchable) flags += " pref";
+    if (b.above_4g()) flags += " >4G";
+    parts.push_back(fmt::format("BAR{} {} {}", b.index, human_bytes(b.size), flags));
+  }
+  r.data = {{"bars", jb}, {"resizable_bar", rebar}};
+  if (bars.empty()) {
+    r.verdict = Verdict::kWarn;
+    r.summary = "no BAR has an address (resource file empty)";
+    r.hint = "the device has no MMIO to map; check 'lspci -vv' for disabled BARs";
+    return r;
+  }
+  r.summary = fmt::format("{}{}", fmt::join(parts, ", "), rebar ? "; Resizable BAR" : "");
+  return r;
+}
+
+CheckResult check_framebuffer(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.framebuffer", "framebuffer", Verdict::kPass, "", "", {}};
+  bool hidden = false;
+  const auto fbs = framebuffer_overlaps(fs, bdf, &hidden);
+  const bool boot_vga = fs.sysfs().attr(bdf, "boot_vga") == "1";
+  nlohmann::json jf = nlohmann::json::array();
+  for (const auto& f : fbs) jf.push_back({{"name", f.name}, {"start", f.start}, {"end", f.end}, {"bar", f.bar}});
+  r.data = {{"boot_vga", boot_vga}, {"overlaps", jf}, {"iomem_hidden", hidden}};
+  if (!fbs.empty()) {
+    const auto& f = fbs[0];
+    r.verdict = Verdict::kFail;
+    r.summary = fmt::format("{} holds BAR{} ([{:#x}-{:#x}] in /proc/iomem)", f.name, f.bar, f.start,
+                            f.end);
+    r.hint = "boot with video=efifb:off (or initcall_blacklist=sysfb_init) so vfio-pci can "
+             "claim the BAR";
+    return r;
+  }
+  if (boot_vga) {
+    r.verdict = Verdict::kWarn;
+    r.summary = "boot VGA device: the firmware console may be on it";
+    r.hint = "boot from another GPU, or expect the host console to go dark";
+    return r;
+  }
+  if (hidden) {
+    r.verdict = Verdict::kSkip;
+    r.summary = "/proc/iomem shows no addresses";
+    r.hint = "run as root to compare framebuffers with the BARs";
+    return r;
+  }
+  r.summary = "no framebuffer on its BARs, not the boot VGA";
+  return r;
+}
+
+CheckResult check_interrupts(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.interrupts", "MSI/MSI-X", Verdict::kPass, "", "", {}};
+  const ConfigSpace cfg = read_config(fs, bdf);
+  const auto msi = cfg.msi_vectors();
+  const auto msix = cfg.msix_table_size();
+  const uint8_t pin = cfg.read8(0x3d);
+  r.data = {{"msi_vectors", msi ? nlohmann::json(*msi) : nlohmann::json(nullptr)},
+            {"msix_vectors", msix ? nlohmann::json(*msix) : nlohmann::json(nullptr)},
+            {"intx_pin", pin == 0xff ? 0 : pin}};
+  if (!full_config(cfg)) {
+    r.verdict = Verdict::kSkip;
+    r.summary = "capabilities not readable";
+    r.hint = kRootHint;
+    return r;
+  }
+  std::vector<std::string> parts;
+  if (msix) parts.push_back(fmt::format("MSI-X {} vectors", *msix));
+  if (msi) parts.push_back(fmt::format("MSI {} vector(s)", *msi));
+  if (pin && pin != 0xff) parts.push_back(fmt::format("INTx pin {}", static_cast<char>('A' + pin - 1)));
+  if (!msi && !msix) {
+    r.verdict = Verdict::kWarn;
+    r.summary = pin ? "INTx only (no MSI/MSI-X)" : "no interrupts at all";
+    r.hint = "INTx may be shared and is slower; VFIO masks it per interrupt";
+    return r;
+  }
+  r.summary = fmt::format("{}", fmt::join(parts, ", "));
+  return r;
+}
+
+CheckResult check_pcie_link(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.pcie_link", "PCIe link", Verdict::kPass, "", "", {}};
+  const ConfigSpace cfg = read_config(fs, bdf);
+  const auto link = cfg.pcie_link();
+  if (!link || link->max_width == 0) {
+    r.verdict = Verdict::kSkip;
+    r.summary = !full_config(cfg) ? "capabilities not readable"
+                : cfg.find(false, 0x10) ? "no link (integrated endpoint)"
+                                       : "conventional PCI device, no PCIe link";
+    if (!full_config(cfg)) r.hint = kRootHint;
+    return r;
+  }
+  r.data = {{"max_gts", link->max_gts},     {"cur_gts", link->cur_gts},
+            {"max_width", link->max_width}, {"cur_width", link->cur_width}};
+  r.summary = fmt::format("{} GT/s x{} (max {} GT/s x{})", link->cur_gts, link->cur_width,
+                          link->max_gts, link->max_width);
+  if (link->cur_gts < link->max_gts || link->cur_width < link->max_width) {
+    r.verdict = Verdict::kWarn;
+    r.summary += ": running below its capability";
+    r.hint = "check the slot (lanes wired), riser and power management (ASPM); a downtrained "
+             "link limits passthrough bandwidth";
+  }
+  return r;
+}
+
+CheckResult check_numa(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.numa", "NUMA node", Verdict::kPass, "", "", {}};
+  const auto node = fs.sysfs().attr(bdf, "numa_node");
+  int n = -1;
+  try {
+    if (node) n = std::stoi(*node);
+  } catch (const std::exception&) {
+  }
+  r.data = {{"numa_node", n}};
+  r.summary = n < 0 ? "no NUMA affinity reported" : fmt::format("node {}", n);
+  if (n >= 0) r.hint = fmt::format("pin the VM's vCPUs and memory to node {}", n);
+  return r;
+}
+
+CheckResult check_sriov(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.sriov", "SR-IOV", Verdict::kPass, "", "", {}};
+  const auto total = fs.sysfs().attr(bdf, "sriov_totalvfs");
+  if (!total) {
+    r.verdict = Verdict::kSkip;
+    r.summary = fs.exists(device_rel(bdf) / "physfn") ? "a virtual function" : "not SR-IOV capable";
+    r.data = {{"is_vf", fs.exists(device_rel(bdf) / "physfn")}};
+    return r;
+  }
+  const std::string num = fs.sysfs().attr(bdf, "sriov_numvfs").value_or("0");
+  r.data = {{"totalvfs", std::stoi("0" + *total)}, {"numvfs", std::stoi("0" + num)}};
+  r.summary = fmt::format("{} of {} virtual functions enabled", num, *total);
+  if (num != "0")
+    r.hint = "its VFs depend on the PF driver: pass VFs, or set sriov_numvfs to 0 before binding the PF";
+  return r;
+}
+
+CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.memlock", "memlock needed", Verdict::kPass, "", "", {}};
+  uint64_t bars = 0;
+  for (const auto& b : read_bars(fs, bdf))
+    if (!b.io) bars += b.size;
+  const uint64_t need = bars + kProbeDmaBytes;
+  const MemlockLimit m = memlock_limit(fs);
+  r.data = {{"needed_bytes", need},
+            {"bar_bytes", bars},
+            {"dma_test_bytes", kProbeDmaBytes},
+            {"limit_bytes", m.soft ? nlohmann::json(*m.soft) : nlohmann::json(nullptr)},
+            {"cap_ipc_lock", m.cap_ipc_lock}};
+  const std::string need_s = fmt::format("{} (BARs {} + DMA test buffer {})", human_bytes(need),
+                                         human_bytes(bars), human_bytes(kProbeDmaBytes));
+  if (m.cap_ipc_lock) {
+    r.summary = need_s + "; limit not enforced (CAP_IPC_LOCK)";
+    return r;
+  }
+  if (!m.known) {
+    r.verdict = Verdict::kSkip;
+    r.summary = need_s + "; limit unknown (proc/self/limits unreadable)";
+    return r;
+  }
+  if (!m.soft) {
+    r.summary = need_s + "; RLIMIT_MEMLOCK unlimited";
+    return r;
+  }
+  r.summary = fmt::format("{}; RLIMIT_MEMLOCK {}", need_s, human_bytes(*m.soft));
+  if (*m.soft < need) {
+    r.verdict = Verdict::kFail;
+    r.hint = fmt::format("VFIO_MAP_DMA will fail with ENOMEM: raise RLIMIT_MEMLOCK to at least {} "
+                         "(ulimit -l {}, LimitMEMLOCK=, limits.conf memlock) or run as root",
+                         human_bytes(need), (need + 1023) / 1024);
+  }
+  return r;
+}
+
+CheckGroup run_device_checks(const HostFs& fs, const std::string& bdf) {
+  return {bdf,
+          {check_driver(fs, bdf), check_iommu_group(fs, bdf), check_acs(fs, bdf),
+           check_reset(fs, bdf), check_bars(fs, bdf), check_framebuffer(fs, bdf),
+           check_interrupts(fs, bdf), check_pcie_link(fs, bdf), check_numa(fs, bdf),
+           check_sriov(fs, bdf), check_device_memlock(fs, bdf)}};
+}
+
+}  // namespace vfiokit::host

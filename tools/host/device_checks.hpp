@@ -1,0 +1,32 @@
+// The per-device half of `vfiokit check`: group viability, ACS above the device,
+// resets, BARs, framebuffers, interrupts, link, NUMA, SR-IOV and the memlock a
+// passthrough of it needs. Everything is read under a HostFs root.
+#pragma once
+
+#include <string>
+
+#include "tools/host/check.hpp"
+#include "tools/host/host_fs.hpp"
+
+namespace vfiokit::host {
+
+/// Bytes of the DMA buffer `vfiokit probe` maps, counted in the memlock estimate.
+inline constexpr uint64_t kProbeDmaBytes = 2ull << 20;
+
+/// Every device check of `bdf` (which must exist; see require_device).
+CheckGroup run_device_checks(const HostFs& fs, const std::string& bdf);
+
+/// Single checks (used by run_device_checks; exposed for tests).
+CheckResult check_driver(const HostFs& fs, const std::string& bdf);
+CheckResult check_iommu_group(const HostFs& fs, const std::string& bdf);
+CheckResult check_acs(const HostFs& fs, const std::string& bdf);
+CheckResult check_reset(const HostFs& fs, const std::string& bdf);
+CheckResult check_bars(const HostFs& fs, const std::string& bdf);
+CheckResult check_framebuffer(const HostFs& fs, const std::string& bdf);
+CheckResult check_interrupts(const HostFs& fs, const std::string& bdf);
+CheckResult check_pcie_link(const HostFs& fs, const std::string& bdf);
+CheckResult check_numa(const HostFs& fs, const std::string& bdf);
+CheckResult check_sriov(const HostFs& fs, const std::string& bdf);
+CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf);
+
+}  // namespace vfiokit::host

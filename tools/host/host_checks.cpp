@@ -1,0 +1,362 @@
+#include "tools/host/host_checks.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "tools/host/kernel_modules.hpp"
+
+namespace vfiokit::host {
+namespace {
+
+constexpr uint64_t kMemlockWarnBelow = 64ull << 20;
+
+std::string mode_string(mode_t m) {
+  std::string s = "---------";
+  const char* rwx = "rwxrwxrwx";
+  for (int i = 0; i < 9; ++i)
+    if (m & (1 << (8 - i))) s[i] = rwx[i];
+  return s;
+}
+
+// "crw-rw---- root:kvm" of a device node, or empty when missing.
+nlohmann::json node_facts(const HostFs& fs, const std::string& rel, std::string* line) {
+  struct stat st {};
+  const std::string p = fs.path(rel);
+  if (::stat(p.c_str(), &st) != 0) return nullptr;
+  const bool rw = ::access(p.c_str(), R_OK | W_OK) == 0;
+  *line = fmt::format("/{} {} uid {} gid {}, {} by you", rel, mode_string(st.st_mode & 0777),
+                      st.st_uid, st.st_gid, rw ? "read-write" : "NOT accessible");
+  return {{"path", "/" + rel},
+          {"mode", fmt::format("{:04o}", st.st_mode & 07777)},
+          {"uid", st.st_uid},
+          {"gid", st.st_gid},
+          {"char_device", S_ISCHR(st.st_mode)},
+          {"accessible", rw}};
+}
+
+}  // namespace
+
+MemlockLimit memlock_limit(const HostFs& fs) {
+  MemlockLimit m;
+  for (const auto& line : fs.lines("proc/self/limits")) {
+    if (line.rfind("Max locked memory", 0) != 0) continue;
+    const auto w = split_ws(line.substr(17));
+    if (w.empty()) break;
+    m.known = true;
+    if (w[0] != "unlimited") {
+      try {
+        m.soft = std::stoull(w[0]);
+      } catch (const std::exception&) {
+        m.known = false;
+      }
+    }
+  }
+  for (const auto& line : fs.lines("proc/self/status")) {
+    if (line.rfind("CapEff:", 0) != 0) continue;
+    try {
+      m.cap_ipc_lock = (std::stoull(line.substr(7), nullptr, 16) >> 14) & 1;  // CAP_IPC_LOCK
+    } catch (const std::exception&) {
+    }
+  }
+  return m;
+}
+
+std::optional<std::string> cmdline_param(const HostFs& fs, const std::string& key) {
+  std::optional<std::string> v;
+  for (const auto& w : split_ws(fs.read("proc/cmdline").value_or("")))
+    if (w.rfind(key + "=", 0) == 0) v = w.substr(key.size() + 1);
+  return v;
+}
+
+CheckResult check_cpu_virtualization(const HostFs& fs) {
+  CheckResult r{"host.cpu_virtualization", "CPU virtualization", Verdict::kPass, "", "", {}};
+  bool vmx = false, svm = false, seen = false;
+  for (const auto& line : fs.lines("proc/cpuinfo")) {
+    if (line.rfind("flags", 0) != 0) continue;
+    seen = true;
+    for (const auto& f : split_ws(line)) {
+      vmx = vmx || f == "vmx";
+      svm = svm || f == "svm";
+    }
+  }
+  r.data = {{"vmx", vmx}, {"svm", svm}};
+  if (!seen) {
+    r.verdict = Verdict::kSkip;
+    r.summary = "no CPU flags in /proc/cpuinfo";
+    return r;
+  }
+  if (vmx || svm) {
+    r.summary = vmx ? "Intel VT-x (vmx)" : "AMD-V (svm)";
+    return r;
+  }
+  r.verdict = Verdict::kWarn;
+  r.summary = "no vmx/svm flag: VMs cannot use hardware virtualization";
+  r.hint = "enable VT-x/AMD-V in the firmware setup (userspace VFIO drivers work without it)";
+  return r;
+}
+
+CheckResult check_acpi_iommu_table(const HostFs& fs) {
+  CheckResult r{"host.acpi_iommu_table", "firmware IOMMU table", Verdict::kPass, "", "", {}};
+  std::vector<std::string> found;
+  for (const char* t : {"DMAR", "IVRS", "VIOT"})
+    if (fs.exists(std::string("sys/firmware/acpi/tables/") + t)) found.push_back(t);
+  r.data = {{"tables", found}};
+  if (!found.empty()) {
+    const std::string& t = found[0];
+    r.summary = fmt::format("ACPI {} ({})", t,
+                            t == "DMAR"   ? "Intel VT-d"
+                            : t == "IVRS" ? "AMD-Vi"
+                                          : "virtio-iommu");
+    return r;
+  }
+  if (!fs.exists("sys/firmware/acpi/tables")) {
+    r.verdict = Verdict::kSkip;
+    r.summary = "no /sys/firmware/acpi/tables (not ACPI, or not root)";
+    return r;
+  }
+  r.verdict = Verdict::kFail;
+  r.summary = "no DMAR, IVRS or VIOT table: the firmware describes no IOMMU";
+  r.hint = "enable VT-d / AMD-Vi (IOMMU) in the firmware setup";
+  return r;
+}
+
+CheckResult check_iommu_enabled(const HostFs& fs) {
+  CheckResult r{"host.iommu", "IOMMU enabled", Verdict::kPass, "", "", {}};
+  const auto groups = fs.list("sys/kernel/iommu_groups");
+  const auto units = fs.list("sys/class/iommu");
+  const auto intel = cmdline_param(fs, "intel_iommu");
+  const auto amd = cmdline_param(fs, "amd_iommu");
+  const auto iommu = cmdline_param(fs, "iommu");
+  std::vector<std::string> params;
+  if (intel) params.push_back("intel_iommu=" + *intel);
+  if (amd) params.push_back("amd_iommu=" + *amd);
+  if (iommu) params.push_back("iommu=" + *iommu);
+  r.data = {{"groups", groups.size()},
+            {"iommu_units", units},
+            {"cmdline", params}};
+  const std::string shown =
+      params.empty() ? "no IOMMU parameters on the command line"
+                     : fmt::format("command line: {}", fmt::join(params, " "));
+  if (!groups.empty()) {
+    r.summary = fmt::format("{} IOMMU groups, {} IOMMU unit(s); {}{}", groups.size(), units.size(),
+                            shown, iommu == "pt" ? " (host DMA in passthrough mode)" : "");
+    return r;
+  }
+  r.verdict = Verdict::kFail;
+  r.summary = fmt::format("no IOMMU groups: the IOMMU is off; {}", shown);
+  const auto first_on = [](const std::string& v) {
+    return v.substr(0, v.find(',')) ;
+  };
+  if (intel && first_on(*intel) == "off")
+    r.hint = "the kernel command line has intel_iommu=off (the last one wins): remove it or "
+             "append intel_iommu=on";
+  else if (amd && first_on(*amd) == "off")
+    r.hint = "the kernel command line has amd_iommu=off: remove it";
+  else if (iommu == "off")
+    r.hint = "the kernel command line has iommu=off: remove it";
+  else if (fs.exists("sys/firmware/acpi/tables/DMAR"))
+    r.hint = "add intel_iommu=on to the kernel command line";
+  else if (fs.exists("sys/firmware/acpi/tables/IVRS"))
+    r.hint = "check dmesg for AMD-Vi errors; add amd_iommu=on";
+  else
+    r.hint = "enable VT-d / AMD-Vi in the firmware setup, then intel_iommu=on / amd_iommu=on";
+  return r;
+}
+
+CheckResult check_interrupt_remapping(const HostFs& fs) {
+  CheckResult r{"host.interrupt_remapping", "interrupt remapping", Verdict::kPass, "", "", {}};
+  // Method: an interrupt domain behind the remapping unit shows as "IR-..."
+  // (IR-IO-APIC, IR-PCI-MSI-...) in /proc/interrupts; the VT-d ECAP register's
+  // IR bit (3) tells whether the hardware could do it.
+  unsigned ir_lines = 0;
+  for (const auto& line : fs.lines("proc/interrupts"))
+    for (const auto& w : split_ws(line))
+      if (w.rfind("IR-", 0) == 0 || w == "INTEL-IR" || w == "AMD-IR") {
+        ++ir_lines;
+        break;
+      }
+  bool hw_ir = false;
+  std::vector<std::string> ecaps;
+  for (const auto& unit : fs.list("sys/class/iommu")) {
+    const auto ecap = fs.read_line("sys/class/iommu/" + unit + "/intel-iommu/ecap");
+    if (!ecap) continue;
+    ecaps.push_back(unit + ":" + *ecap);
+    try {
+      hw_ir = hw_ir || ((std::stoull(*ecap, nullptr, 16) >> 3) & 1);
+    } catch (const std::exception&) {
+    }
+  }
+  const bool unsafe =
+      fs.read_line("sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts") == "Y" ||
+      fs.read_line("sys/module/iommufd/parameters/allow_unsafe_interrupts") == "Y";
+  r.data = {{"remapped_irq_lines", ir_lines},
+            {"vtd_ecap", ecaps},
+            {"vtd_ecap_ir", hw_ir},
+            {"allow_unsafe_interrupts", unsafe},
+            {"method", "/proc/interrupts IR- chips; VT-d ecap bit 3"}};
+  if (ir_lines > 0) {
+    r.summary = fmt::format("enabled ({} interrupt lines behind IR- chips in /proc/interrupts)",
+                            ir_lines);
+    return r;
+  }
+  if (unsafe) {
+    r.verdict = Verdict::kWarn;
+    r.summary = "no interrupt remapping; VFIO accepts that only because allow_unsafe_interrupts=Y";
+    r.hint = "a device can then inject arbitrary MSIs: enable interrupt remapping (x2APIC/IR "
+             "in firmware) for untrusted guests";
+    return r;
+  }
+  if (!fs.exists("proc/interrupts")) {
+    r.verdict = Verdict::kSkip;
+    r.summary = "no /proc/interrupts to inspect";
+    return r;
+  }
+  r.verdict = Verdict::kFail;
+  r.summary = hw_ir ? "the IOMMU supports interrupt remapping (ecap IR) but it is off"
+                    : "no interrupt remapping: VFIO refuses to attach devices (EPERM)";
+  r.hint = hw_ir ? "remove intremap=off / nointremap from the kernel command line"
+                 : "enable interrupt remapping (VT-d/AMD-Vi with x2APIC) in firmware, or load "
+                   "vfio_iommu_type1 with allow_unsafe_interrupts=1 (unsafe)";
+  return r;
+}
+
+CheckResult check_vfio_modules(const HostFs& fs) {
+  CheckResult r{"host.vfio_modules", "VFIO modules", Verdict::kPass, "", "", {}};
+  std::vector<std::string> loaded, loadable, missing;
+  nlohmann::json mods = nlohmann::json::object();
+  bool backend = false;
+  for (const char* name : {"vfio", "vfio-pci", "vfio_iommu_type1", "iommufd"}) {
+    const ModuleState m = module_state(fs, name);
+    mods[name] = {{"loaded", m.loaded}, {"builtin", m.builtin}, {"available", m.available}};
+    (m.loaded ? loaded : m.usable() ? loadable : missing).push_back(name);
+    if ((std::string(name) == "vfio_iommu_type1" || std::string(name) == "iommufd") && m.usable())
+      backend = true;
+  }
+  r.data = {{"modules", mods}};
+  r.summary = fmt::format("loaded: {}", loaded.empty() ? "none" : fmt::format("{}", fmt::join(loaded, ", ")));
+  if (!loadable.empty()) r.summary += fmt::format("; can be loaded: {}", fmt::join(loadable, ", "));
+  if (!missing.empty()) r.summary += fmt::format("; missing: {}", fmt::join(missing, ", "));
+  const auto is_missing = [&](const char* n) {
+    return std::find(missing.begin(), missing.end(), n) != missing.end();
+  };
+  if (is_missing("vfio") || is_missing("vfio-pci") || !backend) {
+    r.verdict = Verdict::kFail;
+    r.hint = "this kernel lacks VFIO (CONFIG_VFIO, CONFIG_VFIO_PCI, CONFIG_VFIO_IOMMU_TYPE1 or "
+             "CONFIG_IOMMUFD): install a kernel with them";
+  } else if (std::find(loadable.begin(), loadable.end(), "vfio-pci") != loadable.end() ||
+             std::find(loadable.begin(), loadable.end(), "vfio") != loadable.end()) {
+    r.verdict = Verdict::kWarn;
+    r.hint = "modprobe vfio-pci (vfiokit bind loads it)";
+  }
+  return r;
+}
+
+CheckResult check_vfio_devnode(const HostFs& fs) {
+  CheckResult r{"host.dev_vfio", "/dev/vfio/vfio", Verdict::kPass, "", "", {}};
+  std::string line;
+  r.data = node_facts(fs, "dev/vfio/vfio", &line);
+  if (r.data.is_null()) {
+    r.data = nlohmann::json::object();
+    r.verdict = fs.exists("dev/iommu") ? Verdict::kWarn : Verdict::kFail;
+    r.summary = "missing: no legacy VFIO container";
+    r.hint = fs.exists("dev/iommu") ? "only the iommufd backend is available (--backend iommufd)"
+                                    : "modprobe vfio (CONFIG_VFIO_CONTAINER or "
+                                      "CONFIG_IOMMUFD_VFIO_CONTAINER)";
+    return r;
+  }
+  r.summary = line;
+  if (!r.data["accessible"].get<bool>()) {
+    r.verdict = Verdict::kWarn;
+    r.hint = "run vfiokit as root, or give your user access to /dev/vfio (udev rule)";
+  }
+  return r;
+}
+
+CheckResult check_iommufd_devnode(const HostFs& fs) {
+  CheckResult r{"host.dev_iommu", "/dev/iommu", Verdict::kPass, "", "", {}};
+  std::string line;
+  r.data = node_facts(fs, "dev/iommu", &line);
+  if (r.data.is_null()) {
+    r.data = nlohmann::json::object();
+    r.verdict = Verdict::kSkip;
+    r.summary = "missing: this kernel has no iommufd (the container backend is used)";
+    r.hint = "modprobe iommufd where the kernel has CONFIG_IOMMUFD";
+    return r;
+  }
+  r.summary = line;
+  if (!r.data["accessible"].get<bool>()) {
+    r.verdict = Verdict::kWarn;
+    r.hint = "run vfiokit as root, or give your user access to /dev/iommu (udev rule)";
+  }
+  return r;
+}
+
+CheckResult check_memlock(const HostFs& fs) {
+  CheckResult r{"host.memlock", "RLIMIT_MEMLOCK", Verdict::kPass, "", "", {}};
+  const MemlockLimit m = memlock_limit(fs);
+  r.data = {{"limit_bytes", m.soft ? nlohmann::json(*m.soft) : nlohmann::json(nullptr)},
+            {"cap_ipc_lock", m.cap_ipc_lock}};
+  const std::string lim = !m.known ? "unknown" : m.soft ? human_bytes(*m.soft) : "unlimited";
+  if (m.cap_ipc_lock) {
+    r.summary = fmt::format("{} (not enforced: CAP_IPC_LOCK)", lim);
+  } else if (!m.known) {
+    r.verdict = Verdict::kSkip;
+    r.summary = "proc/self/limits unreadable";
+  } else if (m.soft && *m.soft < kMemlockWarnBelow) {
+    r.verdict = Verdict::kWarn;
+    r.summary = fmt::format("{}: VFIO_MAP_DMA fails with ENOMEM beyond it", lim);
+    r.hint = "raise it: ulimit -l, LimitMEMLOCK= (systemd) or memlock in limits.conf";
+  } else {
+    r.summary = lim;
+  }
+  return r;
+}
+
+CheckResult check_hugepages(const HostFs& fs) {
+  CheckResult r{"host.hugepages", "hugepages", Verdict::kPass, "", "", {}};
+  nlohmann::json sizes = nlohmann::json::array();
+  std::vector<std::string> parts;
+  for (const auto& d : fs.list("sys/kernel/mm/hugepages")) {
+    const std::string base = "sys/kernel/mm/hugepages/" + d + "/";
+    uint64_t kb = 0;
+    try {
+      kb = std::stoull(d.substr(d.find('-') + 1));
+    } catch (const std::exception&) {
+      continue;
+    }
+    const auto num = [&](const char* f) -> uint64_t {
+      try {
+        return std::stoull(fs.read_line(base + f).value_or("0"));
+      } catch (const std::exception&) {
+        return 0;
+      }
+    };
+    const uint64_t nr = num("nr_hugepages"), free = num("free_hugepages");
+    sizes.push_back({{"page_size", kb * 1024}, {"reserved", nr}, {"free", free}});
+    parts.push_back(fmt::format("{}: {} reserved, {} free", human_bytes(kb * 1024), nr, free));
+  }
+  r.data = {{"sizes", sizes}};
+  if (parts.empty()) {
+    r.verdict = Verdict::kSkip;
+    r.summary = "no hugetlb support (sys/kernel/mm/hugepages missing)";
+    return r;
+  }
+  r.summary = fmt::format("{}", fmt::join(parts, "; "));
+  bool any = false;
+  for (const auto& s : sizes) any = any || s["reserved"].get<uint64_t>() > 0;
+  if (!any) r.hint = "none reserved (4 KiB pages are used); for 2 MiB DMA buffers: echo 64 > "
+                     "/proc/sys/vm/nr_hugepages";
+  return r;
+}
+
+CheckGroup run_host_checks(const HostFs& fs) {
+  return {"host",
+          {check_cpu_virtualization(fs), check_acpi_iommu_table(fs), check_iommu_enabled(fs),
+           check_interrupt_remapping(fs), check_vfio_modules(fs), check_vfio_devnode(fs),
+           check_iommufd_devnode(fs), check_memlock(fs), check_hugepages(fs)}};
+}
+
+}  // namespace vfiokit::host

@@ -1,0 +1,165 @@
+#include "tools/host/pci_facts.hpp"
+
+#include <cerrno>
+#include <regex>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "vfio/error.hpp"
+#include "vfio/pci_address.hpp"
+
+namespace sfs = std::filesystem;
+
+namespace vfiokit::host {
+namespace {
+
+constexpr uint64_t kIoResourceIo = 0x100;
+constexpr uint64_t kIoResourcePrefetch = 0x2000;
+constexpr uint64_t kIoResourceMem64 = 0x00100000;
+
+uint64_t hex(const std::string& s) {
+  try {
+    return std::stoull(s, nullptr, 16);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+ConfigSpace read_config(const HostFs& fs, const std::string& bdf) {
+  return ConfigSpace(fs.read_bytes(device_rel(bdf) / "config"));
+}
+
+std::vector<Bar> read_bars(const HostFs& fs, const std::string& bdf) {
+  std::vector<Bar> out;
+  const auto lines = fs.lines(device_rel(bdf) / "resource");
+  for (unsigned i = 0; i < 6 && i < lines.size(); ++i) {
+    const auto w = split_ws(lines[i]);
+    if (w.size() < 3) continue;
+    Bar b;
+    b.index = i;
+    b.start = hex(w[0]);
+    b.end = hex(w[1]);
+    const uint64_t flags = hex(w[2]);
+    if (b.end == 0 && b.start == 0) continue;
+    b.size = b.end - b.start + 1;
+    b.io = flags & kIoResourceIo;
+    b.mem64 = flags & kIoResourceMem64;
+    b.prefetchable = flags & kIoResourcePrefetch;
+    out.push_back(b);
+  }
+  return out;
+}
+
+std::vector<std::string> upstream_bridges(const HostFs& fs, const std::string& bdf) {
+  static const std::regex kBdf("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]");
+  std::vector<std::string> out;
+  std::error_code ec;
+  const sfs::path dev = sfs::canonical(fs.sysfs().device_dir(bdf), ec);
+  if (ec) return out;
+  for (sfs::path p = dev.parent_path(); p.has_filename(); p = p.parent_path()) {
+    const std::string name = p.filename();
+    if (!std::regex_match(name, kBdf)) break;
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::optional<unsigned> pcie_port_type(const ConfigSpace& cfg) {
+  auto c = cfg.find(false, 0x10);
+  if (!c) return std::nullopt;
+  return (cfg.read16(c->offset + 2) >> 4) & 0xf;
+}
+
+std::string pcie_port_type_name(unsigned type) {
+  switch (type) {
+    case 0: return "endpoint";
+    case 1: return "legacy endpoint";
+    case 4: return "root port";
+    case 5: return "upstream port";
+    case 6: return "downstream port";
+    case 7: return "PCIe-to-PCI bridge";
+    case 8: return "PCI-to-PCIe bridge";
+    case 9: return "integrated endpoint";
+    case 10: return "event collector";
+    default: return fmt::format("port type {}", type);
+  }
+}
+
+AcsState acs_state(const ConfigSpace& cfg) {
+  AcsState s;
+  auto c = cfg.find(true, 0x0d);
+  if (!c) {
+    s.missing = {"ACS capability"};
+    return s;
+  }
+  s.has_cap = true;
+  s.capability = cfg.read16(c->offset + 4);
+  s.control = cfg.read16(c->offset + 6);
+  // Linux's REQ_ACS_FLAGS (SV, RR, CR, UF). pci_acs_flags_enabled() masks the
+  // request with what the port implements, so an unimplemented control passes.
+  static constexpr struct {
+    uint16_t bit;
+    const char* name;
+  } kNeeded[] = {{0x01, "Source Validation"},
+                 {0x04, "P2P Request Redirect"},
+                 {0x08, "P2P Completion Redirect"},
+                 {0x10, "Upstream Forwarding"}};
+  for (const auto& n : kNeeded)
+    if ((s.capability & n.bit) && !(s.control & n.bit)) s.missing.push_back(n.name);
+  s.isolating = s.missing.empty();
+  return s;
+}
+
+std::vector<GroupMember> group_members(const HostFs& fs, int group) {
+  std::vector<GroupMember> out;
+  const Sysfs& s = fs.sysfs();
+  for (const auto& bdf : s.group_devices(group)) {
+    GroupMember m;
+    m.bdf = bdf;
+    m.driver = s.driver(bdf);
+    m.class_code = s.hex_attr(bdf, "class").value_or(0);
+    m.vendor = static_cast<uint16_t>(s.hex_attr(bdf, "vendor").value_or(0));
+    m.device = static_cast<uint16_t>(s.hex_attr(bdf, "device").value_or(0));
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+bool driver_allows_vfio(const std::optional<std::string>& driver) {
+  if (!driver) return true;
+  return driver->rfind("vfio", 0) == 0 || *driver == "pci-stub" || *driver == "pcieport";
+}
+
+std::string class_short_name(uint32_t cls) {
+  const uint32_t base = cls >> 16, sub = (cls >> 8) & 0xff;
+  switch (base) {
+    case 0x01: return sub == 0x08 ? "NVMe" : "storage";
+    case 0x02: return "network";
+    case 0x03: return "display";
+    case 0x04: return sub == 0x03 ? "audio" : "multimedia";
+    case 0x05: return "memory";
+    case 0x06: return sub == 0x04 ? "PCI bridge" : "bridge";
+    case 0x0c: return sub == 0x03 ? "USB" : "serial bus";
+    case 0x12: return "accelerator";
+    default: return fmt::format("class {:06x}", cls);
+  }
+}
+
+std::string describe_member(const GroupMember& m) {
+  return fmt::format("{} ({}, driver {})", m.bdf, class_short_name(m.class_code),
+                     m.driver.value_or("none"));
+}
+
+std::string require_device(const HostFs& fs, const std::string& text) {
+  const std::string bdf = normalize_bdf(text);
+  if (!fs.sysfs().has_device(bdf))
+    throw_error("find PCI device", bdf, ENODEV,
+                fmt::format("no such device under {}; 'vfiokit list' shows the devices there",
+                            (fs.root() / "sys/bus/pci/devices").string()));
+  return bdf;
+}
+
+}  // namespace vfiokit::host
