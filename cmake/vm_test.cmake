@@ -1,13 +1,13 @@
 # vfiokit_add_vm_test(NAME n KERNEL stock|iommufd|compat IOMMU intel|virtio|amd|none
 #                     DEVICES edu nvme:kernel ... [APPEND args] [TIMEOUT s] [WILL_FAIL]
-#                     COMMAND prog args...)
+#                     [RUNNER_ARGS ci/vm/run options...] COMMAND prog args...)
 # Registers a ctest test that boots a test-bed VM (ci/vm/run), carries ${CMAKE_BINARY_DIR}/bin
 # into it and runs COMMAND there as root; the VM's exit status is the test's.
 function(vfiokit_add_vm_test)
   if(NOT VFIOKIT_VM_TESTS)
     return()
   endif()
-  cmake_parse_arguments(VT "WILL_FAIL" "NAME;KERNEL;IOMMU;TIMEOUT;APPEND" "DEVICES;COMMAND" ${ARGN})
+  cmake_parse_arguments(VT "WILL_FAIL" "NAME;KERNEL;IOMMU;TIMEOUT;APPEND" "DEVICES;COMMAND;RUNNER_ARGS" ${ARGN})
   if(VT_KERNEL STREQUAL "iommufd" OR VT_KERNEL STREQUAL "compat")
     if(NOT VFIOKIT_HAVE_IOMMUFD)
       return()
@@ -23,6 +23,7 @@ function(vfiokit_add_vm_test)
   if(VT_APPEND)
     list(APPEND args --append ${VT_APPEND})
   endif()
+  list(APPEND args ${VT_RUNNER_ARGS})
   add_test(NAME ${VT_NAME} COMMAND ${CMAKE_SOURCE_DIR}/ci/vm/run ${args} -- ${VT_COMMAND})
   set_tests_properties(${VT_NAME} PROPERTIES LABELS vm TIMEOUT ${VT_TIMEOUT})
   if(VT_WILL_FAIL)
