@@ -1,0 +1,86 @@
+// The vfiokit binary end to end on fixture trees: exit statuses and JSON.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/fixtures/hosts/fixture_host.hpp"
+
+namespace vfiokit {
+namespace {
+
+struct CliRun {
+  int status;
+  std::string out;
+};
+
+CliRun vfiokit(const std::string& args) {
+  const std::string cmd = std::string(VFIOKIT_BIN) + " " + args + " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+TEST(Cli, CheckExitStatusFollowsTheWorstVerdict) {
+  hosts::FixtureHost clean, warn, fail;
+  hosts::build_host(clean);
+  hosts::HostSpec s;
+  s.gpu_flr = false;
+  s.gpu_reset_method = "bus";
+  hosts::build_host(warn, s);
+  hosts::HostSpec f;
+  f.audio_driver = "snd_hda_intel";
+  hosts::build_host(fail, f);
+  EXPECT_EQ(vfiokit("--root " + clean.root().string() + " check 01:00.0").status, 0);
+  EXPECT_EQ(vfiokit("--root " + warn.root().string() + " check 01:00.0").status, 1);
+  const CliRun r = vfiokit("--json --root " + fail.root().string() + " check 01:00.0");
+  EXPECT_EQ(r.status, 2);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["exit_status"], 2);
+  EXPECT_EQ(j["subjects"][1]["subject"], "0000:01:00.0");
+  EXPECT_EQ(j["subjects"][1]["verdict"], "FAIL");
+}
+
+TEST(Cli, BadDeviceAndUsageErrors) {
+  hosts::FixtureHost h;
+  hosts::build_host(h);
+  const CliRun r = vfiokit("--json --root " + h.root().string() + " check 09:00.0");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["errno"], ENODEV);
+  EXPECT_EQ(vfiokit("frobnicate").status, 64);
+  EXPECT_EQ(vfiokit("bind").status, 64);
+  EXPECT_EQ(vfiokit("probe --help").status, 0);
+}
+
+TEST(Cli, BindRefusalExitsThreeAndNamesTheUse) {
+  hosts::FixtureHost h;
+  hosts::build_host(h);
+  h.file("proc/self/mountinfo", "40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
+  const CliRun r = vfiokit("--json --root " + h.root().string() + " --state-dir " +
+                        (h.root() / "state").string() + " bind 02:00.0");
+  EXPECT_EQ(r.status, 3);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_NE(j["error"]["hint"].get<std::string>().find("mounted on /data"), std::string::npos);
+}
+
+TEST(Cli, ListJson) {
+  hosts::FixtureHost h;
+  hosts::build_host(h);
+  const CliRun r = vfiokit("--json --root " + h.root().string() + " list");
+  EXPECT_EQ(r.status, 0);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["command"], "list");
+  EXPECT_EQ(j["groups"][0]["devices"][0]["bdf"], "0000:01:00.0");
+  EXPECT_TRUE(j["groups"][0]["viable"].get<bool>());
+}
+
+}  // namespace
+}  // namespace vfiokit

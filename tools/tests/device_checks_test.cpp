@@ -1,0 +1,169 @@
+// Device checks on fixture trees: every verdict the issue names.
+#include "tools/host/device_checks.hpp"
+
+#include <gtest/gtest.h>
+
+#include "vfio/error.hpp"
+
+#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tools/host/pci_facts.hpp"
+
+namespace vfiokit::host {
+namespace {
+
+using hosts::FixtureHost;
+using hosts::HostSpec;
+
+constexpr const char* kGpu = "0000:01:00.0";
+constexpr const char* kNvme = "0000:02:00.0";
+
+TEST(DeviceChecks, CleanGpuPasses) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const CheckGroup g = run_device_checks(HostFs(h.root()), kGpu);
+  for (const auto& c : g.checks) {
+    if (c.id == "device.sriov") {
+      EXPECT_EQ(c.verdict, Verdict::kSkip);
+      continue;
+    }
+    EXPECT_EQ(c.verdict, Verdict::kPass) << c.id << ": " << c.summary << " / " << c.hint;
+  }
+  EXPECT_EQ(exit_status({g}), 0);
+}
+
+TEST(DeviceChecks, FactsAreDecoded) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  const CheckResult bars = check_bars(fs, kGpu);
+  EXPECT_EQ(bars.data["bars"].size(), 3u);
+  EXPECT_TRUE(bars.data["resizable_bar"].get<bool>());
+  EXPECT_TRUE(bars.data["bars"][2]["above_4g"].get<bool>());
+  EXPECT_TRUE(bars.data["bars"][1]["prefetchable"].get<bool>());
+  EXPECT_TRUE(bars.data["bars"][1]["mem64"].get<bool>());
+  EXPECT_NE(bars.summary.find("BAR1 256 MiB 64-bit pref"), std::string::npos) << bars.summary;
+  const CheckResult irq = check_interrupts(fs, kNvme);
+  EXPECT_EQ(irq.data["msix_vectors"], 33);
+  EXPECT_EQ(irq.data["msi_vectors"], 32);
+  const CheckResult link = check_pcie_link(fs, kNvme);
+  EXPECT_EQ(link.verdict, Verdict::kPass);
+  EXPECT_EQ(link.data["cur_width"], 4);
+  EXPECT_EQ(check_numa(fs, kGpu).data["numa_node"], 0);
+  EXPECT_EQ(upstream_bridges(fs, kGpu), std::vector<std::string>{"0000:00:01.0"});
+  const CheckResult grp = check_iommu_group(fs, kGpu);
+  EXPECT_EQ(grp.data["group"], 1);
+  EXPECT_NE(grp.summary.find("0000:01:00.1 (audio, driver vfio-pci)"), std::string::npos);
+}
+
+TEST(DeviceChecks, AudioFunctionOnHostDriverMakesGroupNotViable) {
+  FixtureHost h;
+  HostSpec s;
+  s.audio_driver = "snd_hda_intel";
+  hosts::build_host(h, s);
+  const CheckResult r = check_iommu_group(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_NE(r.summary.find("0000:01:00.1 (audio, driver snd_hda_intel)"), std::string::npos)
+      << r.summary;
+  EXPECT_NE(r.hint.find("vfiokit bind 0000:01:00.0 --group"), std::string::npos) << r.hint;
+  EXPECT_FALSE(r.data["viable"].get<bool>());
+}
+
+TEST(DeviceChecks, NoIommuGroupFails) {
+  FixtureHost h;
+  HostSpec s;
+  s.iommu = false;
+  hosts::build_host(h, s);
+  EXPECT_EQ(check_iommu_group(HostFs(h.root()), kGpu).verdict, Verdict::kFail);
+}
+
+TEST(DeviceChecks, RootPortWithoutAcsWarnsAndNamesIt) {
+  FixtureHost h;
+  HostSpec s;
+  s.root_port_acs = false;
+  hosts::build_host(h, s);
+  const CheckResult r = check_acs(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  EXPECT_NE(r.summary.find("0000:00:01.0 (root port: no ACS capability)"), std::string::npos)
+      << r.summary;
+}
+
+TEST(DeviceChecks, AcsPresentButRedirectOffWarns) {
+  hosts::ConfigBuilder c(0x8086, 0x7a38, 0x060400, true);
+  c.pcie(4, false).acs(0x1d, 0x01);  // only Source Validation on
+  const AcsState a = acs_state(ConfigSpace(c.bytes()));
+  EXPECT_TRUE(a.has_cap);
+  EXPECT_FALSE(a.isolating);
+  EXPECT_EQ(a.missing, (std::vector<std::string>{"P2P Request Redirect", "P2P Completion Redirect",
+                                                 "Upstream Forwarding"}));
+}
+
+TEST(DeviceChecks, EfifbOverBarFails) {
+  FixtureHost h;
+  HostSpec s;
+  s.efifb_on_gpu = true;
+  hosts::build_host(h, s);
+  const CheckResult r = check_framebuffer(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_NE(r.summary.find("efifb holds BAR1"), std::string::npos) << r.summary;
+  EXPECT_NE(r.hint.find("video=efifb:off"), std::string::npos);
+}
+
+TEST(DeviceChecks, BootVgaWarns) {
+  FixtureHost h;
+  HostSpec s;
+  s.boot_vga = true;
+  hosts::build_host(h, s);
+  EXPECT_EQ(check_framebuffer(HostFs(h.root()), kGpu).verdict, Verdict::kWarn);
+}
+
+TEST(DeviceChecks, NoFlrWarns) {
+  FixtureHost h;
+  HostSpec s;
+  s.gpu_flr = false;
+  s.gpu_reset_method = "bus";
+  hosts::build_host(h, s);
+  const CheckResult r = check_reset(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  EXPECT_NE(r.summary.find("no FLR"), std::string::npos);
+  EXPECT_NE(r.hint.find("siblings"), std::string::npos);
+}
+
+TEST(DeviceChecks, LowMemlockFailsForBigBars) {
+  FixtureHost h;
+  HostSpec s;
+  s.memlock = "8388608";
+  hosts::build_host(h, s);
+  const CheckResult r = check_device_memlock(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  // BAR0 16 MiB + BAR1 256 MiB + BAR3 32 MiB + 2 MiB test buffer.
+  EXPECT_EQ(r.data["needed_bytes"], (306ull << 20));
+  EXPECT_NE(r.hint.find("ENOMEM"), std::string::npos);
+}
+
+TEST(DeviceChecks, MountedNvmeIsInUse) {
+  FixtureHost h;
+  hosts::build_host(h);
+  h.file("proc/self/mountinfo",
+         "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
+  const CheckResult r = check_driver(HostFs(h.root()), kNvme);
+  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  EXPECT_NE(r.summary.find("/dev/nvme0n1 is mounted on /data"), std::string::npos) << r.summary;
+  EXPECT_NE(r.hint.find("umount /data"), std::string::npos);
+}
+
+TEST(DeviceChecks, BadBdfIsAClearError) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  EXPECT_THROW(require_device(fs, "zz:00.0"), Error);
+  try {
+    require_device(fs, "0000:09:00.0");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.error_code(), ENODEV);
+    EXPECT_NE(e.hint().find("vfiokit list"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace vfiokit::host

@@ -1,0 +1,136 @@
+// Host checks on fixture trees: one verdict per broken thing.
+#include "tools/host/host_checks.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/fixtures/hosts/fixture_host.hpp"
+
+namespace vfiokit::host {
+namespace {
+
+using hosts::FixtureHost;
+using hosts::HostSpec;
+
+const CheckResult& find(const CheckGroup& g, const std::string& id) {
+  for (const auto& c : g.checks)
+    if (c.id == id) return c;
+  throw std::runtime_error("no check " + id);
+}
+
+TEST(HostChecks, CleanPassthroughHostPassesEverything) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const CheckGroup g = run_host_checks(HostFs(h.root()));
+  for (const auto& c : g.checks)
+    EXPECT_EQ(c.verdict, Verdict::kPass) << c.id << ": " << c.summary << " / " << c.hint;
+  EXPECT_EQ(exit_status({g}), 0);
+  EXPECT_NE(find(g, "host.iommu").summary.find("intel_iommu=on iommu=pt"), std::string::npos);
+  EXPECT_NE(find(g, "host.acpi_iommu_table").summary.find("DMAR"), std::string::npos);
+  EXPECT_NE(find(g, "host.cpu_virtualization").summary.find("vmx"), std::string::npos);
+}
+
+TEST(HostChecks, IommuOffFailsAndNamesTheCommandLine) {
+  FixtureHost h;
+  HostSpec s;
+  s.iommu = false;
+  s.cmdline = "root=/dev/sda1 intel_iommu=on intel_iommu=off";
+  hosts::build_host(h, s);
+  const HostFs fs(h.root());
+  const CheckResult r = check_iommu_enabled(fs);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_NE(r.hint.find("intel_iommu=off"), std::string::npos) << r.hint;
+  EXPECT_EQ(cmdline_param(fs, "intel_iommu"), "off");  // the last one wins
+  EXPECT_EQ(exit_status({run_host_checks(fs)}), 2);
+}
+
+TEST(HostChecks, IommuOffWithoutParameterAsksForIntelIommuOn) {
+  FixtureHost h;
+  HostSpec s;
+  s.iommu = false;
+  s.cmdline = "root=/dev/sda1";
+  hosts::build_host(h, s);
+  const CheckResult r = check_iommu_enabled(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_NE(r.hint.find("add intel_iommu=on"), std::string::npos) << r.hint;
+}
+
+TEST(HostChecks, NoFirmwareTableFails) {
+  FixtureHost h;
+  HostSpec s;
+  s.dmar = false;
+  hosts::build_host(h, s);
+  EXPECT_EQ(check_acpi_iommu_table(HostFs(h.root())).verdict, Verdict::kFail);
+}
+
+TEST(HostChecks, NoInterruptRemappingFails) {
+  FixtureHost h;
+  HostSpec s;
+  s.interrupt_remapping = false;
+  hosts::build_host(h, s);
+  const CheckResult r = check_interrupt_remapping(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  // The fixture's ecap says the hardware could: the hint is about the command line.
+  EXPECT_NE(r.hint.find("intremap"), std::string::npos) << r.hint;
+}
+
+TEST(HostChecks, NoInterruptRemappingButUnsafeAllowedWarns) {
+  FixtureHost h;
+  HostSpec s;
+  s.interrupt_remapping = false;
+  s.allow_unsafe_interrupts = true;
+  hosts::build_host(h, s);
+  EXPECT_EQ(check_interrupt_remapping(HostFs(h.root())).verdict, Verdict::kWarn);
+}
+
+TEST(HostChecks, NoVirtualizationFlagWarns) {
+  FixtureHost h;
+  HostSpec s;
+  s.vmx = false;
+  hosts::build_host(h, s);
+  EXPECT_EQ(check_cpu_virtualization(HostFs(h.root())).verdict, Verdict::kWarn);
+}
+
+TEST(HostChecks, ModulesNotLoadedButInstalledWarnNotLoadableFail) {
+  FixtureHost h;
+  hosts::build_host(h);
+  for (const char* m : {"vfio", "vfio_pci", "vfio_iommu_type1"}) h.remove(std::string("sys/module/") + m);
+  h.remove("dev/vfio");
+  h.remove("dev/iommu");
+  const HostFs fs(h.root());
+  CheckResult r = check_vfio_modules(fs);
+  EXPECT_EQ(r.verdict, Verdict::kWarn) << r.summary;
+  EXPECT_NE(r.hint.find("modprobe vfio-pci"), std::string::npos);
+  h.file("lib/modules/6.12.0-test/modules.dep", "kernel/drivers/net/e1000e.ko:\n");
+  r = check_vfio_modules(fs);
+  EXPECT_EQ(r.verdict, Verdict::kFail) << r.summary;
+  EXPECT_EQ(check_vfio_devnode(fs).verdict, Verdict::kFail);
+  EXPECT_EQ(check_iommufd_devnode(fs).verdict, Verdict::kSkip);
+}
+
+TEST(HostChecks, LowMemlockWarnsUnlessCapIpcLock) {
+  FixtureHost h;
+  HostSpec s;
+  s.memlock = "8388608";
+  hosts::build_host(h, s);
+  const CheckResult r = check_memlock(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  EXPECT_NE(r.summary.find("8 MiB"), std::string::npos) << r.summary;
+  EXPECT_NE(r.hint.find("ulimit -l"), std::string::npos);
+
+  FixtureHost h2;
+  s.cap_ipc_lock = true;
+  hosts::build_host(h2, s);
+  EXPECT_EQ(check_memlock(HostFs(h2.root())).verdict, Verdict::kPass);
+}
+
+TEST(HostChecks, HugepagesReportedPerSize) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const CheckResult r = check_hugepages(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, Verdict::kPass);
+  EXPECT_NE(r.summary.find("2 MiB: 64 reserved, 64 free"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("1 GiB: 0 reserved"), std::string::npos) << r.summary;
+}
+
+}  // namespace
+}  // namespace vfiokit::host
