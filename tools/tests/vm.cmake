@@ -1,1 +1,48 @@
+# vfiokit's VM tests: tools/tests/vm/vfiokit_vm_test.sh (carried as bin/vfiokit-vm-test)
+# runs vfiokit inside test-bed guests and asserts on its output, exit status and the
+# devices' drivers.
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/vm/vfiokit_vm_test.sh ${CMAKE_BINARY_DIR}/bin/vfiokit-vm-test
+  COPYONLY FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+  WORLD_READ WORLD_EXECUTE)
 
+# check: a passthrough-ready guest passes; intel_iommu=off after the runner's
+# intel_iommu=on wins and fails with the hint (edu:kernel: nothing for vfio-pci to bind).
+vfiokit_add_vm_test(NAME vm.vfiokit.check.stock.edu KERNEL stock IOMMU intel DEVICES edu
+  COMMAND vfiokit-vm-test check-edu)
+vfiokit_add_vm_test(NAME vm.vfiokit.check.stock.nvme KERNEL stock IOMMU intel DEVICES nvme
+  COMMAND vfiokit-vm-test check-nvme)
+vfiokit_add_vm_test(NAME vm.vfiokit.check.iommufd.edu KERNEL iommufd IOMMU intel DEVICES edu
+  COMMAND vfiokit-vm-test check-edu)
+vfiokit_add_vm_test(NAME vm.vfiokit.check.iommu_off KERNEL stock IOMMU intel DEVICES edu:kernel
+  APPEND intel_iommu=off COMMAND vfiokit-vm-test check-iommu-off)
+
+# bind / unbind / restore of the NVMe from the kernel nvme driver and back.
+vfiokit_add_vm_test(NAME vm.vfiokit.bind.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
+  COMMAND vfiokit-vm-test bind-cycle)
+# A mounted filesystem blocks bind (iommufd kernel: nvme and ext2 built in).
+vfiokit_add_vm_test(NAME vm.vfiokit.in_use.iommufd.nvme KERNEL iommufd IOMMU intel
+  DEVICES nvme:kernel COMMAND vfiokit-vm-test in-use)
+# kill -9 at every step of bind, then restore.
+vfiokit_add_vm_test(NAME vm.vfiokit.kill.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
+  TIMEOUT 600 COMMAND vfiokit-vm-test kill)
+
+# probe: the ownership proof over every backend each kernel offers.
+vfiokit_add_vm_test(NAME vm.vfiokit.probe.stock.edu.container KERNEL stock IOMMU intel DEVICES edu
+  COMMAND vfiokit-vm-test probe-edu container)
+vfiokit_add_vm_test(NAME vm.vfiokit.probe.stock.edu.type1 KERNEL stock IOMMU intel DEVICES edu
+  COMMAND vfiokit-vm-test probe-edu container-type1)
+vfiokit_add_vm_test(NAME vm.vfiokit.probe.iommufd.edu.iommufd KERNEL iommufd IOMMU intel DEVICES edu
+  COMMAND vfiokit-vm-test probe-edu iommufd)
+vfiokit_add_vm_test(NAME vm.vfiokit.probe.iommufd.edu.container KERNEL iommufd IOMMU intel
+  DEVICES edu COMMAND vfiokit-vm-test probe-edu container)
+# The probe must be able to fail: a backend the stock kernel lacks.
+vfiokit_add_vm_test(NAME vm.vfiokit.probe.stock.edu.no_iommufd_fails KERNEL stock IOMMU intel
+  DEVICES edu WILL_FAIL COMMAND vfiokit-vm-test probe-edu iommufd)
+if(EXISTS ${PROJECT_SOURCE_DIR}/drivers/nvme/nvme.hpp)
+  vfiokit_add_vm_test(NAME vm.vfiokit.probe.stock.nvme.container KERNEL stock IOMMU intel
+    DEVICES nvme TIMEOUT 600 COMMAND vfiokit-vm-test probe-nvme container)
+  vfiokit_add_vm_test(NAME vm.vfiokit.probe.iommufd.nvme.iommufd KERNEL iommufd IOMMU intel
+    DEVICES nvme TIMEOUT 600 COMMAND vfiokit-vm-test probe-nvme iommufd)
+else()
+  message(STATUS "vfiokit: drivers/nvme absent, the probe-on-NVMe VM tests are not registered")
+endif()

@@ -1,0 +1,191 @@
+#!/bin/sh
+# vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
+#   vfiokit-vm-test CASE [ARG]
+# Cases: check-edu, check-nvme, check-iommu-off, bind-cycle, in-use, kill,
+#        probe-edu BACKEND, probe-nvme BACKEND. Exit 0 when every assertion held.
+set -u
+case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
+arg=${2:-}
+export NO_COLOR=1
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+find_dev() { # VENDOR DEVICE (hex, no 0x) -> BDF
+  for d in /sys/bus/pci/devices/*; do
+    if [ "$(cat "$d/vendor")" = "0x$1" ] && [ "$(cat "$d/device")" = "0x$2" ]; then
+      echo "${d##*/}"; return 0
+    fi
+  done
+  return 1
+}
+driver_of() {
+  if [ -e "/sys/bus/pci/devices/$1/driver" ]; then basename "$(readlink "/sys/bus/pci/devices/$1/driver")"
+  else echo none; fi
+}
+override_of() { cat "/sys/bus/pci/devices/$1/driver_override"; }
+expect_driver() { # BDF DRIVER WHAT
+  [ "$(driver_of "$1")" = "$2" ] || fail "$3: $1 is on $(driver_of "$1"), expected $2"
+  ok "$3: $1 on $2"
+}
+wait_for() { # PATH SECONDS
+  i=0
+  while [ ! -e "$1" ] && [ $i -lt $(($2 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+  [ -e "$1" ]
+}
+# Runs vfiokit, shows its output, keeps it in $out and its status in $rc.
+vk() {
+  echo "+ vfiokit $*"
+  out=$(vfiokit "$@" 2>&1); rc=$?
+  echo "$out"
+  echo "  (exit $rc)"
+}
+expect_rc() { [ "$rc" = "$1" ] || fail "$2: exit $rc, expected $1"; ok "$2: exit $1"; }
+expect_out() { echo "$out" | grep -Eq "$1" || fail "$2: output lacks /$1/"; ok "$2"; }
+journal=/var/lib/vfiokit/journal.json
+
+nvme_kernel_bdf() {
+  bdf=$(find_dev 1b36 0010) || fail "no QEMU NVMe in the guest"
+  wait_for /dev/nvme0n1 10 || fail "the kernel nvme driver did not bring up /dev/nvme0n1"
+  expect_driver "$bdf" nvme "start"
+}
+
+case "$case_" in
+  check-edu|check-nvme)
+    if [ "$case_" = check-edu ]; then bdf=$(find_dev 1234 11e8); else bdf=$(find_dev 1b36 0010); fi
+    [ -n "$bdf" ] || fail "device not found"
+    vk check "$bdf"
+    [ "$rc" -le 1 ] || fail "check on a passthrough-ready guest must not FAIL (exit $rc)"
+    expect_out '^ *PASS +IOMMU enabled' "IOMMU enabled"
+    expect_out '^ *PASS +interrupt remapping +enabled' "interrupt remapping"
+    expect_out '^ *PASS +firmware IOMMU table +ACPI DMAR' "DMAR table"
+    expect_out '^ *PASS +VFIO modules' "modules"
+    expect_out '^ *PASS +/dev/vfio/vfio' "/dev/vfio/vfio"
+    expect_out '^ *PASS +driver +bound to vfio-pci' "device on vfio-pci"
+    expect_out '^ *PASS +IOMMU group +group [0-9]+' "group viable"
+    expect_out "exit $rc\$" "summary line"
+    vk --json check "$bdf"
+    expect_out '"schema_version": 1' "JSON schema_version"
+    expect_out "\"exit_status\": $rc" "JSON exit_status"
+    vk list
+    expect_rc 0 "list"
+    expect_out "$bdf .* vfio-pci +viable" "list shows the group viable"
+    ;;
+
+  check-iommu-off)
+    vk check
+    expect_rc 2 "check with intel_iommu=off"
+    expect_out '^ *FAIL +IOMMU enabled +no IOMMU groups' "IOMMU FAIL"
+    expect_out 'hint: the kernel command line has intel_iommu=off' "hint names intel_iommu=off"
+    ;;
+
+  bind-cycle)
+    nvme_kernel_bdf
+    vk bind "$bdf"
+    expect_rc 0 "bind"
+    expect_driver "$bdf" vfio-pci "after bind"
+    [ "$(override_of "$bdf")" = vfio-pci ] || fail "driver_override is $(override_of "$bdf")"
+    grep -q '"driver": "nvme"' $journal || fail "journal lacks the original driver"
+    ok "journal $journal records nvme"
+    vk bind "$bdf"
+    expect_rc 0 "second bind"
+    expect_out 'already-bound' "second bind is a no-op"
+    vk --json probe "$bdf" --backend container
+    expect_out '"name": "open"' "probe after bind"
+    vk unbind "$bdf"
+    expect_rc 0 "unbind"
+    expect_driver "$bdf" nvme "after unbind"
+    [ "$(override_of "$bdf")" = "(null)" ] || fail "override left: $(override_of "$bdf")"
+    [ ! -e $journal ] || fail "journal left after unbind"
+    wait_for /dev/nvme0n1 10 || fail "/dev/nvme0n1 did not come back"
+    ok "/dev/nvme0n1 back"
+    vk bind "$bdf"
+    expect_rc 0 "bind again"
+    vk restore
+    expect_rc 0 "restore"
+    expect_out "$bdf +vfio-pci -> nvme +restored" "restore reports what it restored"
+    expect_driver "$bdf" nvme "after restore"
+    [ ! -e $journal ] || fail "journal left after restore"
+    vk restore
+    expect_rc 0 "restore with nothing to do"
+    expect_out 'nothing to restore' "empty journal"
+    ;;
+
+  in-use)
+    nvme_kernel_bdf
+    mke2fs -q /dev/nvme0n1 >/dev/null 2>&1 || mke2fs /dev/nvme0n1 || fail "mke2fs"
+    mkdir -p /mnt/data
+    mount -t ext2 /dev/nvme0n1 /mnt/data || fail "mount"
+    vk check "$bdf"
+    expect_out 'WARN +driver .*in use: /dev/nvme0n1 is mounted on /mnt/data' "check reports the use"
+    vk bind "$bdf"
+    expect_rc 3 "bind of a mounted NVMe"
+    expect_out 'in use: /dev/nvme0n1 is mounted on /mnt/data' "refusal names the mount"
+    expect_out 'umount /mnt/data' "refusal says how to free it"
+    expect_driver "$bdf" nvme "refused bind left it alone"
+    [ ! -e $journal ] || fail "a refused bind wrote the journal"
+    umount /mnt/data || fail "umount"
+    vk bind "$bdf"
+    expect_rc 0 "bind after umount"
+    expect_driver "$bdf" vfio-pci "after bind"
+    vk restore
+    expect_rc 0 "restore"
+    expect_driver "$bdf" nvme "after restore"
+    ;;
+
+  kill)
+    nvme_kernel_bdf
+    # Steps of a one-device bind: 1 journal written, 2 vfio-pci available,
+    # 3 driver_override set, 4 unbound from nvme, 5 drivers_probe done.
+    for n in 1 2 3 4 5; do
+      VFIOKIT_TEST_PAUSE_AT=$n vfiokit bind "$bdf" >/tmp/bind.out 2>/tmp/bind.err &
+      pid=$!
+      i=0
+      while ! grep -q "paused after step $n " /tmp/bind.err 2>/dev/null; do
+        sleep 0.1; i=$((i + 1))
+        [ $i -lt 300 ] || { cat /tmp/bind.err; fail "bind never reached step $n"; }
+      done
+      kill -9 $pid; wait $pid 2>/dev/null
+      echo "killed at step $n: $(cat /tmp/bind.err)"
+      echo "  state: driver $(driver_of "$bdf"), override $(override_of "$bdf"), journal $([ -e $journal ] && echo yes || echo no)"
+      vk restore
+      expect_rc 0 "restore after kill at step $n"
+      expect_driver "$bdf" nvme "kill at step $n"
+      [ "$(override_of "$bdf")" = "(null)" ] || fail "override left after step $n: $(override_of "$bdf")"
+      [ ! -e $journal ] || fail "journal left after restore (step $n)"
+      wait_for /dev/nvme0n1 10 || fail "/dev/nvme0n1 did not come back (step $n)"
+    done
+    # Killed after the bind took effect, then bound again: the journal keeps the
+    # first original driver (nvme), not vfio-pci.
+    VFIOKIT_TEST_PAUSE_AT=5 vfiokit bind "$bdf" 2>/tmp/bind.err &
+    pid=$!
+    i=0
+    while ! grep -q "paused after step 5 " /tmp/bind.err 2>/dev/null; do sleep 0.1; i=$((i + 1)); [ $i -lt 300 ] || fail "no step 5"; done
+    kill -9 $pid; wait $pid 2>/dev/null
+    vk bind "$bdf"
+    expect_rc 0 "bind after a killed bind"
+    vk restore
+    expect_driver "$bdf" nvme "restore after killed + repeated bind"
+    ;;
+
+  probe-edu|probe-nvme)
+    [ -n "$arg" ] || fail "probe needs a BACKEND"
+    if [ "$case_" = probe-edu ]; then bdf=$(find_dev 1234 11e8); else bdf=$(find_dev 1b36 0010); fi
+    [ -n "$bdf" ] || fail "device not found"
+    vk probe "$bdf" --backend "$arg"
+    expect_rc 0 "probe over $arg"
+    for step in open config bars dma-map interrupts driver dma-roundtrip interrupt isolation; do
+      expect_out "^ *PASS +$step " "step $step"
+    done
+    expect_out 'did not reach memory' "isolation verified on memory"
+    expect_out '^ *(PASS|SKIP) +reset ' "reset step"
+    vk info "$bdf" --backend "$arg"
+    expect_rc 0 "info over $arg"
+    expect_out 'IOVA range \[0x' "info lists IOVA ranges"
+    expect_out '^  BAR0 ' "info lists BAR0"
+    vk --json info "$bdf" --backend "$arg"
+    expect_out '"schema_version": 1' "info JSON"
+    ;;
+
+  *) fail "unknown case '$case_'" ;;
+esac
+echo "PASS: $case_ $arg"
