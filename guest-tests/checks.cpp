@@ -53,8 +53,9 @@ Check check_link(const DeviceFacts& f, const CheckOptions& o) {
   const LinkBudget cur = link_budget(l.cur_gts, l.cur_width, f.mps);
   const LinkBudget max = link_budget(l.max_gts, l.max_width, f.mps);
   std::string msg = fmt::format(
-      "trained at {} of {}: {:.1f} GB/s per direction theoretical, ~{:.1f} GB/s practical (MPS {})",
-      link_text(l, true), link_text(l, false), cur.theoretical_gbs, cur.practical_gbs, f.mps);
+      "trained at {} of {}: {:.1f} GB/s per direction theoretical, ~{:.1f} GB/s practical ({})",
+      link_text(l, true), link_text(l, false), cur.theoretical_gbs, cur.practical_gbs,
+      f.mps ? fmt::format("MPS {}", f.mps) : std::string("MPS unknown, 128 assumed"));
   if (o.expect_link) {
     const auto [gen, width] = *o.expect_link;
     if (l.max_gen < gen || l.max_width < width)
