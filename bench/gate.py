@@ -24,7 +24,8 @@ where the first pattern that re.search()es the benchmark name wins.
 --filter REGEX limits both sides to matching names (a run that measures only some
 backends is gated against their part of a shared baseline).
 --update writes the run into the baseline instead of gating: entries matching
---filter are replaced, all others kept.
+--filter are replaced, all others kept; with --keep-slower only where the run is
+slower (a baseline for a noisy machine is the slowest of several runs).
 
 Exit status: 0 pass, 1 regression (or missing/failed/new per policy), 2 bad input.
 """
@@ -176,29 +177,41 @@ def print_table(rows, out=sys.stdout):
         print(f"{name:<{w}}  {fmt_ns(b):>10}  {fmt_ns(n):>10}  {r:>7}  {verdict:<10}  {note}", file=out)
 
 
-def update(baseline_path, run, name_filter):
-    """Merges `run` into the baseline: matching entries replaced, others kept."""
+def update(baseline_path, run, name_filter, keep_slower=False):
+    """Merges `run` into the baseline: matching entries replaced, others kept.
+    With keep_slower, a benchmark's entries are replaced only when the run's median
+    is slower (or the baseline lacks it): the baseline becomes the slowest of the
+    runs fed to it, so one lucky fast run does not become the bar."""
     try:
         base = load_json(baseline_path, "baseline")
     except GateError as e:
         if "no such file" not in str(e):
             raise
         base = {"context": run.get("context", {}), "benchmarks": []}
-
     name_of = canonical
 
-    def replaced(b):
+    def matches(b):
         return name_filter is None or re.search(name_filter, name_of(b))
 
-    new_names = {name_of(b) for b in run["benchmarks"] if replaced(b)}
-    kept = [b for b in base["benchmarks"] if not (replaced(b) or name_of(b) in new_names)]
-    base["benchmarks"] = kept + [b for b in run["benchmarks"] if replaced(b)]
+    incoming = {name_of(b) for b in run["benchmarks"] if matches(b)}
+    if keep_slower:
+        old, new = summarize(base, name_filter), summarize(run, name_filter)
+        def slower(n):
+            if n not in old:
+                return True
+            now_ns = new.get(n, {}).get("ns")
+            return now_ns is not None and (old[n]["ns"] is None or now_ns > old[n]["ns"])
+        incoming = {n for n in incoming if slower(n)}
+        kept = [b for b in base["benchmarks"] if name_of(b) not in incoming]
+    else:
+        kept = [b for b in base["benchmarks"] if not (matches(b) or name_of(b) in incoming)]
+    base["benchmarks"] = kept + [b for b in run["benchmarks"] if name_of(b) in incoming]
     ctx = base.setdefault("context", {})
     ctx.update({k: v for k, v in run.get("context", {}).items() if k in ("date", "host_name", "num_cpus", "mhz_per_cpu")})
     with open(baseline_path, "w", encoding="utf-8") as f:
         json.dump(base, f, indent=1)
         f.write("\n")
-    return len(base["benchmarks"]) - len(kept)
+    return len(incoming)
 
 
 def main(argv=None):
@@ -217,6 +230,8 @@ def main(argv=None):
                    help="a benchmark the baseline lacks: warn (default) or fail")
     p.add_argument("--update", action="store_true",
                    help="refresh the baseline from this run (filtered entries replaced) instead of gating")
+    p.add_argument("--keep-slower", action="store_true",
+                   help="with --update: replace a benchmark only where this run is slower (widen a noisy baseline)")
     args = p.parse_args(argv)
     try:
         if args.filter:
@@ -226,8 +241,8 @@ def main(argv=None):
                 raise GateError(f"--filter {args.filter!r}: not a regular expression ({e})")
         run = load_json(args.run, "run")
         if args.update:
-            n = update(args.baseline, run, args.filter)
-            print(f"gate: baseline {args.baseline} updated with {n} entries from {args.run}")
+            n = update(args.baseline, run, args.filter, args.keep_slower)
+            print(f"gate: baseline {args.baseline}: {n} benchmarks taken from {args.run}")
             return 0
         base = summarize(load_json(args.baseline, "baseline"), args.filter)
         now = summarize(run, args.filter)
