@@ -338,6 +338,7 @@ uint32_t NvmeDriver::get_features(uint8_t fid) {
 }
 
 nvme::ControllerInfo NvmeDriver::identify() {
+  if (!id_buf_.data()) throw_error("NVMe Identify", object(), EINVAL, "call init() first");
   std::memset(id_buf_.data(), 0, nvme::kIdentifySize);
   admin_checked(nvme::make_identify(nvme::kCnsController, 0, id_map_.iova()),
                 "Identify Controller");
@@ -346,6 +347,7 @@ nvme::ControllerInfo NvmeDriver::identify() {
 }
 
 nvme::NamespaceInfo NvmeDriver::identify_namespace(uint32_t nsid) {
+  if (!id_buf_.data()) throw_error("NVMe Identify", object(), EINVAL, "call init() first");
   if (nsid == 0 || nsid == 0xffffffffu || (ctrl_.nn && nsid > ctrl_.nn))
     throw_error("Identify Namespace", fmt::format("{} namespace {}", object(), nsid), EINVAL,
                 fmt::format("namespace IDs run from 1 to NN = {}", ctrl_.nn));
@@ -356,6 +358,7 @@ nvme::NamespaceInfo NvmeDriver::identify_namespace(uint32_t nsid) {
 }
 
 std::vector<uint32_t> NvmeDriver::active_namespaces() {
+  if (!id_buf_.data()) throw_error("NVMe Identify", object(), EINVAL, "call init() first");
   const nvme::Version v = version();
   if (v.major == 1 && v.minor == 0) {
     // CNS 02h came with NVMe 1.1: list 1..NN instead.
@@ -375,15 +378,16 @@ uint16_t NvmeDriver::submit_io(uint8_t opcode, uint64_t lba, uint32_t blocks, ui
                                bool ring_now) {
   const char* op = opcode == nvme::kNvmRead ? "NVMe Read" : "NVMe Write";
   if (!live_) throw_error(op, object(), EINVAL, "call init() first");
-  const std::string what =
-      fmt::format("{} namespace {} LBA {} + {} blocks", object(), ns_.nsid, lba, blocks);
-  if (blocks == 0) throw_error(op, what, EINVAL, "transfer at least one block");
+  auto what = [&] {
+    return fmt::format("{} namespace {} LBA {} + {} blocks", object(), ns_.nsid, lba, blocks);
+  };
+  if (blocks == 0) throw_error(op, what(), EINVAL, "transfer at least one block");
   if (lba >= ns_.nsze || ns_.nsze - lba < blocks)
-    throw_error(op, what, EINVAL,
+    throw_error(op, what(), EINVAL,
                 fmt::format("the namespace has {} blocks of {} bytes", ns_.nsze, ns_.lba_size));
   const uint64_t bytes = uint64_t{blocks} * ns_.lba_size;
   if (bytes > max_transfer_)
-    throw_error(op, what, EINVAL,
+    throw_error(op, what(), EINVAL,
                 fmt::format("{} bytes exceed the {} byte transfer limit (MDTS): split it", bytes,
                             max_transfer_));
   const uint16_t cid = io_.claim();

@@ -32,14 +32,15 @@ size_t prp_list_pages(uint64_t max_len, uint64_t page_size) {
 
 PrpPlan plan_prps(uint64_t iova, uint64_t len, uint64_t page_size, uint64_t list_iova,
                   size_t list_pages) {
-  const std::string object = fmt::format("IOVA {:#x} + {} bytes", iova, len);
+  auto object = [&] { return fmt::format("IOVA {:#x} + {} bytes", iova, len); };
   if (!valid_page_size(page_size))
-    throw_error("NVMe PRP", object, EINVAL, "the memory page size must be a power of two >= 4096");
-  if (len == 0) throw_error("NVMe PRP", object, EINVAL, "a transfer needs at least one byte");
+    throw_error("NVMe PRP", object(), EINVAL,
+                "the memory page size must be a power of two >= 4096");
+  if (len == 0) throw_error("NVMe PRP", object(), EINVAL, "a transfer needs at least one byte");
   if (iova & 3)
-    throw_error("NVMe PRP", object, EINVAL, "data buffers must be dword (4-byte) aligned");
+    throw_error("NVMe PRP", object(), EINVAL, "data buffers must be dword (4-byte) aligned");
   if (iova + len < iova)
-    throw_error("NVMe PRP", object, EINVAL, "the buffer wraps around the IOVA space");
+    throw_error("NVMe PRP", object(), EINVAL, "the buffer wraps around the IOVA space");
   const uint64_t mask = page_size - 1;
   PrpPlan p;
   p.prp1 = iova;
@@ -54,11 +55,11 @@ PrpPlan plan_prps(uint64_t iova, uint64_t len, uint64_t page_size, uint64_t list
   const uint64_t per_page = page_size / 8;
   const size_t need = list_pages_for(entries, per_page);
   if (list_iova & mask)
-    throw_error("NVMe PRP", object, EINVAL,
+    throw_error("NVMe PRP", object(), EINVAL,
                 fmt::format("the PRP list at {:#x} must be page-aligned", list_iova));
   if (need > list_pages)
     throw_error(
-        "NVMe PRP", object, EINVAL,
+        "NVMe PRP", object(), EINVAL,
         fmt::format("needs {} PRP list pages, {} available: split the transfer", need, list_pages));
   p.prp2 = list_iova;
   p.list.reserve(entries + need);

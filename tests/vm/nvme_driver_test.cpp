@@ -198,6 +198,21 @@ TEST_P(NvmeDriverTest, WriteAndReadBackLbaRanges) {
 
 TEST_P(NvmeDriverTest, RejectsBadRequests) {
   EXPECT_THROW(nvme_->init(IrqMode::kIntx), Error);
+  // A namespace ID past NN, and one that is not active: init() names the problem.
+  NvmeOptions o;
+  o.nsid = 0x7fffffff;
+  nvme_->set_options(o);
+  EXPECT_THROW(nvme_->init(), Error);
+  o.nsid = 2;  // the test bed's controller has namespace 1 only
+  nvme_->set_options(o);
+  try {
+    nvme_->init();
+    ADD_FAILURE() << "init() with inactive namespace 2 should fail";
+  } catch (const Error& e) {
+    std::printf("inactive namespace: %s\n", e.what());
+    EXPECT_EQ(e.error_code(), ENODEV) << e.what();
+  }
+  nvme_->set_options({});
   nvme_->init();
   Buf b = buffer(4096);
   const uint64_t nsze = nvme_->ns().nsze;
@@ -253,8 +268,8 @@ TEST_P(NvmeDriverTest, MsixCompletion) {
   // Interrupts the driver consumed while waiting plus those still pending on the eventfd
   // (completions already in the CQ are reaped without waiting for theirs).
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const uint64_t raised = nvme_->interrupts(NvmeDriver::kIoVector) - before +
-                          nvme_->irq().drain(NvmeDriver::kIoVector);
+  const uint64_t raised =
+      nvme_->interrupts(NvmeDriver::kIoVector) - before + nvme_->irq().drain(NvmeDriver::kIoVector);
   EXPECT_GT(raised, 0u) << "64 commands at QD32 raised no I/O interrupt";
   std::printf("MSI-X: %llu I/O interrupts for 64 commands at QD32\n",
               static_cast<unsigned long long>(raised));
@@ -367,6 +382,7 @@ TEST_P(NvmeDriverTest, RemoveDisablesTheController) {
   EXPECT_EQ(nvme_->csts() & nvme::kCstsRdy, 0u);
   EXPECT_THROW(nvme_->read(0, 1, b.iova()), Error);
   EXPECT_THROW(nvme_->send_msi(), Error);
+  EXPECT_THROW(nvme_->identify(), Error);
   nvme_->remove();  // twice is harmless
   nvme_->init();
   nvme_->read(0, 1, b.iova(), kTimeoutMs);
