@@ -195,13 +195,15 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
   if (!hw.is_null()) std::printf("  hw info: %s\n", hw.dump().c_str());
   std::printf("%s\n", p.bold("reset").c_str());
   std::printf("  VFIO reset: %s; methods: %s\n", dev.can_reset() ? "yes" : "no",
-              fmt::format("{}", fmt::join(dev.reset_methods(), " ")).c_str());
+              dev.reset_methods().empty()
+                  ? "none listed"
+                  : fmt::format("{}", fmt::join(dev.reset_methods(), " ")).c_str());
   if (hot.is_array()) {
     for (const auto& h : hot)
       std::printf("  hot reset also resets %s (%s)\n", h["bdf"].get<std::string>().c_str(),
                   h["owned"].get<bool>() ? "owned" : "not owned");
   } else {
-    std::printf("  hot reset: %s\n", hot.dump().c_str());
+    std::printf("  hot reset: unavailable: %s\n", hot["error"].get<std::string>().c_str());
   }
   std::printf("%s\n", p.bold(fmt::format("config space ({} bytes, {:04x}:{:04x} class {:06x})",
                                          cfg.size(), cfg.vendor_id(), cfg.device_id(),
