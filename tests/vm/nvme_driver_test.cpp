@@ -362,6 +362,9 @@ TEST_P(NvmeDriverTest, ResetThenReinit) {
   Buf src = buffer(4096), dst = buffer(4096);
   fill(src.bytes(), 4096, 31);
   nvme_->write(900, 4096 / lba, src.iova(), kTimeoutMs);
+  std::string methods;
+  for (const auto& m : dev_->reset_methods()) methods += " " + m;
+  std::printf("reset methods:%s\n", methods.empty() ? " (unknown)" : methods.c_str());
   dev_->reset();
   EXPECT_EQ(nvme_->csts() & nvme::kCstsRdy, 0u) << "the reset should leave the controller off";
   nvme_->init();
