@@ -96,7 +96,9 @@ SmiReport query_nvidia_smi(CommandRunner& runner, const std::string& program) {
   else if (q.timed_out)
     r.error = program + " did not answer within 60 s";
   else if (!r.ran)
-    r.error = trim(q.out + "\n" + q.err);
+    r.error = trim(q.out + "\n" + q.err).empty()
+                  ? "exited with status " + std::to_string(q.exit_code)
+                  : trim(q.out + "\n" + q.err);
   r.gpus = parse_nvidia_smi_csv(q.out);
   return r;
 }

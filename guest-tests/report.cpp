@@ -79,31 +79,35 @@ nlohmann::json device_json(const DeviceReport& d) {
 nlohmann::json device_benchmarks(const DeviceReport& d, bool prefix_bdf) {
   nlohmann::json out = nlohmann::json::array();
   const std::string pre = prefix_bdf ? d.facts.bdf + "/" : "";
-  auto add = [&](const std::string& name, double value, const std::string& unit, bool higher,
-                 uint64_t iterations, double seconds, bool verified) {
-    nlohmann::json b = {
-        {"name", name},         {"run_name", name},           {"run_type", "iteration"},
-        {"repetitions", 1},     {"iterations", iterations},   {"value", value},
-        {"unit", unit},         {"higher_is_better", higher}, {"verified", verified},
-        {"device", d.facts.bdf}};
-    // Google Benchmark's time fields: time per iteration.
-    if (iterations > 0 && seconds > 0) {
-      b["real_time"] = seconds / static_cast<double>(iterations) * 1e6;
-      b["cpu_time"] = b["real_time"];
-      b["time_unit"] = "us";
-    }
-    out.push_back(std::move(b));
-  };
-  if (d.facts.link) {
-    const PcieLink& l = *d.facts.link;
-    const LinkBudget cur = link_budget(l.cur_gts, l.cur_width, d.facts.mps);
-    add("pcie/" + pre + "link_theoretical", cur.theoretical_gbs, "GB/s", true, 0, 0, true);
-    add("pcie/" + pre + "link_practical", cur.practical_gbs, "GB/s", true, 0, 0, true);
-  }
   for (const auto& s : d.samples)
-    for (const auto& r : s.results)
-      add("cuda/" + pre + s.sample + "/" + r.name, r.value, r.unit, r.higher_is_better,
-          r.iterations, r.seconds, r.verified);
+    for (const auto& r : s.results) {
+      // bench/gate.py compares real_time (per iteration, lower is better): a latency
+      // is its own time; a rate's time is the measured wall time per iteration.
+      double real_us = 0;
+      if (r.unit == "us" && !r.higher_is_better)
+        real_us = r.value;
+      else if (r.iterations > 0 && r.seconds > 0)
+        real_us = r.seconds / static_cast<double>(r.iterations) * 1e6;
+      if (real_us <= 0) continue;  // derived ratios (speedup) stay in the sample's own output
+      const std::string name = "cuda/" + pre + s.sample + "/" + r.name;
+      out.push_back({{"name", name},
+                     {"run_name", name},
+                     {"run_type", "iteration"},
+                     {"repetitions", 1},
+                     {"iterations", r.iterations},
+                     {"real_time", real_us},
+                     {"cpu_time", real_us},
+                     {"time_unit", "us"},
+                     {"value", r.value},
+                     {"unit", r.unit},
+                     {"higher_is_better", r.higher_is_better},
+                     {"verified", r.verified},
+                     {"device", d.facts.bdf}});
+      if (!r.verified) {
+        out.back()["error_occurred"] = true;
+        out.back()["error_message"] = "result not verified";
+      }
+    }
   return out;
 }
 

@@ -24,8 +24,10 @@ struct DeviceReport {
 /// The facts of a device as JSON (context.devices[] entries).
 nlohmann::json device_json(const DeviceReport& d);
 
-/// Benchmarks of one device: its link budget (pcie/<...>) and every sample result
-/// (cuda/<sample>/<result>), prefixed with the BDF when `prefix_bdf`.
+/// Benchmarks of one device: every timed sample result as cuda/<sample>/<result>
+/// (cuda/<bdf>/... when `prefix_bdf`), with Google Benchmark's real_time (us per
+/// iteration) for bench/gate.py plus value/unit; an unverified result is marked
+/// error_occurred. The link budget lives in context.devices[].link.
 nlohmann::json device_benchmarks(const DeviceReport& d, bool prefix_bdf);
 
 /// The whole document: {"context": {...}, "benchmarks": [...], "checks": [...], "verdict": "..."}.
