@@ -28,6 +28,10 @@ struct Buffers {
   uint32_t* pageable = nullptr;    // host pageable, either direction
   uint32_t* dev_dst = nullptr;     // device, H2D destination
   uint32_t* dev_src = nullptr;     // device, D2H source
+  // The pinned buffers as kernels address them (cudaHostGetDevicePointer; the
+  // same value as the host pointer on every UVA system, asked for all the same).
+  uint32_t* pinned_src_dev = nullptr;
+  uint32_t* pinned_dst_dev = nullptr;
 };
 
 struct Case {
@@ -59,11 +63,11 @@ void copy_once(const Case& c, const Buffers& b, uint64_t size, cudaStream_t s) {
   } else {
     const uint64_t n16 = size / 16;
     if (h2d)
-      sm_copy<<<sm_grid(n16), 512, 0, s>>>(reinterpret_cast<const uint4*>(b.pinned_src),
+      sm_copy<<<sm_grid(n16), 512, 0, s>>>(reinterpret_cast<const uint4*>(b.pinned_src_dev),
                                            reinterpret_cast<uint4*>(b.dev_dst), n16);
     else
       sm_copy<<<sm_grid(n16), 512, 0, s>>>(reinterpret_cast<const uint4*>(b.dev_src),
-                                           reinterpret_cast<uint4*>(b.pinned_dst), n16);
+                                           reinterpret_cast<uint4*>(b.pinned_dst_dev), n16);
     VK_CUDA(cudaGetLastError());
   }
 }
@@ -181,6 +185,8 @@ int main(int argc, char** argv) {
   Buffers b;
   VK_CUDA(cudaHostAlloc(&b.pinned_src, max_size, cudaHostAllocMapped | cudaHostAllocPortable));
   VK_CUDA(cudaHostAlloc(&b.pinned_dst, max_size, cudaHostAllocMapped | cudaHostAllocPortable));
+  VK_CUDA(cudaHostGetDevicePointer(reinterpret_cast<void**>(&b.pinned_src_dev), b.pinned_src, 0));
+  VK_CUDA(cudaHostGetDevicePointer(reinterpret_cast<void**>(&b.pinned_dst_dev), b.pinned_dst, 0));
   if (!no_pageable) {
     b.pageable = static_cast<uint32_t*>(std::aligned_alloc(4096, max_size));
     if (!b.pageable)
