@@ -178,7 +178,6 @@ int write_report(const ReportRequest& q) {
                             {"run_name", name},
                             {"run_type", "aggregate"},
                             {"aggregate_name", "ratio"},
-                            {"aggregate_unit", "percentage"},
                             {"repetitions", 1},
                             {"threads", 1},
                             {"iterations", 1},
@@ -256,9 +255,11 @@ int write_report(const ReportRequest& q) {
       }
       dat << "\n";
     }
+    // The script names its files relative to its own folder: run gnuplot there.
+    const std::string base = q.plot_prefix.substr(q.plot_prefix.rfind('/') + 1);
     std::ofstream gp(q.plot_prefix + ".gp");
     gp << "set terminal pngcairo size 900,480 noenhanced\n"
-       << "set output '" << q.plot_prefix << ".png'\n"
+       << "set output '" << base << ".png'\n"
        << "set title '" << q.kind << ": passthrough throughput / emulated throughput (accel "
        << context.value("accel", std::string("?")) << ", " << date << ")'\n"
        << "set style data histogram\nset style histogram cluster gap 1\nset style fill solid 0.8 border -1\n"
@@ -266,7 +267,7 @@ int write_report(const ReportRequest& q) {
        << "set yrange [0:*]\nset grid ytics\nset xtics rotate by -20\n"
        << "plot ";
     for (std::size_t i = 1; i < runs.size(); ++i)
-      gp << (i > 1 ? ", " : "") << "'" << q.plot_prefix << ".dat' using " << i + 1 << ":xtic(1)";
+      gp << (i > 1 ? ", " : "") << "'" << base << ".dat' using " << i + 1 << ":xtic(1)";
     gp << ", 1 with lines lc rgb 'black' dt 2 notitle\n";
   }
   return problems.empty() ? 0 : 1;
