@@ -185,10 +185,11 @@ Session::Session(const Target& target, const std::string& bdf)
 
 Session& Session::get(const Target& target, const std::string& bdf) {
   auto& s = current();
-  if (!s || current_label != target.label) {
+  const std::string key = target.label + " " + bdf;
+  if (!s || current_label != key) {
     s.reset();  // a device cannot be open in two backends at once
     s.reset(new Session(target, bdf));
-    current_label = target.label;
+    current_label = key;
   }
   return *s;
 }

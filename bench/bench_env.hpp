@@ -26,12 +26,13 @@ struct Target {
 
 /// The run's settings (command line, then environment, then defaults).
 struct Options {
-  std::string bdf;              ///< the device measured
-  bool is_edu = false;          ///< MMIO, IRQ and device-DMA benchmarks need edu
-  std::string nvme_bdf;         ///< an NVMe controller bound to vfio-pci, if any
-  std::vector<Target> targets;  ///< backends, in run order
-  uint64_t max_size = 0;        ///< largest DMA map size measured
-  std::vector<uint64_t> sizes;  ///< DMA map sizes, ascending, all <= max_size
+  std::string bdf;                ///< the device measured
+  bool is_edu = false;            ///< MMIO, IRQ and device-DMA benchmarks need edu
+  std::string nvme_bdf;           ///< an NVMe controller bound to vfio-pci, if any
+  bool nvme_allow_write = false;  ///< write benchmarks on a real (non-QEMU) NVMe drive
+  std::vector<Target> targets;    ///< backends, in run order
+  uint64_t max_size = 0;          ///< largest DMA map size measured
+  std::vector<uint64_t> sizes;    ///< DMA map sizes, ascending, all <= max_size
 };
 
 /// The options parsed by main(); set once before benchmarks are registered.
@@ -59,12 +60,12 @@ uint64_t mem_available();
 /// The reason names the fix (reserve hugepages, raise the VM's memory).
 std::optional<std::string> cannot_allocate(uint64_t size, PageBacking backing);
 
-/// The device opened in one backend, kept open across that backend's benchmarks
+/// A device opened in one backend, kept open across that backend's benchmarks
 /// (benchmarks run in registration order, grouped by backend). Opening another
 /// backend, or close(), closes it first: a device cannot be open in two at once.
 class Session {
  public:
-  /// The session of `target`, opened now if it is not the current one.
+  /// The session of `bdf` in `target`, opened now if it is not the current one.
   static Session& get(const Target& target, const std::string& bdf);
   /// Closes the current session (before timing Device::open).
   static void close();

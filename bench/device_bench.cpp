@@ -184,6 +184,7 @@ void register_device_benchmarks(const Target& t) {
       benchmark::RegisterBenchmark(
           fmt::format("edu_dma/{}/{}/{}", l, to_ram ? "to_ram" : "from_ram", size).c_str(),
           BM_EduDma, t, size, to_ram)
+          ->UseRealTime()
           ->Unit(benchmark::kMicrosecond);
 }
 

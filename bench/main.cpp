@@ -47,9 +47,15 @@ int run(int argc, char** argv) {
   // the guest's serial port, a tty): colour is off unless asked for.
   std::vector<char*> args(argv, argv + argc);
   static char no_color[] = "--benchmark_color=false";
-  bool color_given = false;
-  for (char* a : args) color_given |= std::string(a).rfind("--benchmark_color", 0) == 0;
+  bool color_given = false, help = false;
+  for (char* a : args) {
+    color_given |= std::string(a).rfind("--benchmark_color", 0) == 0;
+    help |= std::string(a) == "--help" || std::string(a) == "-h";
+  }
   if (!color_given) args.insert(args.begin() + 1, no_color);
+  // Google Benchmark would answer --help with its own flags only and exit: CLI11 answers it.
+  std::erase_if(
+      args, [](char* a) { return a && (std::string(a) == "--help" || std::string(a) == "-h"); });
   args.push_back(nullptr);
   argc = static_cast<int>(args.size()) - 1;
   argv = args.data();
@@ -61,7 +67,8 @@ int run(int argc, char** argv) {
   std::string backends = env_or("VFIOKIT_BACKENDS", "auto");
   std::string max_size, sizes_text;
   int64_t hugepages = -1;
-  bool keep_thp = false;
+  bool keep_thp = false, nvme_allow_write = false;
+  std::string nvme_bdf = env_or("VFIOKIT_NVME_BDF", "");
   app.add_option("--bdf", bdf,
                  "device to measure, bound to vfio-pci (env VFIOKIT_BDF; default: the edu device)");
   app.add_option(
@@ -78,7 +85,13 @@ int run(int argc, char** argv) {
   app.add_flag(
       "--keep-thp", keep_thp,
       "leave transparent hugepages on: 4k-backed buffers may then get 2 MiB pages behind our back");
+  app.footer(
+      "Google Benchmark flags: --benchmark_filter=REGEX --benchmark_min_time=SECONDS "
+      "--benchmark_repetitions=N --benchmark_format=console|json|csv --benchmark_out=FILE "
+      "--benchmark_out_format=json --benchmark_color=true|false --benchmark_list_tests=true. "
+      "See docs/benchmarks.md.");
   try {
+    if (help) throw CLI::CallForHelp();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
@@ -90,11 +103,30 @@ int run(int argc, char** argv) {
   if (!keep_thp && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0)
     throw_error("prctl(PR_SET_THP_DISABLE)", "vfiokit_bench", errno,
                 "pass --keep-thp to run with THP");
+  std::vector<uint64_t> sizes;
+  for (const auto& s : split(sizes_text.empty() ? "4K,64K,1M,2M,8M,32M,128M,512M,1G" : sizes_text))
+    sizes.push_back(parse_size(s, "--sizes"));
+  std::sort(sizes.begin(), sizes.end());
+  if (!max_size.empty()) o.max_size = parse_size(max_size, "--max-size");
+  // Reserved hugepages leave MemAvailable, so reserve before sizing by it.
   if (hugepages >= 0) {
     const uint64_t free = reserve_hugepages(static_cast<uint64_t>(hugepages));
     std::fprintf(stderr, "vfiokit_bench: %llu 2 MiB hugepages free\n",
                  static_cast<unsigned long long>(free));
   }
+  if (max_size.empty()) {
+    const uint64_t half = mem_available() / 2;
+    o.max_size = 4096;
+    for (uint64_t s : sizes)
+      if (s <= half && s <= (1ull << 30)) o.max_size = s;
+  }
+  for (uint64_t s : sizes)
+    if (s <= o.max_size && s >= 4096 && s % 4096 == 0) o.sizes.push_back(s);
+  if (o.sizes.empty())
+    throw_error("choose sizes",
+                fmt::format("--sizes '{}' up to --max-size {}", sizes_text, o.max_size), EINVAL,
+                "give at least one multiple of 4K that is <= --max-size");
+
   if (bdf.empty()) bdf = find_pci(edu::kVendor, edu::kDevice);
   if (bdf.empty())
     throw_error("find device", "edu (1234:11e8)", ENODEV,
@@ -110,25 +142,14 @@ int run(int argc, char** argv) {
                     sysfs.driver(o.bdf).value_or("no driver")));
   o.is_edu = sysfs.hex_attr(o.bdf, "vendor") == edu::kVendor &&
              sysfs.hex_attr(o.bdf, "device") == edu::kDevice;
-  o.nvme_bdf = find_vfio_pci_class(0x010802);
-
-  std::vector<uint64_t> sizes;
-  for (const auto& s : split(sizes_text.empty() ? "4K,64K,1M,2M,8M,32M,128M,512M,1G" : sizes_text))
-    sizes.push_back(parse_size(s, "--sizes"));
-  std::sort(sizes.begin(), sizes.end());
-  if (!max_size.empty()) {
-    o.max_size = parse_size(max_size, "--max-size");
-  } else {
-    const uint64_t half = mem_available() / 2;
-    o.max_size = 4096;
-    for (uint64_t s : sizes)
-      if (s <= half && s <= (1ull << 30)) o.max_size = s;
+  if (nvme_bdf.empty()) nvme_bdf = find_vfio_pci_class(0x010802);
+  if (!nvme_bdf.empty()) {
+    o.nvme_bdf = normalize_bdf(nvme_bdf);
+    if (sysfs.driver(o.nvme_bdf) != "vfio-pci")
+      throw_error("find NVMe device", o.nvme_bdf, EINVAL,
+                  "bind it to vfio-pci first (or leave --nvme-bdf out)");
   }
-  for (uint64_t s : sizes)
-    if (s <= o.max_size && s >= 4096 && s % 4096 == 0) o.sizes.push_back(s);
-  if (o.sizes.empty())
-    throw_error("choose sizes", sizes_text, EINVAL,
-                "give at least one multiple of 4K that is <= --max-size");
+  o.nvme_allow_write = nvme_allow_write;
 
   o.targets = resolve_targets(o.bdf, split(backends));
   if (o.targets.empty())
@@ -141,6 +162,7 @@ int run(int argc, char** argv) {
   for (const auto& t : o.targets) labels += (labels.empty() ? "" : ",") + t.label;
   benchmark::AddCustomContext("vfiokit_bdf", o.bdf);
   benchmark::AddCustomContext("vfiokit_targets", labels);
+  benchmark::AddCustomContext("vfiokit_nvme_bdf", o.nvme_bdf.empty() ? "none" : o.nvme_bdf);
   benchmark::AddCustomContext("vfiokit_max_size", std::to_string(o.max_size));
   benchmark::AddCustomContext("vfiokit_kernel", std::string(u.release) + " " + u.version);
   benchmark::AddCustomContext("vfiokit_free_2m_hugepages",
@@ -154,6 +176,7 @@ int run(int argc, char** argv) {
     register_dma_benchmarks(t);
     register_device_benchmarks(t);
     register_overhead_benchmarks(t);
+    register_nvme_benchmarks(t);
   }
   register_open_benchmarks();
   benchmark::RunSpecifiedBenchmarks();

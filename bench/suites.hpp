@@ -13,6 +13,9 @@ void register_dma_benchmarks(const Target& t);
 void register_device_benchmarks(const Target& t);
 /// overhead/<target>/{mmio_read,mmio_write,map_4k,irq}: library/raw ratios in one benchmark.
 void register_overhead_benchmarks(const Target& t);
+/// nvme_read/nvme_write at QD1 and QD32, interrupt and polled completions, 4 KiB I/O
+/// (a skipped entry when no NVMe controller is bound to vfio-pci).
+void register_nvme_benchmarks(const Target& t);
 /// device_open for every target (closes the shared session first).
 void register_open_benchmarks();
 

@@ -1,0 +1,124 @@
+// NVMe I/O through NvmeDriver: 4 KiB reads and writes at queue depth 1 (one
+// command at a time, latency) and 32 (32 kept in flight, throughput), with
+// completions by MSI-X interrupt or by polling the CQ phase tag.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <vector>
+
+#include "bench/bench_env.hpp"
+#include "bench/suites.hpp"
+#include "drivers/nvme/nvme.hpp"
+#include "vfio/sysfs.hpp"
+
+namespace vfiokit::bench {
+namespace {
+
+constexpr uint64_t kIoBytes = 4096;
+constexpr uint64_t kSpanBytes = 32ull
+                                << 20;  // the LBA range cycled through (not the scratch range)
+
+// Writes destroy data: only QEMU's emulated nvme (1b36:0010), or with --nvme-allow-write.
+std::optional<std::string> write_refused() {
+  Sysfs s;
+  const auto& o = options();
+  if (o.nvme_allow_write ||
+      (s.hex_attr(o.nvme_bdf, "vendor") == 0x1b36u && s.hex_attr(o.nvme_bdf, "device") == 0x0010u))
+    return std::nullopt;
+  return fmt::format(
+      "{} is not QEMU's emulated nvme: write benchmarks overwrite the first {} MiB "
+      "of namespace data; pass --nvme-allow-write to allow that",
+      o.nvme_bdf, kSpanBytes >> 20);
+}
+
+void BM_Nvme(benchmark::State& state, Target t, bool write, uint32_t qd, NvmeCompletionMode mode) {
+  if (write)
+    if (auto why = write_refused()) return state.SkipWithError(why->c_str());
+  guarded(state, [&] {
+    auto& s = Session::get(t, options().nvme_bdf);
+    const auto& space = s.space();
+    NvmeDriver nvme(s.device(), space, {.completion = mode, .io_queue_entries = 64});
+    nvme.init();
+    const uint32_t blocks = static_cast<uint32_t>(kIoBytes / nvme.lba_size());
+    const uint64_t span_blocks = std::min(kSpanBytes, nvme.scratch_lba() * nvme.lba_size()) /
+                                 nvme.lba_size() / blocks * blocks;
+    if (blocks == 0 || span_blocks < uint64_t{qd} * blocks)
+      return state.SkipWithError("the namespace is too small (or its blocks above 4 KiB)");
+    DmaBuffer buf = DmaBuffer::allocate(qd * kIoBytes, PageBacking::k4K, /*populate=*/true);
+    DmaMapping m = space->map(buf);
+    uint64_t next_lba = 0;
+    auto submit = [&](uint32_t slot) {
+      const uint64_t lba = next_lba;
+      next_lba = (next_lba + blocks) % span_blocks;
+      const uint64_t iova = m.iova() + slot * kIoBytes;
+      return write ? nvme.submit_write(lba, blocks, iova, false)
+                   : nvme.submit_read(lba, blocks, iova, false);
+    };
+    std::map<uint16_t, uint32_t> slot_of;  // cid -> buffer slot
+    for (auto _ : state) {
+      if (qd == 1) {
+        const uint16_t cid = submit(0);
+        nvme.ring();
+        const NvmeCompletion c = nvme.wait(cid);
+        if (!c.ok()) return state.SkipWithError(("NVMe I/O failed: " + c.status_text()).c_str());
+        continue;
+      }
+      // QD32: the queue is kept full; one iteration = qd completed commands.
+      if (slot_of.empty()) {
+        for (uint32_t slot = 0; slot < qd; ++slot) slot_of[submit(slot)] = slot;
+        nvme.ring();
+      }
+      uint32_t done = 0;
+      while (done < qd) {
+        // Free every reaped slot before resubmitting: the driver may hand a reaped
+        // command's cid to the next submission.
+        std::vector<uint32_t> free_slots;
+        for (const NvmeCompletion& c : nvme.reap(1)) {
+          if (!c.ok()) return state.SkipWithError(("NVMe I/O failed: " + c.status_text()).c_str());
+          free_slots.push_back(slot_of.at(c.cid));
+          slot_of.erase(c.cid);
+        }
+        for (uint32_t slot : free_slots) slot_of[submit(slot)] = slot;
+        done += static_cast<uint32_t>(free_slots.size());
+        nvme.ring();
+      }
+    }
+    if (!slot_of.empty()) nvme.reap(slot_of.size());  // drain before the buffer is unmapped
+    const int64_t ios = static_cast<int64_t>(state.iterations()) * qd;
+    state.SetItemsProcessed(ios);
+    state.SetBytesProcessed(ios * static_cast<int64_t>(kIoBytes));
+    state.counters["lba_size"] = nvme.lba_size();
+    nvme.remove();
+  });
+}
+
+void BM_NoNvme(benchmark::State& state) {
+  state.SkipWithError(
+      "no NVMe controller (class 01:08:02) bound to vfio-pci: pass --nvme-bdf (or "
+      "VFIOKIT_NVME_BDF); "
+      "on the test bed add --device nvme");
+  for (auto _ : state) {
+  }
+}
+
+}  // namespace
+
+void register_nvme_benchmarks(const Target& t) {
+  if (options().nvme_bdf.empty()) {
+    benchmark::RegisterBenchmark(fmt::format("nvme_read/{}/skipped", t.label).c_str(), BM_NoNvme);
+    return;
+  }
+  for (bool write : {false, true})
+    for (uint32_t qd : {1u, 32u})
+      for (NvmeCompletionMode mode : {NvmeCompletionMode::kInterrupt, NvmeCompletionMode::kPoll})
+        benchmark::RegisterBenchmark(
+            fmt::format("nvme_{}/{}/qd{}/{}/4096", write ? "write" : "read", t.label, qd,
+                        completion_mode_name(mode))
+                .c_str(),
+            BM_Nvme, t, write, qd, mode)
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+}
+
+}  // namespace vfiokit::bench
