@@ -1,14 +1,13 @@
 #include "tools/host/binder.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "tools/host/kernel_modules.hpp"
 #include "tools/host/pci_facts.hpp"
@@ -114,8 +113,8 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
         std::vector<std::string> what;
         for (const auto& u : uses) what.push_back(u.detail);
         throw_error("bind to vfio-pci", t, EBUSY,
-                    fmt::format("in use: {}; first: {}, or pass --force",
-                                fmt::join(what, "; "), uses[0].fix));
+                    fmt::format("in use: {}; first: {}, or pass --force", fmt::join(what, "; "),
+                                uses[0].fix));
       }
     }
     todo.push_back(t);

@@ -2,10 +2,9 @@
 // `vfiokit check` derives from it.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace vfiokit::host {
 
@@ -17,11 +16,11 @@ const char* verdict_name(Verdict v);
 
 /// One check: a stable id ("host.iommu", "device.acs"), what it found and what to do.
 struct CheckResult {
-  std::string id;       ///< stable identifier, e.g. "host.interrupt_remapping"
-  std::string title;    ///< short human name, e.g. "interrupt remapping"
+  std::string id;     ///< stable identifier, e.g. "host.interrupt_remapping"
+  std::string title;  ///< short human name, e.g. "interrupt remapping"
   Verdict verdict = Verdict::kPass;
-  std::string summary;  ///< one line: what was found
-  std::string hint;     ///< one line: what to do (empty when nothing)
+  std::string summary;                             ///< one line: what was found
+  std::string hint;                                ///< one line: what to do (empty when nothing)
   nlohmann::json data = nlohmann::json::object();  ///< machine-readable facts
 };
 

@@ -10,7 +10,8 @@
 namespace vfiokit::host {
 namespace {
 
-constexpr const char* kRootHint = "run as root: sysfs shows only 64 bytes of config space otherwise";
+constexpr const char* kRootHint =
+    "run as root: sysfs shows only 64 bytes of config space otherwise";
 
 bool full_config(const ConfigSpace& cfg) { return cfg.size() >= 256; }
 
@@ -23,8 +24,8 @@ CheckResult check_driver(const HostFs& fs, const std::string& bdf) {
   const auto override_ = s.attr(bdf, "driver_override");
   const uint32_t cls = s.hex_attr(bdf, "class").value_or(0);
   r.data = {{"driver", drv ? nlohmann::json(*drv) : nlohmann::json(nullptr)},
-            {"driver_override",
-             override_ && *override_ != "(null)" ? nlohmann::json(*override_) : nlohmann::json(nullptr)},
+            {"driver_override", override_ && *override_ != "(null)" ? nlohmann::json(*override_)
+                                                                    : nlohmann::json(nullptr)},
             {"vendor", fmt::format("{:04x}", s.hex_attr(bdf, "vendor").value_or(0))},
             {"device", fmt::format("{:04x}", s.hex_attr(bdf, "device").value_or(0))},
             {"class", fmt::format("{:06x}", cls)}};
@@ -110,9 +111,9 @@ CheckResult check_acs(const HostFs& fs, const std::string& bdf) {
                   {"isolating", a.isolating},
                   {"missing", a.missing}};
       if (!a.isolating)
-        bad.push_back(fmt::format("{} ({}: {})", br, pcie_port_type_name(*type),
-                                  a.has_cap ? fmt::format("{} off", fmt::join(a.missing, ", "))
-                                            : "no ACS capability"));
+        bad.push_back(fmt::format(
+            "{} ({}: {})", br, pcie_port_type_name(*type),
+            a.has_cap ? fmt::format("{} off", fmt::join(a.missing, ", ")) : "no ACS capability"));
     }
     jb.push_back(e);
   }
@@ -124,18 +125,20 @@ CheckResult check_acs(const HostFs& fs, const std::string& bdf) {
   if (!bad.empty()) {
     r.verdict = Verdict::kWarn;
     r.summary = fmt::format("no ACS isolation at {}", fmt::join(bad, "; "));
-    r.hint = "devices below that port can reach each other and share an IOMMU group: use a slot "
-             "on a port with ACS, or pass the whole group";
+    r.hint =
+        "devices below that port can reach each other and share an IOMMU group: use a slot "
+        "on a port with ACS, or pass the whole group";
     return r;
   }
   if (!unknown.empty()) {
     r.verdict = Verdict::kSkip;
-    r.summary = fmt::format("cannot read the extended config space of {}", fmt::join(unknown, ", "));
+    r.summary =
+        fmt::format("cannot read the extended config space of {}", fmt::join(unknown, ", "));
     r.hint = kRootHint;
     return r;
   }
-  r.summary = fmt::format("{} bridge(s) up to the root port, every port isolates (ACS)",
-                          bridges.size());
+  r.summary =
+      fmt::format("{} bridge(s) up to the root port, every port isolates (ACS)", bridges.size());
   return r;
 }
 
@@ -205,15 +208,17 @@ CheckResult check_framebuffer(const HostFs& fs, const std::string& bdf) {
   const auto fbs = framebuffer_overlaps(fs, bdf, &hidden);
   const bool boot_vga = fs.sysfs().attr(bdf, "boot_vga") == "1";
   nlohmann::json jf = nlohmann::json::array();
-  for (const auto& f : fbs) jf.push_back({{"name", f.name}, {"start", f.start}, {"end", f.end}, {"bar", f.bar}});
+  for (const auto& f : fbs)
+    jf.push_back({{"name", f.name}, {"start", f.start}, {"end", f.end}, {"bar", f.bar}});
   r.data = {{"boot_vga", boot_vga}, {"overlaps", jf}, {"iomem_hidden", hidden}};
   if (!fbs.empty()) {
     const auto& f = fbs[0];
     r.verdict = Verdict::kFail;
-    r.summary = fmt::format("{} holds BAR{} ([{:#x}-{:#x}] in /proc/iomem)", f.name, f.bar, f.start,
-                            f.end);
-    r.hint = "boot with video=efifb:off (or initcall_blacklist=sysfb_init) so vfio-pci can "
-             "claim the BAR";
+    r.summary =
+        fmt::format("{} holds BAR{} ([{:#x}-{:#x}] in /proc/iomem)", f.name, f.bar, f.start, f.end);
+    r.hint =
+        "boot with video=efifb:off (or initcall_blacklist=sysfb_init) so vfio-pci can "
+        "claim the BAR";
     return r;
   }
   if (boot_vga) {
@@ -250,7 +255,8 @@ CheckResult check_interrupts(const HostFs& fs, const std::string& bdf) {
   std::vector<std::string> parts;
   if (msix) parts.push_back(fmt::format("MSI-X {} vectors", *msix));
   if (msi) parts.push_back(fmt::format("MSI {} vector(s)", *msi));
-  if (pin && pin != 0xff) parts.push_back(fmt::format("INTx pin {}", static_cast<char>('A' + pin - 1)));
+  if (pin && pin != 0xff)
+    parts.push_back(fmt::format("INTx pin {}", static_cast<char>('A' + pin - 1)));
   if (!msi && !msix) {
     r.verdict = Verdict::kWarn;
     r.summary = pin ? "INTx only (no MSI/MSI-X)" : "no interrupts at all";
@@ -267,21 +273,24 @@ CheckResult check_pcie_link(const HostFs& fs, const std::string& bdf) {
   const auto link = cfg.pcie_link();
   if (!link || link->max_width == 0) {
     r.verdict = Verdict::kSkip;
-    r.summary = !full_config(cfg) ? "capabilities not readable"
+    r.summary = !full_config(cfg)       ? "capabilities not readable"
                 : cfg.find(false, 0x10) ? "no link (integrated endpoint)"
-                                       : "conventional PCI device, no PCIe link";
+                                        : "conventional PCI device, no PCIe link";
     if (!full_config(cfg)) r.hint = kRootHint;
     return r;
   }
-  r.data = {{"max_gts", link->max_gts},     {"cur_gts", link->cur_gts},
-            {"max_width", link->max_width}, {"cur_width", link->cur_width}};
+  r.data = {{"max_gts", link->max_gts},
+            {"cur_gts", link->cur_gts},
+            {"max_width", link->max_width},
+            {"cur_width", link->cur_width}};
   r.summary = fmt::format("{} GT/s x{} (max {} GT/s x{})", link->cur_gts, link->cur_width,
                           link->max_gts, link->max_width);
   if (link->cur_gts < link->max_gts || link->cur_width < link->max_width) {
     r.verdict = Verdict::kWarn;
     r.summary += ": running below its capability";
-    r.hint = "check the slot (lanes wired), riser and power management (ASPM); a downtrained "
-             "link limits passthrough bandwidth";
+    r.hint =
+        "check the slot (lanes wired), riser and power management (ASPM); a downtrained "
+        "link limits passthrough bandwidth";
   }
   return r;
 }
@@ -313,7 +322,8 @@ CheckResult check_sriov(const HostFs& fs, const std::string& bdf) {
   r.data = {{"totalvfs", std::stoi("0" + *total)}, {"numvfs", std::stoi("0" + num)}};
   r.summary = fmt::format("{} of {} virtual functions enabled", num, *total);
   if (num != "0")
-    r.hint = "its VFs depend on the PF driver: pass VFs, or set sriov_numvfs to 0 before binding the PF";
+    r.hint =
+        "its VFs depend on the PF driver: pass VFs, or set sriov_numvfs to 0 before binding the PF";
   return r;
 }
 
@@ -347,9 +357,10 @@ CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf) {
   r.summary = fmt::format("{}; RLIMIT_MEMLOCK {}", need_s, human_bytes(*m.soft));
   if (*m.soft < need) {
     r.verdict = Verdict::kFail;
-    r.hint = fmt::format("VFIO_MAP_DMA will fail with ENOMEM: raise RLIMIT_MEMLOCK to at least {} "
-                         "(ulimit -l {}, LimitMEMLOCK=, limits.conf memlock) or run as root",
-                         human_bytes(need), (need + 1023) / 1024);
+    r.hint = fmt::format(
+        "VFIO_MAP_DMA will fail with ENOMEM: raise RLIMIT_MEMLOCK to at least {} "
+        "(ulimit -l {}, LimitMEMLOCK=, limits.conf memlock) or run as root",
+        human_bytes(need), (need + 1023) / 1024);
   }
   return r;
 }

@@ -1,9 +1,9 @@
 #include "tools/host/device_usage.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "tools/host/pci_facts.hpp"
 
@@ -102,9 +102,10 @@ std::vector<DeviceUse> find_uses(const HostFs& fs, const std::string& bdf) {
                           fmt::format("swapoff /dev/{}", name)});
       }
       for (const auto& holder : fs.list(cls / "holders"))
-        uses.push_back({"holder",
-                        fmt::format("/dev/{} is held by {} (md, device-mapper or LVM)", name, holder),
-                        fmt::format("stop {} (mdadm --stop, dmsetup remove, vgchange -an)", holder)});
+        uses.push_back(
+            {"holder",
+             fmt::format("/dev/{} is held by {} (md, device-mapper or LVM)", name, holder),
+             fmt::format("stop {} (mdadm --stop, dmsetup remove, vgchange -an)", holder)});
     }
   }
 
@@ -118,7 +119,8 @@ std::vector<DeviceUse> find_uses(const HostFs& fs, const std::string& bdf) {
   std::error_code ec;
   const sfs::path dev = sfs::canonical(fs.path(device_rel(bdf)), ec);
   for (const auto& fb : fs.list("sys/class/graphics")) {
-    const sfs::path p = sfs::canonical(fs.path(sfs::path("sys/class/graphics") / fb / "device"), ec);
+    const sfs::path p =
+        sfs::canonical(fs.path(sfs::path("sys/class/graphics") / fb / "device"), ec);
     if (!ec && p == dev)
       uses.push_back({"framebuffer", fmt::format("framebuffer console /dev/{} is on it", fb),
                       "unbind the console (echo 0 > /sys/class/vtconsole/vtcon1/bind)"});

@@ -1,10 +1,9 @@
 #include "tools/host/host_checks.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tools/host/kernel_modules.hpp"
 
@@ -134,12 +133,10 @@ CheckResult check_iommu_enabled(const HostFs& fs) {
   if (intel) params.push_back("intel_iommu=" + *intel);
   if (amd) params.push_back("amd_iommu=" + *amd);
   if (iommu) params.push_back("iommu=" + *iommu);
-  r.data = {{"groups", groups.size()},
-            {"iommu_units", units},
-            {"cmdline", params}};
-  const std::string shown =
-      params.empty() ? "no IOMMU parameters on the command line"
-                     : fmt::format("command line: {}", fmt::join(params, " "));
+  r.data = {{"groups", groups.size()}, {"iommu_units", units}, {"cmdline", params}};
+  const std::string shown = params.empty()
+                                ? "no IOMMU parameters on the command line"
+                                : fmt::format("command line: {}", fmt::join(params, " "));
   if (!groups.empty()) {
     r.summary = fmt::format("{} IOMMU groups, {} IOMMU unit(s); {}{}", groups.size(), units.size(),
                             shown, iommu == "pt" ? " (host DMA in passthrough mode)" : "");
@@ -147,12 +144,11 @@ CheckResult check_iommu_enabled(const HostFs& fs) {
   }
   r.verdict = Verdict::kFail;
   r.summary = fmt::format("no IOMMU groups: the IOMMU is off; {}", shown);
-  const auto first_on = [](const std::string& v) {
-    return v.substr(0, v.find(',')) ;
-  };
+  const auto first_on = [](const std::string& v) { return v.substr(0, v.find(',')); };
   if (intel && first_on(*intel) == "off")
-    r.hint = "the kernel command line has intel_iommu=off (the last one wins): remove it or "
-             "append intel_iommu=on";
+    r.hint =
+        "the kernel command line has intel_iommu=off (the last one wins): remove it or "
+        "append intel_iommu=on";
   else if (amd && first_on(*amd) == "off")
     r.hint = "the kernel command line has amd_iommu=off: remove it";
   else if (iommu == "off")
@@ -198,15 +194,16 @@ CheckResult check_interrupt_remapping(const HostFs& fs) {
             {"allow_unsafe_interrupts", unsafe},
             {"method", "/proc/interrupts IR- chips; VT-d ecap bit 3"}};
   if (ir_lines > 0) {
-    r.summary = fmt::format("enabled ({} interrupt lines behind IR- chips in /proc/interrupts)",
-                            ir_lines);
+    r.summary =
+        fmt::format("enabled ({} interrupt lines behind IR- chips in /proc/interrupts)", ir_lines);
     return r;
   }
   if (unsafe) {
     r.verdict = Verdict::kWarn;
     r.summary = "no interrupt remapping; VFIO accepts that only because allow_unsafe_interrupts=Y";
-    r.hint = "a device can then inject arbitrary MSIs: enable interrupt remapping (x2APIC/IR "
-             "in firmware) for untrusted guests";
+    r.hint =
+        "a device can then inject arbitrary MSIs: enable interrupt remapping (x2APIC/IR "
+        "in firmware) for untrusted guests";
     return r;
   }
   if (!fs.exists("proc/interrupts")) {
@@ -236,7 +233,8 @@ CheckResult check_vfio_modules(const HostFs& fs) {
       backend = true;
   }
   r.data = {{"modules", mods}};
-  r.summary = fmt::format("loaded: {}", loaded.empty() ? "none" : fmt::format("{}", fmt::join(loaded, ", ")));
+  r.summary = fmt::format("loaded: {}",
+                          loaded.empty() ? "none" : fmt::format("{}", fmt::join(loaded, ", ")));
   if (!loadable.empty()) r.summary += fmt::format("; can be loaded: {}", fmt::join(loadable, ", "));
   if (!missing.empty()) r.summary += fmt::format("; missing: {}", fmt::join(missing, ", "));
   const auto is_missing = [&](const char* n) {
@@ -244,8 +242,9 @@ CheckResult check_vfio_modules(const HostFs& fs) {
   };
   if (is_missing("vfio") || is_missing("vfio-pci") || !backend) {
     r.verdict = Verdict::kFail;
-    r.hint = "this kernel lacks VFIO (CONFIG_VFIO, CONFIG_VFIO_PCI, CONFIG_VFIO_IOMMU_TYPE1 or "
-             "CONFIG_IOMMUFD): install a kernel with them";
+    r.hint =
+        "this kernel lacks VFIO (CONFIG_VFIO, CONFIG_VFIO_PCI, CONFIG_VFIO_IOMMU_TYPE1 or "
+        "CONFIG_IOMMUFD): install a kernel with them";
   } else if (std::find(loadable.begin(), loadable.end(), "vfio-pci") != loadable.end() ||
              std::find(loadable.begin(), loadable.end(), "vfio") != loadable.end()) {
     r.verdict = Verdict::kWarn;
@@ -347,8 +346,10 @@ CheckResult check_hugepages(const HostFs& fs) {
   r.summary = fmt::format("{}", fmt::join(parts, "; "));
   bool any = false;
   for (const auto& s : sizes) any = any || s["reserved"].get<uint64_t>() > 0;
-  if (!any) r.hint = "none reserved (4 KiB pages are used); for 2 MiB DMA buffers: echo 64 > "
-                     "/proc/sys/vm/nr_hugepages";
+  if (!any)
+    r.hint =
+        "none reserved (4 KiB pages are used); for 2 MiB DMA buffers: echo 64 > "
+        "/proc/sys/vm/nr_hugepages";
   return r;
 }
 

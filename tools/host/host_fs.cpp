@@ -1,6 +1,7 @@
 #include "tools/host/host_fs.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -9,8 +10,6 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "vfio/error.hpp"
 
@@ -111,7 +110,8 @@ std::string human_bytes(uint64_t b) {
     ++u;
   }
   if (u == 0) return fmt::format("{} B", b);
-  if (v == static_cast<double>(static_cast<uint64_t>(v))) return fmt::format("{} {}", static_cast<uint64_t>(v), kUnits[u]);
+  if (v == static_cast<double>(static_cast<uint64_t>(v)))
+    return fmt::format("{} {}", static_cast<uint64_t>(v), kUnits[u]);
   return fmt::format("{:.1f} {}", v, kUnits[u]);
 }
 

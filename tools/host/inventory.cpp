@@ -1,8 +1,8 @@
 #include "tools/host/inventory.hpp"
 
-#include <map>
-
 #include <fmt/format.h>
+
+#include <map>
 
 #include "tools/host/pci_facts.hpp"
 

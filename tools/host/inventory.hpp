@@ -2,11 +2,10 @@
 // whether each group can be handed to VFIO as it stands (`vfiokit list`).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tools/host/host_fs.hpp"
 #include "tools/host/pci_names.hpp"

@@ -1,10 +1,10 @@
 #include "tools/host/pci_facts.hpp"
 
+#include <fmt/format.h>
+
 #include <cerrno>
 #include <regex>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "vfio/error.hpp"
 #include "vfio/pci_address.hpp"
@@ -75,16 +75,26 @@ std::optional<unsigned> pcie_port_type(const ConfigSpace& cfg) {
 
 std::string pcie_port_type_name(unsigned type) {
   switch (type) {
-    case 0: return "endpoint";
-    case 1: return "legacy endpoint";
-    case 4: return "root port";
-    case 5: return "upstream port";
-    case 6: return "downstream port";
-    case 7: return "PCIe-to-PCI bridge";
-    case 8: return "PCI-to-PCIe bridge";
-    case 9: return "integrated endpoint";
-    case 10: return "event collector";
-    default: return fmt::format("port type {}", type);
+    case 0:
+      return "endpoint";
+    case 1:
+      return "legacy endpoint";
+    case 4:
+      return "root port";
+    case 5:
+      return "upstream port";
+    case 6:
+      return "downstream port";
+    case 7:
+      return "PCIe-to-PCI bridge";
+    case 8:
+      return "PCI-to-PCIe bridge";
+    case 9:
+      return "integrated endpoint";
+    case 10:
+      return "event collector";
+    default:
+      return fmt::format("port type {}", type);
   }
 }
 
@@ -136,15 +146,24 @@ bool driver_allows_vfio(const std::optional<std::string>& driver) {
 std::string class_short_name(uint32_t cls) {
   const uint32_t base = cls >> 16, sub = (cls >> 8) & 0xff;
   switch (base) {
-    case 0x01: return sub == 0x08 ? "NVMe" : "storage";
-    case 0x02: return "network";
-    case 0x03: return "display";
-    case 0x04: return sub == 0x03 ? "audio" : "multimedia";
-    case 0x05: return "memory";
-    case 0x06: return sub == 0x04 ? "PCI bridge" : "bridge";
-    case 0x0c: return sub == 0x03 ? "USB" : "serial bus";
-    case 0x12: return "accelerator";
-    default: return fmt::format("class {:06x}", cls);
+    case 0x01:
+      return sub == 0x08 ? "NVMe" : "storage";
+    case 0x02:
+      return "network";
+    case 0x03:
+      return "display";
+    case 0x04:
+      return sub == 0x03 ? "audio" : "multimedia";
+    case 0x05:
+      return "memory";
+    case 0x06:
+      return sub == 0x04 ? "PCI bridge" : "bridge";
+    case 0x0c:
+      return sub == 0x03 ? "USB" : "serial bus";
+    case 0x12:
+      return "accelerator";
+    default:
+      return fmt::format("class {:06x}", cls);
   }
 }
 

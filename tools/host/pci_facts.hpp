@@ -19,8 +19,8 @@ ConfigSpace read_config(const HostFs& fs, const std::string& bdf);
 struct Bar {
   unsigned index = 0;
   uint64_t start = 0, end = 0, size = 0;
-  bool io = false;           ///< I/O port BAR
-  bool mem64 = false;        ///< 64-bit memory BAR
+  bool io = false;     ///< I/O port BAR
+  bool mem64 = false;  ///< 64-bit memory BAR
   bool prefetchable = false;
   /// Placed above 4 GiB.
   bool above_4g() const { return start >= (uint64_t{1} << 32); }
@@ -44,7 +44,7 @@ std::string pcie_port_type_name(unsigned type);
 struct AcsState {
   bool has_cap = false;
   uint16_t capability = 0, control = 0;
-  bool isolating = false;       ///< the bridge isolates the functions below it
+  bool isolating = false;            ///< the bridge isolates the functions below it
   std::vector<std::string> missing;  ///< controls needed but off or not implemented
 };
 /// The ACS state of `cfg` (a 4 KiB config snapshot; a 256-byte one has no ACS).

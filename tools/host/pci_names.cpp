@@ -27,16 +27,16 @@ PciNames::~PciNames() {
 std::string PciNames::vendor(uint16_t v) const {
   char buf[256];
   if (!pacc_) return {};
-  const char* s = pci_lookup_name(pacc_, buf, sizeof buf,
-                                  PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, v);
+  const char* s = pci_lookup_name(
+      pacc_, buf, sizeof buf, PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, v);
   return s ? s : "";
 }
 
 std::string PciNames::device(uint16_t v, uint16_t d) const {
   char buf[256];
   if (!pacc_) return {};
-  const char* s = pci_lookup_name(pacc_, buf, sizeof buf,
-                                  PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, v, d);
+  const char* s = pci_lookup_name(
+      pacc_, buf, sizeof buf, PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, v, d);
   return s ? s : "";
 }
 

@@ -1,15 +1,13 @@
 // The bind journal and the in-use refusals, on fixture trees (the binding
 // itself needs a kernel: see the VM tests in tools/tests/vm.cmake).
-#include "tools/host/binder.hpp"
+#include <gtest/gtest.h>
 
 #include <fstream>
 
-#include <gtest/gtest.h>
-
-#include "vfio/error.hpp"
-
 #include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tools/host/binder.hpp"
 #include "tools/host/inventory.hpp"
+#include "vfio/error.hpp"
 
 namespace vfiokit::host {
 namespace {
@@ -21,7 +19,8 @@ TEST(Journal, SaveLoadRoundTripAndRemoveWhenEmpty) {
   FixtureHost h;
   const Journal j(h.root() / "state");
   EXPECT_TRUE(j.load().empty());
-  j.save({{"0000:02:00.0", "nvme", std::nullopt, "t0"}, {"0000:01:00.1", std::nullopt, "pci-stub", "t1"}});
+  j.save({{"0000:02:00.0", "nvme", std::nullopt, "t0"},
+          {"0000:01:00.1", std::nullopt, "pci-stub", "t1"}});
   const auto e = j.load();
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0].bdf, "0000:02:00.0");

@@ -1,11 +1,10 @@
 // The vfiokit binary end to end on fixture trees: exit statuses and JSON.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <cstdio>
-#include <string>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tests/fixtures/hosts/fixture_host.hpp"
 
@@ -65,7 +64,7 @@ TEST(Cli, BindRefusalExitsThreeAndNamesTheUse) {
   hosts::build_host(h);
   h.file("proc/self/mountinfo", "40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
   const CliRun r = vfiokit("--json --root " + h.root().string() + " --state-dir " +
-                        (h.root() / "state").string() + " bind 02:00.0");
+                           (h.root() / "state").string() + " bind 02:00.0");
   EXPECT_EQ(r.status, 3);
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_NE(j["error"]["hint"].get<std::string>().find("mounted on /data"), std::string::npos);

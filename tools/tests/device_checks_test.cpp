@@ -3,10 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "vfio/error.hpp"
-
 #include "tests/fixtures/hosts/fixture_host.hpp"
 #include "tools/host/pci_facts.hpp"
+#include "vfio/error.hpp"
 
 namespace vfiokit::host {
 namespace {

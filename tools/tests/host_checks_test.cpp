@@ -93,7 +93,8 @@ TEST(HostChecks, NoVirtualizationFlagWarns) {
 TEST(HostChecks, ModulesNotLoadedButInstalledWarnNotLoadableFail) {
   FixtureHost h;
   hosts::build_host(h);
-  for (const char* m : {"vfio", "vfio_pci", "vfio_iommu_type1"}) h.remove(std::string("sys/module/") + m);
+  for (const char* m : {"vfio", "vfio_pci", "vfio_iommu_type1"})
+    h.remove(std::string("sys/module/") + m);
   h.remove("dev/vfio");
   h.remove("dev/iommu");
   const HostFs fs(h.root());

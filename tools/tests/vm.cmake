@@ -8,7 +8,9 @@ configure_file(${CMAKE_CURRENT_SOURCE_DIR}/vm/vfiokit_vm_test.sh ${CMAKE_BINARY_
 # check: a passthrough-ready guest passes.
 vfiokit_add_vm_test(NAME vm.vfiokit.check.stock.edu KERNEL stock IOMMU intel DEVICES edu
   COMMAND vfiokit-vm-test check-edu)
+# With pci.ids carried in, list must name the device (libpci lookup).
 vfiokit_add_vm_test(NAME vm.vfiokit.check.stock.nvme KERNEL stock IOMMU intel DEVICES nvme
+  RUNNER_ARGS --file /usr/share/misc/pci.ids:/usr/share/misc/pci.ids
   COMMAND vfiokit-vm-test check-nvme)
 vfiokit_add_vm_test(NAME vm.vfiokit.check.iommufd.edu KERNEL iommufd IOMMU intel DEVICES edu
   COMMAND vfiokit-vm-test check-edu)

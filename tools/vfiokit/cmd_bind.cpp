@@ -8,9 +8,9 @@ namespace vfiokit::cli {
 namespace {
 
 host::Binder make_binder(const GlobalOptions& g) {
-  return host::Binder(host::HostFs(g.root), host::Journal(g.state_dir.empty()
-                                                              ? host::Journal::default_dir()
-                                                              : std::filesystem::path(g.state_dir)));
+  return host::Binder(host::HostFs(g.root),
+                      host::Journal(g.state_dir.empty() ? host::Journal::default_dir()
+                                                        : std::filesystem::path(g.state_dir)));
 }
 
 nlohmann::json opt(const std::optional<std::string>& s) {
@@ -49,7 +49,8 @@ int report(const GlobalOptions& g, const char* command, const host::BindReport& 
 }
 
 std::string journal_path(const GlobalOptions& g) {
-  return ((g.state_dir.empty() ? host::Journal::default_dir() : std::filesystem::path(g.state_dir)) /
+  return ((g.state_dir.empty() ? host::Journal::default_dir()
+                               : std::filesystem::path(g.state_dir)) /
           "journal.json")
       .string();
 }

@@ -1,8 +1,7 @@
 // `vfiokit info`: what VFIO and the IOMMU say about an open device.
-#include <linux/vfio.h>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <linux/vfio.h>
 
 #include "tools/host/host_fs.hpp"
 #include "tools/host/pci_facts.hpp"
@@ -52,8 +51,10 @@ nlohmann::json decode_cap(const ConfigSpace& cfg, const PciCapability& c) {
     if (auto t = host::pcie_port_type(cfg)) j["port_type"] = host::pcie_port_type_name(*t);
     j["flr"] = cfg.has_flr();
     if (auto l = cfg.pcie_link())
-      j["link"] = {{"cur_gts", l->cur_gts}, {"cur_width", l->cur_width},
-                   {"max_gts", l->max_gts}, {"max_width", l->max_width}};
+      j["link"] = {{"cur_gts", l->cur_gts},
+                   {"cur_width", l->cur_width},
+                   {"max_gts", l->max_gts},
+                   {"max_width", l->max_width}};
   }
   if (!c.extended && c.id == 0x01) j["pm_reset"] = cfg.pm_reset().value_or(false);
   if (c.extended && c.id == 0x0d) {
@@ -95,9 +96,12 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
     if (r.size == 0 && r.flags == 0) continue;
     nlohmann::json sparse = nlohmann::json::array();
     for (const auto& a : r.sparse) sparse.push_back({{"offset", a.offset}, {"size", a.size}});
-    nlohmann::json jr = {{"index", i},         {"name", r.name()},
-                         {"size", r.size},     {"offset", r.offset},
-                         {"flags", region_flags(r.flags)}, {"cap_ids", r.cap_ids},
+    nlohmann::json jr = {{"index", i},
+                         {"name", r.name()},
+                         {"size", r.size},
+                         {"offset", r.offset},
+                         {"flags", region_flags(r.flags)},
+                         {"cap_ids", r.cap_ids},
                          {"msix_mappable", r.msix_mappable}};
     if (r.has_sparse) jr["sparse_mmap"] = sparse;
     if (r.has_type) jr["type"] = {{"type", r.type}, {"subtype", r.subtype}};
@@ -105,7 +109,8 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
   }
   nlohmann::json irqs = nlohmann::json::array();
   for (const auto& q : dev.irqs())
-    irqs.push_back({{"index", q.index}, {"name", q.name()}, {"count", q.count}, {"flags", irq_flags(q)}});
+    irqs.push_back(
+        {{"index", q.index}, {"name", q.name()}, {"count", q.count}, {"flags", irq_flags(q)}});
   nlohmann::json ranges = nlohmann::json::array();
   for (const auto& r : ctx->iova_ranges()) ranges.push_back({{"start", r.start}, {"last", r.last}});
   const auto avail = ctx->dma_avail();
@@ -113,7 +118,8 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
   if (auto* fd = dynamic_cast<Iommufd*>(ctx.get())) {
     try {
       const IommuHwInfo h = fd->hw_info(bdf);
-      hw = {{"type", h.data_type}, {"type_name", h.data_type_name},
+      hw = {{"type", h.data_type},
+            {"type_name", h.data_type_name},
             {"capabilities", fmt::format("{:#x}", h.capabilities)}};
       if (h.vtd_cap_reg) hw["vtd_cap_reg"] = fmt::format("{:#018x}", *h.vtd_cap_reg);
       if (h.vtd_ecap_reg) hw["vtd_ecap_reg"] = fmt::format("{:#018x}", *h.vtd_ecap_reg);
@@ -125,7 +131,8 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
   try {
     hot = nlohmann::json::array();
     for (const auto& h : dev.hot_reset_info())
-      hot.push_back({{"bdf", h.bdf}, {"group", h.group_id}, {"dev_id", h.dev_id}, {"owned", h.owned}});
+      hot.push_back(
+          {{"bdf", h.bdf}, {"group", h.group_id}, {"dev_id", h.dev_id}, {"owned", h.owned}});
   } catch (const Error& e) {
     hot = {{"error", e.what()}};
   }
@@ -133,26 +140,28 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
   nlohmann::json caps = nlohmann::json::array();
   for (const auto& c : cfg.capabilities()) caps.push_back(decode_cap(cfg, c));
 
-  nlohmann::json j = {
-      {"schema_version", 1},
-      {"command", "info"},
-      {"bdf", bdf},
-      {"context", ctx->name()},
-      {"device_flags", device_flags(dev.flags())},
-      {"regions", regions},
-      {"irqs", irqs},
-      {"iova_ranges", ranges},
-      {"iova_alignment", ctx->iova_alignment()},
-      {"dma_avail", avail ? nlohmann::json(*avail) : nlohmann::json(nullptr)},
-      {"iommu_hw_info", hw},
-      {"reset", {{"can_reset", dev.can_reset()}, {"methods", dev.reset_methods()}, {"hot_reset_devices", hot}}},
-      {"config",
-       {{"vendor_id", fmt::format("{:04x}", cfg.vendor_id())},
-        {"device_id", fmt::format("{:04x}", cfg.device_id())},
-        {"class", fmt::format("{:06x}", cfg.class_code())},
-        {"size", cfg.size()},
-        {"capabilities", caps},
-        {"walk_errors", cfg.walk_errors()}}}};
+  nlohmann::json j = {{"schema_version", 1},
+                      {"command", "info"},
+                      {"bdf", bdf},
+                      {"context", ctx->name()},
+                      {"device_flags", device_flags(dev.flags())},
+                      {"regions", regions},
+                      {"irqs", irqs},
+                      {"iova_ranges", ranges},
+                      {"iova_alignment", ctx->iova_alignment()},
+                      {"dma_avail", avail ? nlohmann::json(*avail) : nlohmann::json(nullptr)},
+                      {"iommu_hw_info", hw},
+                      {"reset",
+                       {{"can_reset", dev.can_reset()},
+                        {"methods", dev.reset_methods()},
+                        {"hot_reset_devices", hot}}},
+                      {"config",
+                       {{"vendor_id", fmt::format("{:04x}", cfg.vendor_id())},
+                        {"device_id", fmt::format("{:04x}", cfg.device_id())},
+                        {"class", fmt::format("{:06x}", cfg.class_code())},
+                        {"size", cfg.size()},
+                        {"capabilities", caps},
+                        {"walk_errors", cfg.walk_errors()}}}};
   if (g.json) {
     print_json(j);
     return kExitOk;
@@ -169,11 +178,13 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
     if (r.contains("sparse_mmap")) {
       std::vector<std::string> a;
       for (const auto& s : r["sparse_mmap"])
-        a.push_back(fmt::format("[{:#x}+{:#x}]", s["offset"].get<uint64_t>(), s["size"].get<uint64_t>()));
+        a.push_back(
+            fmt::format("[{:#x}+{:#x}]", s["offset"].get<uint64_t>(), s["size"].get<uint64_t>()));
       extra += fmt::format("sparse mmap {}", fmt::join(a, " "));
     }
     if (r["msix_mappable"].get<bool>()) extra += " msix-mappable";
-    if (r.contains("type")) extra += fmt::format(" type {}/{}", r["type"]["type"].dump(), r["type"]["subtype"].dump());
+    if (r.contains("type"))
+      extra += fmt::format(" type {}/{}", r["type"]["type"].dump(), r["type"]["subtype"].dump());
     tr.add({std::to_string(r["index"].get<uint32_t>()), r["name"].get<std::string>(),
             host::human_bytes(r["size"].get<uint64_t>()),
             fmt::format("{}", fmt::join(r["flags"].get<std::vector<std::string>>(), ",")), extra});
@@ -187,7 +198,8 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
   ti.print(stdout, "  ");
   std::printf("%s\n", p.bold("IOMMU").c_str());
   for (const auto& r : ranges)
-    std::printf("  IOVA range [%#llx, %#llx]\n", static_cast<unsigned long long>(r["start"].get<uint64_t>()),
+    std::printf("  IOVA range [%#llx, %#llx]\n",
+                static_cast<unsigned long long>(r["start"].get<uint64_t>()),
                 static_cast<unsigned long long>(r["last"].get<uint64_t>()));
   std::printf("  page size %s, DMA mappings available: %s\n",
               host::human_bytes(ctx->iova_alignment()).c_str(),
@@ -205,10 +217,10 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
   } else {
     std::printf("  hot reset: unavailable: %s\n", hot["error"].get<std::string>().c_str());
   }
-  std::printf("%s\n", p.bold(fmt::format("config space ({} bytes, {:04x}:{:04x} class {:06x})",
-                                         cfg.size(), cfg.vendor_id(), cfg.device_id(),
-                                         cfg.class_code()))
-                          .c_str());
+  std::printf("%s\n",
+              p.bold(fmt::format("config space ({} bytes, {:04x}:{:04x} class {:06x})", cfg.size(),
+                                 cfg.vendor_id(), cfg.device_id(), cfg.class_code()))
+                  .c_str());
   for (const auto& c : caps) std::printf("  %s\n", cap_line(c).c_str());
   for (const auto& e : cfg.walk_errors()) std::printf("  %s\n", p.red("walk error: " + e).c_str());
   return kExitOk;

@@ -28,11 +28,14 @@ int run_list(const GlobalOptions& g) {
       std::string name = d.vendor_name.empty() && d.device_name.empty()
                              ? "?"
                              : fmt::format("{} {}", d.vendor_name, d.device_name);
-      const std::string group_cell =
-          !first ? "" : grp.group < 0 ? p.dim("none") : std::to_string(grp.group);
+      const std::string group_cell = !first          ? ""
+                                     : grp.group < 0 ? p.dim("none")
+                                                     : std::to_string(grp.group);
       std::string viable;
       if (first)
-        viable = grp.group < 0 ? p.red("no group") : grp.viable ? p.green("viable") : p.yellow("not viable");
+        viable = grp.group < 0 ? p.red("no group")
+                 : grp.viable  ? p.green("viable")
+                               : p.yellow("not viable");
       t.add({group_cell, d.bdf, fmt::format("{:04x}:{:04x}", d.vendor, d.device),
              d.class_name.empty() ? fmt::format("{:06x}", d.class_code) : d.class_name, name,
              d.driver ? (d.allows_vfio ? *d.driver : p.yellow(*d.driver)) : p.dim("-"), viable});

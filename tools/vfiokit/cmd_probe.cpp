@@ -2,14 +2,13 @@
 // backend and proves, step by step and timed, that this process owns it:
 // BARs, config space, DMA mappings, interrupts, reset and, where vfiokit has a
 // driver for it, a device DMA round trip, an interrupt and IOMMU isolation.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <linux/vfio.h>
 
 #include <chrono>
 #include <cstring>
 #include <functional>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include "dma/buffer.hpp"
 #include "dma/mapping.hpp"
@@ -53,7 +52,8 @@ class StepRunner {
         s.verdict = Verdict::kFail;
         s.detail = e.what();
       }
-      s.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      s.ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       if (s.verdict == Verdict::kFail && required) {
         blocked_ = true;
         blocked_reason_ = name + " failed";
@@ -103,15 +103,20 @@ int run_probe(const GlobalOptions& g, const std::string& text, const std::string
 
   std::shared_ptr<IommuContext> ctx;
   std::optional<Device> dev;
-  r.run("open", [&](Verdict&) {
-    if (backend != Backend::kAuto && !backend_available(backend))
-      throw_error("open backend", backend_name(backend), ENODEV,
-                  "this kernel does not offer it; 'vfiokit check' lists /dev/vfio/vfio and /dev/iommu");
-    ctx = open_iommu_context(backend, bdf);
-    dev.emplace(ctx, bdf);
-    return fmt::format("{} via {}; {} regions, {} IRQ indexes{}", bdf, ctx->name(),
-                       dev->num_regions(), dev->num_irqs(), dev->can_reset() ? ", resettable" : "");
-  }, true);
+  r.run(
+      "open",
+      [&](Verdict&) {
+        if (backend != Backend::kAuto && !backend_available(backend))
+          throw_error(
+              "open backend", backend_name(backend), ENODEV,
+              "this kernel does not offer it; 'vfiokit check' lists /dev/vfio/vfio and /dev/iommu");
+        ctx = open_iommu_context(backend, bdf);
+        dev.emplace(ctx, bdf);
+        return fmt::format("{} via {}; {} regions, {} IRQ indexes{}", bdf, ctx->name(),
+                           dev->num_regions(), dev->num_irqs(),
+                           dev->can_reset() ? ", resettable" : "");
+      },
+      true);
 
   r.run("config", [&](Verdict&) {
     const ConfigSpace cfg = dev->config();
@@ -139,7 +144,8 @@ int run_probe(const GlobalOptions& g, const std::string& text, const std::string
       const bool direct = m.ptr(off, 4) != nullptr;
       const uint32_t val = info.size >= off + 4 ? m.read32(off) : m.read8(off);
       parts.push_back(fmt::format("{} {} {} [{:#x}]={:#010x}", info.name(),
-                                  host::human_bytes(info.size), direct ? "mmap" : "pread", off, val));
+                                  host::human_bytes(info.size), direct ? "mmap" : "pread", off,
+                                  val));
     }
     if (parts.empty()) {
       v = Verdict::kSkip;
@@ -169,7 +175,8 @@ int run_probe(const GlobalOptions& g, const std::string& text, const std::string
   });
 
   r.run("interrupts", [&](Verdict& v) {
-    for (uint32_t index : {VFIO_PCI_MSIX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_INTX_IRQ_INDEX}) {
+    for (uint32_t index :
+         {VFIO_PCI_MSIX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_INTX_IRQ_INDEX}) {
       const IrqInfo info = dev->irq_info(index);
       if (info.count == 0 || !info.eventfd()) continue;
       const uint32_t n = std::min<uint32_t>(info.count, 8);
@@ -179,8 +186,10 @@ int run_probe(const GlobalOptions& g, const std::string& text, const std::string
       if (set.wait(0, 1000) == 0)
         throw_error("wait for loopback interrupt", fmt::format("{} {}", bdf, info.name()),
                     ETIMEDOUT, "the eventfd was not signalled");
-      return fmt::format("{} enabled with {} of {} vector(s) on eventfds; loopback on vector 0 "
-                         "delivered", info.name(), n, info.count);
+      return fmt::format(
+          "{} enabled with {} of {} vector(s) on eventfds; loopback on vector 0 "
+          "delivered",
+          info.name(), n, info.count);
     }
     v = Verdict::kSkip;
     return std::string("the device has no interrupts");
@@ -222,9 +231,9 @@ int run_probe(const GlobalOptions& g, const std::string& text, const std::string
       if (std::memcmp(src.bytes(), dst.bytes(), n) != 0) {
         size_t i = 0;
         while (src.bytes()[i] == dst.bytes()[i]) ++i;
-        throw_error("compare DMA data", bdf, EIO,
-                    fmt::format("byte {} is {:#04x}, expected {:#04x}", i, dst.bytes()[i],
-                                src.bytes()[i]));
+        throw_error(
+            "compare DMA data", bdf, EIO,
+            fmt::format("byte {} is {:#04x}, expected {:#04x}", i, dst.bytes()[i], src.bytes()[i]));
       }
       return fmt::format("{} bytes IOVA {:#x} -> {:#x} by device DMA, data checked", n, ms.iova(),
                          md.iova());

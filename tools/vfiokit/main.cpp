@@ -2,9 +2,8 @@
 // See docs/cli.md and docs/vfiokit.1.
 #include <unistd.h>
 
-#include <cstdlib>
-
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 
 #include "tools/vfiokit/commands.hpp"
 #include "vfio/error.hpp"
@@ -37,44 +36,51 @@ int main(int argc, char** argv) {
   app.add_option("--root", g.root, "Directory that plays / (fixture trees)")->group("");
   app.add_option("--pci-ids", g.pci_ids, "pci.ids file for names")->group("");
 
-  auto* list = app.add_subcommand("list", "Every PCI device by IOMMU group, with names, driver and "
-                                          "whether the group is viable for VFIO");
+  auto* list = app.add_subcommand("list",
+                                  "Every PCI device by IOMMU group, with names, driver and "
+                                  "whether the group is viable for VFIO");
 
   std::vector<std::string> check_bdfs;
   auto* check = app.add_subcommand(
-      "check", "Host checks, then per-device checks: PASS/WARN/FAIL/SKIP with a hint each. "
-               "Exit 0 all pass, 1 a WARN, 2 a FAIL");
+      "check",
+      "Host checks, then per-device checks: PASS/WARN/FAIL/SKIP with a hint each. "
+      "Exit 0 all pass, 1 a WARN, 2 a FAIL");
   check->add_option("BDF", check_bdfs, "Devices to check (e.g. 0000:01:00.0 or 01:00.0)");
 
   std::string bdf;
   bool bind_group = false, force = false;
   auto* bind = app.add_subcommand(
-      "bind", "Bind a device to vfio-pci (driver_override + drivers_probe), journaling its "
-              "original driver first; refuses a device in use unless --force");
+      "bind",
+      "Bind a device to vfio-pci (driver_override + drivers_probe), journaling its "
+      "original driver first; refuses a device in use unless --force");
   bind->add_option("BDF", bdf, "Device to bind")->required();
   bind->add_flag("--group", bind_group, "Also bind its IOMMU group companions (bridges excepted)");
-  bind->add_flag("--force", force,
-                 "Bind even if in use (interface up, mounted, swap, holder, boot VGA, framebuffer)");
+  bind->add_flag(
+      "--force", force,
+      "Bind even if in use (interface up, mounted, swap, holder, boot VGA, framebuffer)");
 
   auto* unbind = app.add_subcommand(
       "unbind", "Give a device back: to its journaled original driver, else to the kernel");
   unbind->add_option("BDF", bdf, "Device to unbind")->required();
 
-  app.add_subcommand("restore", "Put every journaled device back to its original driver and "
-                                "driver_override (also after a killed bind)");
+  app.add_subcommand("restore",
+                     "Put every journaled device back to its original driver and "
+                     "driver_override (also after a killed bind)");
 
   std::string backend = "auto";
   auto* probe = app.add_subcommand(
-      "probe", "Ownership proof: open through VFIO, map and read BARs, read config space, map "
-               "DMA, enable interrupts, reset; with a vfiokit driver also a DMA round trip, an "
-               "interrupt and the IOMMU isolation check");
+      "probe",
+      "Ownership proof: open through VFIO, map and read BARs, read config space, map "
+      "DMA, enable interrupts, reset; with a vfiokit driver also a DMA round trip, an "
+      "interrupt and the IOMMU isolation check");
   probe->add_option("BDF", bdf, "Device (bound to vfio-pci)")->required();
   probe->add_option("--backend", backend, std::string("IOMMU backend: ") + kBackends)
       ->capture_default_str();
 
   auto* info = app.add_subcommand(
-      "info", "Regions, IRQs, IOVA ranges, IOMMU hw info, resets and decoded config capabilities "
-              "of a device opened through VFIO");
+      "info",
+      "Regions, IRQs, IOVA ranges, IOMMU hw info, resets and decoded config capabilities "
+      "of a device opened through VFIO");
   info->add_option("BDF", bdf, "Device (bound to vfio-pci)")->required();
   info->add_option("--backend", backend, std::string("IOMMU backend: ") + kBackends)
       ->capture_default_str();

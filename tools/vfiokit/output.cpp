@@ -26,10 +26,14 @@ std::string Painter::wrap(const char* code, const std::string& s) const {
 std::string Painter::verdict(host::Verdict v) const {
   const std::string name = host::verdict_name(v);
   switch (v) {
-    case host::Verdict::kPass: return green(name);
-    case host::Verdict::kWarn: return yellow(name);
-    case host::Verdict::kFail: return red(bold(name));
-    case host::Verdict::kSkip: return dim(name);
+    case host::Verdict::kPass:
+      return green(name);
+    case host::Verdict::kWarn:
+      return yellow(name);
+    case host::Verdict::kFail:
+      return red(bold(name));
+    case host::Verdict::kSkip:
+      return dim(name);
   }
   return name;
 }

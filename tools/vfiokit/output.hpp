@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tools/host/check.hpp"
 
@@ -15,10 +14,10 @@ namespace vfiokit::cli {
 /// Options every subcommand shares.
 struct GlobalOptions {
   bool json = false;
-  bool color = false;          ///< resolved: a TTY, no --no-color, no NO_COLOR
-  std::string root = "/";      ///< hidden --root: the directory that plays "/"
-  std::string state_dir;       ///< --state-dir, else $VFIOKIT_STATE_DIR, else /var/lib/vfiokit
-  std::string pci_ids;         ///< hidden --pci-ids: a pci.ids file for names
+  bool color = false;      ///< resolved: a TTY, no --no-color, no NO_COLOR
+  std::string root = "/";  ///< hidden --root: the directory that plays "/"
+  std::string state_dir;   ///< --state-dir, else $VFIOKIT_STATE_DIR, else /var/lib/vfiokit
+  std::string pci_ids;     ///< hidden --pci-ids: a pci.ids file for names
 };
 
 /// Colours (ANSI SGR) applied only when enabled.

@@ -69,6 +69,10 @@ case "$case_" in
     vk list
     expect_rc 0 "list"
     expect_out "$bdf .* vfio-pci +viable" "list shows the group viable"
+    if [ "$case_" = check-nvme ]; then
+      expect_out "$bdf +1b36:0010 +Non-Volatile memory controller +Red Hat, Inc. QEMU NVM Express Controller" \
+        "list names the NVMe from pci.ids"
+    fi
     ;;
 
   check-iommu-off)
