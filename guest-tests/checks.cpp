@@ -397,6 +397,13 @@ std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleO
       out.push_back(make(d, name, Verdict::Fail, s.problem, "saved outputs are mixed up"));
       continue;
     }
+    if (!s.ok && s.results.empty() && s.jobs.empty()) {
+      out.push_back(make(d, name, Verdict::Fail, "measured nothing: " + first_errors(s),
+                         "the sample could not use the GPU: check that nvidia-smi lists it, that "
+                         "the driver is new enough for the CUDA runtime the samples were built "
+                         "with, and dmesg for Xid errors"));
+      continue;
+    }
     if (s.sample == "concurrency") {
       std::vector<std::string> failed;
       std::map<std::string, unsigned> per_mode;

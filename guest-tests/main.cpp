@@ -70,7 +70,8 @@ int run(int argc, char** argv) {
   app.add_option("--jobs", opt.jobs, "parallel jobs for the concurrency sample")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
-  app.add_flag("--no-cuda", no_cuda, "skip nvidia-smi and the CUDA samples");
+  app.add_flag("--no-cuda", no_cuda,
+               "skip nvidia-smi and running the CUDA samples (--samples-from still judges)");
   app.add_flag("--quick", quick, "pass --quick to the samples (smaller sizes, fewer iterations)");
   app.add_option("--samples-dir", samples_dir, "where the vfiokit-cuda-* programs are");
   app.add_option("--samples-from", samples_from,
@@ -82,7 +83,11 @@ int run(int argc, char** argv) {
   app.add_option("--pci-ids", pci_ids, "pci.ids file for names (default: libpci's)");
   app.add_option("--json", json_path, "write the bench-schema JSON here ('-' = stdout)");
   app.add_flag("--strict", strict, "exit non-zero on WARN too");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a bad option is a usage error
+  }
 
   if (!expect_driver.empty()) opt.expect_driver = expect_driver;
   if (!expect_link.empty()) opt.expect_link = parse_link_spec(expect_link);
@@ -118,12 +123,16 @@ int run(int argc, char** argv) {
       f.class_name = names.class_name(f.class_code).value_or("");
     }
     for (auto& c : check_device(f, opt)) checks.push_back(std::move(c));
-    if (f.present && f.is_nvidia_gpu() && !no_cuda) {
-      d.nvidia_module = nvidia_module_version(root);
-      if (!smi) smi = query_nvidia_smi(runner, nvidia_smi);
-      d.smi = smi;
-      for (auto& c : check_nvidia(f, d.nvidia_module, *smi)) checks.push_back(std::move(c));
-      if (f.driver == "nvidia" || !samples_from.empty()) {
+    if (f.present && f.is_nvidia_gpu()) {
+      if (!no_cuda) {
+        d.nvidia_module = nvidia_module_version(root);
+        if (!smi) smi = query_nvidia_smi(runner, nvidia_smi);
+        d.smi = smi;
+        for (auto& c : check_nvidia(f, d.nvidia_module, *smi)) checks.push_back(std::move(c));
+      }
+      // Saved outputs are judged even with --no-cuda: re-judging needs no driver.
+      const bool run_live = samples_from.empty() && !no_cuda && f.driver == "nvidia";
+      if (!samples_from.empty() || run_live) {
         for (const auto& name : cuda_sample_names()) {
           SampleOutput s;
           if (!samples_from.empty()) {
@@ -143,9 +152,9 @@ int run(int argc, char** argv) {
           d.samples.push_back(std::move(s));
         }
         for (auto& c : check_samples(f, d.samples, opt)) checks.push_back(std::move(c));
-      } else {
+      } else if (!no_cuda) {
         checks.push_back({bdf, "cuda", Verdict::Skip,
-                          "CUDA samples not run: the GPU has no nvidia driver",
+                          "CUDA samples not run: the GPU is not bound to nvidia",
                           "fix the driver check first"});
       }
     }

@@ -335,12 +335,22 @@ TEST(SampleChecks, DegradedLinkAndFailedParallelJob) {
 
 TEST(SampleChecks, WrongResultsMissingSamplesAndSlowLaunches) {
   SampleOutput bad = parse_sample_output(
-      "membw",
-      R"({"sample":"membw","ok":false,"errors":["triad: 5 wrong elements"],"results":[]})");
+      "membw", R"({"sample":"membw","ok":false,"errors":["triad: 5 wrong elements"],"results":[)"
+               R"({"name":"triad","value":1700,"unit":"GB/s","verified":false}]})");
   ASSERT_TRUE(bad.ran);
   auto m = by_name(check_samples(facts("gpu-ok", kGpu), {bad}, {}));
   EXPECT_EQ(m.at("cuda.membw").verdict, Verdict::Fail);
-  EXPECT_NE(m.at("cuda.membw").message.find("5 wrong elements"), std::string::npos);
+  EXPECT_NE(m.at("cuda.membw").message.find("wrong result: triad: 5 wrong elements"),
+            std::string::npos);
+
+  // A sample that could not use the GPU is a setup failure, not a wrong result.
+  const SampleOutput nodev = parse_sample_output(
+      "gemm",
+      R"({"sample":"gemm","ok":false,"errors":["no CUDA device: driver too old"],"results":[]})");
+  m = by_name(check_samples(facts("gpu-ok", kGpu), {nodev}, {}));
+  EXPECT_EQ(m.at("cuda.gemm").verdict, Verdict::Fail);
+  EXPECT_NE(m.at("cuda.gemm").message.find("measured nothing: no CUDA device"), std::string::npos);
+  EXPECT_NE(m.at("cuda.gemm").hint.find("driver is new enough"), std::string::npos);
 
   EXPECT_FALSE(parse_sample_output("gemm", "Segmentation fault").ran);
   EXPECT_FALSE(parse_sample_output("gemm", "{not json").ran);
