@@ -4,6 +4,7 @@
 // runs an integer recurrence x = a*x + c for R rounds on every element, copies
 // the result back, and checks every element against the closed form
 // x_R = A*x_0 + B (mod 2^32). Aggregate throughput and each job's verdict are reported.
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -192,7 +193,9 @@ double run_processes(unsigned jobs, const JobParams& p, const std::string& bus_i
   std::vector<Child> kids(jobs);
   for (unsigned i = 0; i < jobs; ++i) {
     int to_child[2], from_child[2];
-    if (pipe(to_child) || pipe(from_child))
+    // Close-on-exec: a worker must not inherit the pipes of the others (a held
+    // write end would hide a dead worker's EOF).
+    if (pipe2(to_child, O_CLOEXEC) || pipe2(from_child, O_CLOEXEC))
       report().fatal(std::string("pipe: ") + std::strerror(errno));
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
