@@ -137,8 +137,15 @@ CheckResult check_acs(const HostFs& fs, const std::string& bdf) {
     r.hint = kRootHint;
     return r;
   }
-  r.summary =
-      fmt::format("{} bridge(s) up to the root port, every port isolates (ACS)", bridges.size());
+  size_t judged = 0;
+  for (const auto& e : jb) judged += e["judged"].get<bool>();
+  if (judged == 0) {
+    r.summary =
+        fmt::format("no root or downstream port above it to judge ({} bridge(s))", bridges.size());
+    return r;
+  }
+  r.summary = fmt::format("{} bridge(s) up to the root; every root/downstream port isolates (ACS)",
+                          bridges.size());
   return r;
 }
 

@@ -32,6 +32,14 @@ vfiokit_add_vm_test(NAME vm.vfiokit.bind.stock.nvme KERNEL stock IOMMU intel DEV
 # A mounted filesystem blocks bind (iommufd kernel: nvme and ext2 built in).
 vfiokit_add_vm_test(NAME vm.vfiokit.in_use.iommufd.nvme KERNEL iommufd IOMMU intel
   DEVICES nvme:kernel COMMAND vfiokit-vm-test in-use)
+# IOMMU group with a companion on a host driver: edu + e1000e behind a PCIe-to-PCI
+# bridge (the GPU + audio function case): check FAIL naming it, bind --group refusal
+# while its interface is up, probe failing then passing, restore of both.
+vfiokit_add_vm_test(NAME vm.vfiokit.group.stock.edu_e1000e KERNEL stock IOMMU intel
+  RUNNER_ARGS --module e1000e --qemu-arg -device --qemu-arg pcie-pci-bridge,id=br1
+    --qemu-arg -device --qemu-arg edu,bus=br1,addr=1 --qemu-arg -netdev --qemu-arg user,id=n9
+    --qemu-arg -device --qemu-arg e1000e,netdev=n9,bus=br1,addr=2
+  COMMAND vfiokit-vm-test group)
 # kill -9 at every step of bind, then restore.
 vfiokit_add_vm_test(NAME vm.vfiokit.kill.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
   TIMEOUT 600 COMMAND vfiokit-vm-test kill)

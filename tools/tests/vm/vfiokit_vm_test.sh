@@ -1,7 +1,7 @@
 #!/bin/sh
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
-# Cases: check-edu, check-nvme, check-iommu-off, bind-cycle, in-use, kill,
+# Cases: check-edu, check-nvme, check-iommu-off PARAM, bind-cycle, in-use, group, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
@@ -135,6 +135,43 @@ case "$case_" in
     vk restore
     expect_rc 0 "restore"
     expect_driver "$bdf" nvme "after restore"
+    ;;
+
+  group)
+    # edu and an e1000e behind one PCIe-to-PCI bridge share an IOMMU group: the
+    # "GPU + audio function on snd_hda_intel" case.
+    edu=$(find_dev 1234 11e8) || fail "no edu"
+    nic=$(find_dev 8086 10d3) || fail "no e1000e"
+    ifc=$(ls "/sys/bus/pci/devices/$nic/net")
+    expect_driver "$nic" e1000e "start"
+    vk check "$edu"
+    expect_rc 2 "check with a companion on e1000e"
+    expect_out "FAIL +IOMMU group +group [0-9]+ is not viable: $nic \\(network, driver e1000e\\)" "names the companion"
+    expect_out "hint: bind the whole group: vfiokit bind $edu --group" "hint says --group"
+    ip link set "$ifc" up || fail "ip link set $ifc up"
+    vk bind "$edu" --group
+    expect_rc 3 "bind --group with the companion's interface up"
+    expect_out "network interface $ifc is up" "refusal names the interface"
+    expect_out "ip link set $ifc down" "refusal says how to free it"
+    expect_driver "$nic" e1000e "refused bind left the companion alone"
+    ip link set "$ifc" down
+    vk bind "$edu"
+    expect_rc 0 "bind without --group"
+    expect_out "stays not viable: $nic" "bind notes the group stays not viable"
+    vk probe "$edu" --backend container
+    expect_rc 2 "probe of a device in a non-viable group"
+    expect_out "FAIL +open .*$nic \\(driver e1000e\\)" "open failure names the companion"
+    vk bind "$edu" --group
+    expect_rc 0 "bind --group"
+    expect_driver "$nic" vfio-pci "companion after bind --group"
+    vk check "$edu"
+    expect_out "PASS +IOMMU group +group [0-9]+, viable" "group viable after bind --group"
+    vk probe "$edu" --backend container
+    expect_rc 0 "probe once the group is viable"
+    vk restore
+    expect_rc 0 "restore"
+    expect_driver "$nic" e1000e "companion restored"
+    expect_driver "$edu" none "edu restored to no driver"
     ;;
 
   kill)
