@@ -16,7 +16,7 @@ namespace {
 // pci_alloc leaves the message hooks to pci_init, which also probes access
 // methods we do not need; lookups warn (e.g. an unknown class), so set them.
 void quiet(char*, ...) {}
-[[noreturn]] void fatal(char* msg, ...) {
+__attribute__((noreturn)) void fatal(char* msg, ...) {  // libpci types the hook noreturn
   std::fprintf(stderr, "libpci: fatal error looking up names: %s\n", msg);
   std::exit(2);
 }
