@@ -31,6 +31,18 @@ CheckResult check_driver(const HostFs& fs, const std::string& bdf) {
             {"class", fmt::format("{:06x}", cls)}};
   if (drv && drv->rfind("vfio", 0) == 0) {
     r.summary = fmt::format("bound to {}", *drv);
+    const auto holders = vfio_holders(fs, bdf);
+    nlohmann::json jh = nlohmann::json::array();
+    for (const auto& h : holders)
+      jh.push_back({{"pid", h.pid}, {"comm", h.comm}, {"node", h.node}});
+    r.data["vfio_holders"] = jh;
+    if (!holders.empty()) {
+      r.verdict = Verdict::kWarn;
+      r.summary += fmt::format("; {} is open by pid {} ({}): another open gets EBUSY",
+                               holders[0].node, holders[0].pid, holders[0].comm);
+      r.hint =
+          fmt::format("stop pid {} (e.g. the VM using it) before using the device", holders[0].pid);
+    }
     return r;
   }
   r.summary = fmt::format("{} {}; not on vfio-pci yet", class_short_name(cls),
@@ -83,6 +95,38 @@ CheckResult check_iommu_group(const HostFs& fs, const std::string& bdf) {
   r.summary = companions.empty()
                   ? fmt::format("group {}, the device alone", *group)
                   : fmt::format("group {}, viable; with {}", *group, fmt::join(companions, ", "));
+  return r;
+}
+
+CheckResult check_rmrr(const HostFs& fs, const std::string& bdf) {
+  CheckResult r{"device.rmrr", "RMRR", Verdict::kPass, "", "", {}};
+  const auto group = fs.sysfs().iommu_group(bdf);
+  if (!group) {
+    r.verdict = Verdict::kSkip;
+    r.summary = "no IOMMU group";
+    return r;
+  }
+  const auto regions = direct_regions(fs, *group);
+  nlohmann::json jr = nlohmann::json::array();
+  std::vector<std::string> strict;
+  for (const auto& d : regions) {
+    jr.push_back({{"start", d.start}, {"end", d.end}, {"type", d.type}});
+    if (d.type == "direct") strict.push_back(fmt::format("[{:#x}-{:#x}]", d.start, d.end));
+  }
+  r.data = {{"direct_regions", jr}};
+  if (!strict.empty()) {
+    r.verdict = Verdict::kFail;
+    r.summary = fmt::format(
+        "firmware RMRR {} on group {}: the kernel refuses VFIO (ineligible "
+        "for IOMMU domain attach due to platform RMRR)",
+        fmt::join(strict, " "), *group);
+    r.hint =
+        "use another slot or device, or a firmware setting/update that drops the RMRR "
+        "(e.g. disable the vendor's shared-memory/management feature)";
+    return r;
+  }
+  r.summary = regions.empty() ? "no direct-mapped (RMRR) region"
+                              : "only relaxable RMRRs (USB/graphics), which VFIO accepts";
   return r;
 }
 
@@ -374,10 +418,10 @@ CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf) {
 
 CheckGroup run_device_checks(const HostFs& fs, const std::string& bdf) {
   return {bdf,
-          {check_driver(fs, bdf), check_iommu_group(fs, bdf), check_acs(fs, bdf),
-           check_reset(fs, bdf), check_bars(fs, bdf), check_framebuffer(fs, bdf),
-           check_interrupts(fs, bdf), check_pcie_link(fs, bdf), check_numa(fs, bdf),
-           check_sriov(fs, bdf), check_device_memlock(fs, bdf)}};
+          {check_driver(fs, bdf), check_iommu_group(fs, bdf), check_rmrr(fs, bdf),
+           check_acs(fs, bdf), check_reset(fs, bdf), check_bars(fs, bdf),
+           check_framebuffer(fs, bdf), check_interrupts(fs, bdf), check_pcie_link(fs, bdf),
+           check_numa(fs, bdf), check_sriov(fs, bdf), check_device_memlock(fs, bdf)}};
 }
 
 }  // namespace vfiokit::host

@@ -19,6 +19,7 @@ CheckGroup run_device_checks(const HostFs& fs, const std::string& bdf);
 /// Single checks (used by run_device_checks; exposed for tests).
 CheckResult check_driver(const HostFs& fs, const std::string& bdf);
 CheckResult check_iommu_group(const HostFs& fs, const std::string& bdf);
+CheckResult check_rmrr(const HostFs& fs, const std::string& bdf);
 CheckResult check_acs(const HostFs& fs, const std::string& bdf);
 CheckResult check_reset(const HostFs& fs, const std::string& bdf);
 CheckResult check_bars(const HostFs& fs, const std::string& bdf);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <system_error>
 
 #include "tools/host/pci_facts.hpp"
@@ -63,6 +64,41 @@ std::vector<std::string> block_devices(const HostFs& fs, const std::string& bdf)
 
 std::vector<std::string> net_interfaces(const HostFs& fs, const std::string& bdf) {
   return fs.list(device_rel(bdf) / "net");
+}
+
+std::vector<VfioHolder> vfio_holders(const HostFs& fs, const std::string& bdf) {
+  std::vector<VfioHolder> out;
+  std::vector<std::string> nodes;
+  if (const auto g = fs.sysfs().iommu_group(bdf)) nodes.push_back(fmt::format("/dev/vfio/{}", *g));
+  if (const auto c = fs.sysfs().vfio_cdev(bdf)) nodes.push_back("/dev/vfio/devices/" + *c);
+  if (nodes.empty()) return out;
+  for (const auto& pid : fs.list("proc")) {
+    if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
+    const sfs::path fd_dir = sfs::path("proc") / pid / "fd";
+    for (const auto& fd : fs.list(fd_dir)) {
+      std::error_code ec;
+      const std::string target = sfs::read_symlink(fs.path(fd_dir / fd), ec).string();
+      if (ec || std::find(nodes.begin(), nodes.end(), target) == nodes.end()) continue;
+      out.push_back(
+          {std::stoi(pid), fs.read_line(sfs::path("proc") / pid / "comm").value_or("?"), target});
+      break;
+    }
+  }
+  return out;
+}
+
+std::vector<DirectRegion> direct_regions(const HostFs& fs, int group) {
+  std::vector<DirectRegion> out;
+  for (const auto& line :
+       fs.lines(fmt::format("sys/kernel/iommu_groups/{}/reserved_regions", group))) {
+    const auto w = split_ws(line);
+    if (w.size() < 3 || (w[2] != "direct" && w[2] != "direct-relaxable")) continue;
+    try {
+      out.push_back({std::stoull(w[0], nullptr, 16), std::stoull(w[1], nullptr, 16), w[2]});
+    } catch (const std::exception&) {
+    }
+  }
+  return out;
 }
 
 std::vector<DeviceUse> find_uses(const HostFs& fs, const std::string& bdf) {

@@ -34,6 +34,25 @@ std::vector<std::string> block_devices(const HostFs& fs, const std::string& bdf)
 /// The network interfaces of the device.
 std::vector<std::string> net_interfaces(const HostFs& fs, const std::string& bdf);
 
+/// A process holding the device's VFIO group (/dev/vfio/N) or cdev
+/// (/dev/vfio/devices/vfioN) open: why a second open fails with EBUSY.
+struct VfioHolder {
+  int pid = 0;
+  std::string comm;  ///< proc/<pid>/comm
+  std::string node;  ///< "/dev/vfio/12"
+};
+/// Scans proc/[0-9]*/fd under the root for the device's VFIO nodes.
+std::vector<VfioHolder> vfio_holders(const HostFs& fs, const std::string& bdf);
+
+/// A firmware RMRR (Intel "direct" reserved region) of the device's group, which
+/// makes the kernel refuse VFIO ("ineligible for IOMMU domain attach").
+struct DirectRegion {
+  uint64_t start = 0, end = 0;
+  std::string type;  ///< "direct" (refused) or "direct-relaxable" (USB/graphics, allowed)
+};
+/// The direct-mapped reserved regions of `group` (iommu_groups/N/reserved_regions).
+std::vector<DirectRegion> direct_regions(const HostFs& fs, int group);
+
 /// Every use of `bdf` found; empty when it is free to take.
 std::vector<DeviceUse> find_uses(const HostFs& fs, const std::string& bdf);
 

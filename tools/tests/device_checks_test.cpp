@@ -150,6 +150,37 @@ TEST(DeviceChecks, MountedNvmeIsInUse) {
   EXPECT_NE(r.hint.find("umount /data"), std::string::npos);
 }
 
+TEST(DeviceChecks, StrictRmrrFailsRelaxableDoesNot) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  h.file("sys/kernel/iommu_groups/1/reserved_regions",
+         "0x00000000fee00000 0x00000000feefffff msi\n"
+         "0x000000007d000000 0x000000007f7fffff direct-relaxable\n");
+  EXPECT_EQ(check_rmrr(fs, kGpu).verdict, Verdict::kPass);
+  h.file("sys/kernel/iommu_groups/1/reserved_regions",
+         "0x00000000fee00000 0x00000000feefffff msi\n"
+         "0x00000000e8000000 0x00000000e8000fff direct\n");
+  const CheckResult r = check_rmrr(fs, kGpu);
+  EXPECT_EQ(r.verdict, Verdict::kFail);
+  EXPECT_NE(r.summary.find("[0xe8000000-0xe8000fff]"), std::string::npos) << r.summary;
+}
+
+TEST(DeviceChecks, VfioGroupHeldByAnotherProcessWarns) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  EXPECT_EQ(check_driver(fs, kGpu).verdict, Verdict::kPass);
+  h.file("proc/4242/comm", "qemu-system-x86\n");
+  h.file("proc/4242/fd/3", "");
+  std::filesystem::remove(h.root() / "proc/4242/fd/3");
+  std::filesystem::create_symlink("/dev/vfio/1", h.root() / "proc/4242/fd/7");
+  const CheckResult r = check_driver(fs, kGpu);
+  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  EXPECT_NE(r.summary.find("/dev/vfio/1 is open by pid 4242 (qemu-system-x86)"), std::string::npos)
+      << r.summary;
+}
+
 TEST(DeviceChecks, BadBdfIsAClearError) {
   FixtureHost h;
   hosts::build_host(h);
