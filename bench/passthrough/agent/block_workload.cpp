@@ -21,7 +21,8 @@ namespace vfiokit::passthrough {
 namespace {
 
 [[noreturn]] void fail_errno(const std::string& what, int err, const std::string& hint) {
-  throw std::runtime_error(what + ": " + std::strerror(err) + (hint.empty() ? "" : " (" + hint + ")"));
+  throw std::runtime_error(what + ": " + std::strerror(err) +
+                           (hint.empty() ? "" : " (" + hint + ")"));
 }
 
 struct FreeDeleter {
@@ -31,7 +32,8 @@ using AlignedBuffer = std::unique_ptr<std::uint8_t, FreeDeleter>;
 
 AlignedBuffer aligned(std::size_t size) {
   void* p = nullptr;
-  if (posix_memalign(&p, 4096, size) != 0) throw std::runtime_error("out of memory for I/O buffers");
+  if (posix_memalign(&p, 4096, size) != 0)
+    throw std::runtime_error("out of memory for I/O buffers");
   return AlignedBuffer(static_cast<std::uint8_t*>(p));
 }
 
@@ -60,12 +62,14 @@ std::uint64_t next_random(std::uint64_t* s) {
 void full_io(bool write, int fd, std::uint8_t* buf, std::size_t len, off_t off,
              const std::string& dev) {
   ssize_t n = write ? pwrite(fd, buf, len, off) : pread(fd, buf, len, off);
-  if (n < 0) fail_errno(std::string(write ? "write" : "read") + " at byte " + std::to_string(off) + " of " + dev,
-                        errno, "the device failed an I/O: check the guest kernel log");
+  if (n < 0)
+    fail_errno(
+        std::string(write ? "write" : "read") + " at byte " + std::to_string(off) + " of " + dev,
+        errno, "the device failed an I/O: check the guest kernel log");
   if (std::size_t(n) != len)
     throw std::runtime_error("short " + std::string(write ? "write" : "read") + " at byte " +
-                             std::to_string(off) + " of " + dev + ": " + std::to_string(n) + " of " +
-                             std::to_string(len) + " bytes");
+                             std::to_string(off) + " of " + dev + ": " + std::to_string(n) +
+                             " of " + std::to_string(len) + " bytes");
 }
 
 void sequential(bool write, int fd, const BlockConfig& c, Measurement& m) {
@@ -77,7 +81,8 @@ void sequential(bool write, int fd, const BlockConfig& c, Measurement& m) {
   for (std::uint64_t off = 0; off < total; off += bs) {
     std::uint64_t first = off / kUnitSize;
     if (write)
-      for (std::size_t u = 0; u < units; ++u) fill_unit(buf.get() + u * kUnitSize, kUnitSize, c.seed, first + u);
+      for (std::size_t u = 0; u < units; ++u)
+        fill_unit(buf.get() + u * kUnitSize, kUnitSize, c.seed, first + u);
     else
       std::memset(buf.get(), 0xa5, bs);  // a read that moves no data cannot pass
     std::uint64_t t0 = now_ns();
@@ -89,7 +94,8 @@ void sequential(bool write, int fd, const BlockConfig& c, Measurement& m) {
     m.bytes += bs;
     if (!write) {
       for (std::size_t u = 0; u < units; ++u)
-        if (auto bad = verify_unit(buf.get() + u * kUnitSize, kUnitSize, c.seed, first + u)) m.fail(*bad);
+        if (auto bad = verify_unit(buf.get() + u * kUnitSize, kUnitSize, c.seed, first + u))
+          m.fail(*bad);
       m.bytes_verified += bs;
     }
   }
@@ -126,7 +132,9 @@ void random_qd1(int fd, const BlockConfig& c, Measurement& m) {
 
 long sys_io_setup(unsigned n, aio_context_t* ctx) { return syscall(SYS_io_setup, n, ctx); }
 long sys_io_destroy(aio_context_t ctx) { return syscall(SYS_io_destroy, ctx); }
-long sys_io_submit(aio_context_t ctx, long n, iocb** iocbs) { return syscall(SYS_io_submit, ctx, n, iocbs); }
+long sys_io_submit(aio_context_t ctx, long n, iocb** iocbs) {
+  return syscall(SYS_io_submit, ctx, n, iocbs);
+}
 long sys_io_getevents(aio_context_t ctx, long min, long max, io_event* ev) {
   return syscall(SYS_io_getevents, ctx, min, max, ev, nullptr);
 }
@@ -166,7 +174,8 @@ void random_qdn(int fd, const BlockConfig& c, Measurement& m) {
     }
   };
   std::uint64_t submitted = 0, inflight = 0;
-  for (std::uint32_t i = 0; i < qd && submitted < c.random_max_ops; ++i, ++submitted, ++inflight) submit(i);
+  for (std::uint32_t i = 0; i < qd && submitted < c.random_max_ops; ++i, ++submitted, ++inflight)
+    submit(i);
   std::vector<io_event> events(qd);
   while (inflight > 0) {
     long n = sys_io_getevents(ctx, 1, qd, events.data());
@@ -191,7 +200,8 @@ void random_qdn(int fd, const BlockConfig& c, Measurement& m) {
       m.latencies_ns.push_back(t - s.t0);
       m.ops++;
       m.bytes += kUnitSize;
-      if (auto bad = verify_unit(buf.get() + std::size_t(i) * kUnitSize, kUnitSize, c.seed, s.lba)) m.fail(*bad);
+      if (auto bad = verify_unit(buf.get() + std::size_t(i) * kUnitSize, kUnitSize, c.seed, s.lba))
+        m.fail(*bad);
       m.bytes_verified += kUnitSize;
       if (more && submitted < c.random_max_ops) {
         submit(i);
@@ -208,25 +218,29 @@ void random_qdn(int fd, const BlockConfig& c, Measurement& m) {
 
 }  // namespace
 
-void run_block_workloads(const BlockConfig& c, const std::function<void(const Measurement&)>& report) {
+void run_block_workloads(const BlockConfig& c,
+                         const std::function<void(const Measurement&)>& report) {
   if (c.block_kib == 0 || (std::size_t(c.block_kib) * 1024) % kUnitSize != 0)
-    throw std::runtime_error("block size " + std::to_string(c.block_kib) + " KiB is not a multiple of 4 KiB");
+    throw std::runtime_error("block size " + std::to_string(c.block_kib) +
+                             " KiB is not a multiple of 4 KiB");
   if (c.region_mib == 0 || (c.region_mib << 20) % (std::uint64_t(c.block_kib) * 1024) != 0)
     throw std::runtime_error("region of " + std::to_string(c.region_mib) +
                              " MiB is not a multiple of the block size");
   if (c.queue_depth == 0 || c.queue_depth > 1024)
-    throw std::runtime_error("queue depth " + std::to_string(c.queue_depth) + " is outside 1..1024");
+    throw std::runtime_error("queue depth " + std::to_string(c.queue_depth) +
+                             " is outside 1..1024");
   Fd fd(open(c.device.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC));
   if (fd.get() < 0) fail_errno("open " + c.device, errno, "is the disk there and not in use?");
   std::uint64_t size = 0;
-  struct stat st{};
+  struct stat st {};
   if (fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode))
     size = std::uint64_t(st.st_size);  // a preallocated file (testing the agent by hand)
   else if (ioctl(fd.get(), BLKGETSIZE64, &size) != 0)
     fail_errno("BLKGETSIZE64 " + c.device, errno, "not a block device?");
   if (size < (c.region_mib << 20))
-    throw std::runtime_error(c.device + " has " + std::to_string(size >> 20) + " MiB, the workload needs " +
-                             std::to_string(c.region_mib) + " MiB: lower the size (--mib)");
+    throw std::runtime_error(c.device + " has " + std::to_string(size >> 20) +
+                             " MiB, the workload needs " + std::to_string(c.region_mib) +
+                             " MiB: lower the size (--mib)");
   const std::string bs = c.block_kib % 1024 == 0 ? std::to_string(c.block_kib / 1024) + "M"
                                                  : std::to_string(c.block_kib) + "K";
   Measurement w;

@@ -13,13 +13,13 @@ namespace vfiokit::passthrough {
 
 /// What to run and how much.
 struct BlockConfig {
-  std::string device;              ///< e.g. /dev/nvme0n1
-  std::uint64_t region_mib = 32;   ///< bytes written, read back and read at random
-  std::uint32_t block_kib = 1024;  ///< sequential block size
-  double random_seconds = 3;       ///< time budget of each random-read workload
+  std::string device;                      ///< e.g. /dev/nvme0n1
+  std::uint64_t region_mib = 32;           ///< bytes written, read back and read at random
+  std::uint32_t block_kib = 1024;          ///< sequential block size
+  double random_seconds = 3;               ///< time budget of each random-read workload
   std::uint64_t random_max_ops = 1000000;  ///< op budget of each random-read workload
-  std::uint32_t queue_depth = 32;  ///< the deep random-read queue
-  std::uint64_t seed = 1;          ///< pattern seed (a fresh one per run)
+  std::uint32_t queue_depth = 32;          ///< the deep random-read queue
+  std::uint64_t seed = 1;                  ///< pattern seed (a fresh one per run)
 };
 
 /// Runs seq_write, seq_read, rand_read qd1 and rand_read qdN in that order and

@@ -65,15 +65,16 @@ std::map<std::string, std::string> kernel_args() {
   return args;
 }
 
-std::string arg(const std::map<std::string, std::string>& a, const std::string& key, const std::string& def) {
+std::string arg(const std::map<std::string, std::string>& a, const std::string& key,
+                const std::string& def) {
   auto it = a.find(key);
   return it == a.end() ? def : it->second;
 }
 
 /// First entry of `dir` whose name starts with `prefix` (and is not `skip`),
 /// waiting up to `seconds` for one to appear.
-std::string wait_for_entry(const std::string& dir, const std::string& prefix, const std::string& skip,
-                           double seconds) {
+std::string wait_for_entry(const std::string& dir, const std::string& prefix,
+                           const std::string& skip, double seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   for (;;) {
     std::string best;
@@ -143,7 +144,8 @@ void set_up(int s, const std::string& name) {
   ifreq_call(s, SIOCSIFFLAGS, &ifr, "SIOCSIFFLAGS (up)");
 }
 
-void set_addr(int s, const std::string& name, unsigned long req, in_addr a, const std::string& what) {
+void set_addr(int s, const std::string& name, unsigned long req, in_addr a,
+              const std::string& what) {
   ifreq ifr{};
   std::snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name.c_str());
   auto* sin = reinterpret_cast<sockaddr_in*>(&ifr.ifr_addr);
@@ -166,7 +168,8 @@ void configure_net(const std::string& name, const std::string& cidr, const std::
   set_up(s, "lo");
   auto slash = cidr.find('/');
   int prefix = slash == std::string::npos ? 24 : std::atoi(cidr.c_str() + slash + 1);
-  if (prefix < 1 || prefix > 32) throw std::runtime_error("guest address '" + cidr + "': bad prefix length");
+  if (prefix < 1 || prefix > 32)
+    throw std::runtime_error("guest address '" + cidr + "': bad prefix length");
   in_addr ip = parse_ip(cidr.substr(0, slash), "guest address");
   in_addr mask{htonl(prefix == 32 ? 0xffffffffU : ~(0xffffffffU >> prefix))};
   set_addr(s, name, SIOCSIFADDR, ip, "SIOCSIFADDR");
@@ -207,7 +210,7 @@ void run(const std::map<std::string, std::string>& a) {
   const double wait_s = std::atof(arg(a, "wait", "60").c_str());
   const std::uint64_t seed = std::strtoull(arg(a, "seed", "1").c_str(), nullptr, 0);
   auto report = [](const Measurement& m) { emit("@@VFKPT-RESULT " + m.to_json().dump()); };
-  struct utsname u{};
+  struct utsname u {};
   uname(&u);
   if (workload == "probe") {
     emit("@@VFKPT-INFO " + nlohmann::json{{"kernel", u.release}}.dump());
@@ -217,8 +220,9 @@ void run(const std::map<std::string, std::string>& a) {
     const std::string prefix = arg(a, "disk", "nvme");  // nvme -> nvme0n1, vd -> vda
     std::string name = wait_for_entry("/sys/block", prefix, "", wait_s);
     if (name.empty())
-      throw std::runtime_error("no disk /sys/block/" + prefix + "* appeared within " + std::to_string(int(wait_s)) +
-                               " s: the device is missing or its driver did not bind (see the guest kernel log)");
+      throw std::runtime_error(
+          "no disk /sys/block/" + prefix + "* appeared within " + std::to_string(int(wait_s)) +
+          " s: the device is missing or its driver did not bind (see the guest kernel log)");
     nlohmann::json info = pci_info("/sys/block/" + name);
     info["disk"] = name;
     info["kernel"] = u.release;
@@ -238,8 +242,9 @@ void run(const std::map<std::string, std::string>& a) {
   if (workload == "net") {
     std::string name = wait_for_entry("/sys/class/net", "", "lo", wait_s);
     if (name.empty())
-      throw std::runtime_error("no network interface appeared within " + std::to_string(int(wait_s)) +
-                               " s: the NIC is missing or its driver did not bind (see the guest kernel log)");
+      throw std::runtime_error(
+          "no network interface appeared within " + std::to_string(int(wait_s)) +
+          " s: the NIC is missing or its driver did not bind (see the guest kernel log)");
     configure_net(name, arg(a, "ip", "10.0.2.15/24"), arg(a, "gw", ""));
     wait_carrier(name, wait_s);
     nlohmann::json info = pci_info("/sys/class/net/" + name);
@@ -260,7 +265,8 @@ void run(const std::map<std::string, std::string>& a) {
     run_net_workloads(c, report);
     return;
   }
-  throw std::runtime_error("vfiokit.workload='" + workload + "' on the kernel command line: use block, net or probe");
+  throw std::runtime_error("vfiokit.workload='" + workload +
+                           "' on the kernel command line: use block, net or probe");
 }
 
 }  // namespace

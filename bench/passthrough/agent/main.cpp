@@ -20,17 +20,23 @@ int main(int argc, char** argv) {
   CLI::App app{"vfiokit passthrough benchmark agent (guest side, network peer, report writer)"};
   app.require_subcommand(1);
 
-  auto* serve = app.add_subcommand("serve", "network peer: verify the guest's streams, echo its requests");
+  auto* serve =
+      app.add_subcommand("serve", "network peer: verify the guest's streams, echo its requests");
   bool stdio = false;
   std::string address = "127.0.0.1";
   std::uint16_t port = 5201;
-  serve->add_flag("--stdio", stdio, "serve one connection on stdin/stdout (QEMU guestfwd=...-cmd:)");
+  serve->add_flag("--stdio", stdio,
+                  "serve one connection on stdin/stdout (QEMU guestfwd=...-cmd:)");
   serve->add_option("--listen", address, "IPv4 address to listen on");
   serve->add_option("--port", port, "TCP port (0: any free one, printed)");
 
-  auto* block = app.add_subcommand("block", "run the block workloads on a disk here (not in a guest)");
+  auto* block =
+      app.add_subcommand("block", "run the block workloads on a disk here (not in a guest)");
   BlockConfig bc;
-  block->add_option("--device", bc.device, "block device, e.g. /dev/nvme0n1 (its data is overwritten)")->required();
+  block
+      ->add_option("--device", bc.device,
+                   "block device, e.g. /dev/nvme0n1 (its data is overwritten)")
+      ->required();
   block->add_option("--mib", bc.region_mib, "region written, read back and read at random");
   block->add_option("--bs-kib", bc.block_kib, "sequential block size");
   block->add_option("--secs", bc.random_seconds, "time budget of each random-read workload");
@@ -44,17 +50,21 @@ int main(int argc, char** argv) {
   net->add_option("--mib", nc.stream_mib, "bytes of each stream");
   net->add_option("--secs", nc.rr_seconds, "time budget of the round trips");
 
-  auto* report = app.add_subcommand("report", "merge run outputs into benchmark JSON, a table and a plot");
+  auto* report =
+      app.add_subcommand("report", "merge run outputs into benchmark JSON, a table and a plot");
   ReportRequest rq;
   std::vector<std::string> run_specs;
   report->add_option("--kind", rq.kind, "device kind: nvme or nic")->required();
-  report->add_option("--run", run_specs, "CONFIG=FILE of agent output; the first is the passthrough run")
+  report
+      ->add_option("--run", run_specs,
+                   "CONFIG=FILE of agent output; the first is the passthrough run")
       ->required();
   report->add_option("--expect", rq.expect, "workloads every run must report")->delimiter(',');
   report->add_option("--context", rq.context_file, "key=value lines added to the JSON context");
   report->add_option("--json", rq.json_out, "benchmark JSON output");
   report->add_option("--table", rq.table_out, "table output (also printed)");
-  report->add_option("--plot", rq.plot_prefix, "write PREFIX.dat and PREFIX.gp (gnuplot PREFIX.gp -> PREFIX.png)");
+  report->add_option("--plot", rq.plot_prefix,
+                     "write PREFIX.dat and PREFIX.gp (gnuplot PREFIX.gp -> PREFIX.png)");
 
   CLI11_PARSE(app, argc, argv);
   auto print = [](const Measurement& m) { std::printf("%s\n", m.to_json().dump().c_str()); };
@@ -74,7 +84,8 @@ int main(int argc, char** argv) {
     if (*report) {
       for (const std::string& s : run_specs) {
         auto eq = s.find('=');
-        if (eq == std::string::npos) throw std::runtime_error("--run '" + s + "': expected CONFIG=FILE");
+        if (eq == std::string::npos)
+          throw std::runtime_error("--run '" + s + "': expected CONFIG=FILE");
         rq.runs.emplace_back(s.substr(0, eq), s.substr(eq + 1));
       }
       return write_report(rq);

@@ -16,13 +16,13 @@ std::uint64_t cpu_ns();
 
 /// Collects what one workload did; to_json() is what the guest reports.
 struct Measurement {
-  std::string name;                 ///< e.g. "seq_read_1M" (the harness adds kind/config)
-  std::uint64_t ops = 0;            ///< completed operations (I/Os, round trips, chunks)
-  std::uint64_t bytes = 0;          ///< payload bytes moved
-  std::uint64_t busy_ns = 0;        ///< time the throughput is computed over
-  std::uint64_t cpu_ns = 0;         ///< process CPU time spent in the workload
-  std::uint64_t bytes_verified = 0; ///< bytes compared against the pattern
-  std::string check = "passed";     ///< "passed" or the first mismatch
+  std::string name;                         ///< e.g. "seq_read_1M" (the harness adds kind/config)
+  std::uint64_t ops = 0;                    ///< completed operations (I/Os, round trips, chunks)
+  std::uint64_t bytes = 0;                  ///< payload bytes moved
+  std::uint64_t busy_ns = 0;                ///< time the throughput is computed over
+  std::uint64_t cpu_ns = 0;                 ///< process CPU time spent in the workload
+  std::uint64_t bytes_verified = 0;         ///< bytes compared against the pattern
+  std::string check = "passed";             ///< "passed" or the first mismatch
   std::vector<std::uint64_t> latencies_ns;  ///< one per operation
   nlohmann::json extra = nlohmann::json::object();  ///< workload parameters
 

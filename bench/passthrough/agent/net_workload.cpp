@@ -72,7 +72,8 @@ class Connection {
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     if (connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
-      fail("connect", "is the peer (vfiokit-passthrough-agent serve) running and reachable from the guest?");
+      fail("connect",
+           "is the peer (vfiokit-passthrough-agent serve) running and reachable from the guest?");
   }
   ~Connection() { close(fd_); }
   Connection(const Connection&) = delete;
@@ -80,7 +81,8 @@ class Connection {
   int fd() const { return fd_; }
   [[noreturn]] void fail(const std::string& op, const std::string& hint = "") const {
     int err = errno;
-    throw std::runtime_error(op + " with peer " + peer_ + ": " + (err ? std::strerror(err) : "connection closed") +
+    throw std::runtime_error(op + " with peer " + peer_ + ": " +
+                             (err ? std::strerror(err) : "connection closed") +
                              (hint.empty() ? "" : " (" + hint + ")"));
   }
   void send(const void* p, std::size_t n) const {
@@ -124,7 +126,8 @@ void stream_tx(const NetConfig& c, Measurement& m) {
   m.bytes_verified = r.verified;
   check_reply(r, m);
   if (r.status == 0 && r.verified != total)
-    m.fail("peer verified " + std::to_string(r.verified) + " of " + std::to_string(total) + " bytes");
+    m.fail("peer verified " + std::to_string(r.verified) + " of " + std::to_string(total) +
+           " bytes");
   m.extra = {{"stream_bytes", total}, {"latency_of", "64KiB send call"}};
 }
 
@@ -141,7 +144,8 @@ void stream_rx(const NetConfig& c, Measurement& m) {
     m.latencies_ns.push_back(now_ns() - t0);
     m.ops++;
     for (std::size_t u = 0; u < kBatch / kUnitSize; ++u)
-      if (auto bad = verify_unit(buf.data() + u * kUnitSize, kUnitSize, c.seed + 1, off / kUnitSize + u))
+      if (auto bad =
+              verify_unit(buf.data() + u * kUnitSize, kUnitSize, c.seed + 1, off / kUnitSize + u))
         m.fail(*bad);
     m.bytes_verified += kBatch;
   }
@@ -179,7 +183,8 @@ void round_trips(const NetConfig& c, Measurement& m) {
   m.cpu_ns = cpu_ns() - cpu0;
   check_reply(r, m);
   if (r.status == 0 && r.verified != m.ops * kMsgSize)
-    m.fail("peer verified " + std::to_string(r.verified / kMsgSize) + " of " + std::to_string(m.ops) + " requests");
+    m.fail("peer verified " + std::to_string(r.verified / kMsgSize) + " of " +
+           std::to_string(m.ops) + " requests");
   m.bytes_verified += r.verified;
   m.extra = {{"message_bytes", kMsgSize}};
 }
@@ -257,8 +262,8 @@ void serve_forever(const std::string& address, std::uint16_t port) {
   int one = 1;
   setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (ls < 0 || bind(ls, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(ls, 4) != 0)
-    throw std::runtime_error("listen on " + address + ":" + std::to_string(port) + ": " + std::strerror(errno) +
-                             " (pick another --port)");
+    throw std::runtime_error("listen on " + address + ":" + std::to_string(port) + ": " +
+                             std::strerror(errno) + " (pick another --port)");
   socklen_t len = sizeof sa;
   getsockname(ls, reinterpret_cast<sockaddr*>(&sa), &len);
   std::printf("listening on %s:%u\n", address.c_str(), unsigned(ntohs(sa.sin_port)));

@@ -13,10 +13,10 @@ namespace vfiokit::passthrough {
 
 /// Client side: where the peer listens and how much to move.
 struct NetConfig {
-  std::string peer_ip;          ///< IPv4 address of the peer
+  std::string peer_ip;  ///< IPv4 address of the peer
   std::uint16_t peer_port = 5201;
-  std::uint64_t stream_mib = 16;   ///< bytes of each bulk stream
-  double rr_seconds = 3;           ///< time budget of the round trips
+  std::uint64_t stream_mib = 16;  ///< bytes of each bulk stream
+  double rr_seconds = 3;          ///< time budget of the round trips
   std::uint64_t rr_max_ops = 100000;
   std::uint64_t seed = 1;
 };

@@ -66,19 +66,23 @@ std::string write_run(const std::string& name, const std::string& body) {
 }
 
 const char* kGood =
-    "@@VFKPT-READY\n@@VFKPT-INFO {\"bdf\":\"0000:00:03.0\",\"driver\":\"nvme\",\"pci_id\":\"1b36:0010\"}\n"
-    "@@VFKPT-RESULT {\"name\":\"seq_read_1M\",\"ops\":4,\"bytes\":4194304,\"seconds\":1.0,\"cpu_seconds\":0.5,"
-    "\"bytes_per_second\":4194304.0,\"items_per_second\":4.0,\"latency_p50_ns\":1000,\"data_check\":\"passed\"}\n"
+    "@@VFKPT-READY\n@@VFKPT-INFO "
+    "{\"bdf\":\"0000:00:03.0\",\"driver\":\"nvme\",\"pci_id\":\"1b36:0010\"}\n"
+    "@@VFKPT-RESULT "
+    "{\"name\":\"seq_read_1M\",\"ops\":4,\"bytes\":4194304,\"seconds\":1.0,\"cpu_seconds\":0.5,"
+    "\"bytes_per_second\":4194304.0,\"items_per_second\":4.0,\"latency_p50_ns\":1000,\"data_"
+    "check\":\"passed\"}\n"
     "@@VFKPT-DONE\n";
 
 TEST(Report, AllPresentAndPassedIsSuccess) {
-  ReportRequest q{"nvme",
-                  {{"passthrough", write_run("pt_ok", kGood)}, {"emulated-nvme", write_run("em_ok", kGood)}},
-                  {"seq_read_1M"},
-                  "",
-                  ::testing::TempDir() + "ok.json",
-                  "",
-                  ""};
+  ReportRequest q{
+      "nvme",
+      {{"passthrough", write_run("pt_ok", kGood)}, {"emulated-nvme", write_run("em_ok", kGood)}},
+      {"seq_read_1M"},
+      "",
+      ::testing::TempDir() + "ok.json",
+      "",
+      ""};
   EXPECT_EQ(write_report(q), 0);
   std::ifstream f(q.json_out);
   auto j = nlohmann::json::parse(f);
@@ -91,7 +95,8 @@ TEST(Report, AllPresentAndPassedIsSuccess) {
 TEST(Report, FailedCheckMissingResultOrUnfinishedRunIsFailure) {
   std::string bad = kGood;
   bad.replace(bad.find("\"passed\""), 8, "\"unit 3 differs\"");
-  ReportRequest q{"nvme", {{"passthrough", write_run("pt_bad", bad)}}, {"seq_read_1M"}, "", "", "", ""};
+  ReportRequest q{"nvme", {{"passthrough", write_run("pt_bad", bad)}}, {"seq_read_1M"}, "", "", "",
+                  ""};
   EXPECT_EQ(write_report(q), 1);
   q.runs = {{"passthrough", write_run("pt_missing", "@@VFKPT-READY\n@@VFKPT-DONE\n")}};
   EXPECT_EQ(write_report(q), 1);
@@ -99,7 +104,8 @@ TEST(Report, FailedCheckMissingResultOrUnfinishedRunIsFailure) {
   unfinished.erase(unfinished.find("@@VFKPT-DONE"));
   q.runs = {{"passthrough", write_run("pt_unfinished", unfinished)}};
   EXPECT_EQ(write_report(q), 1);
-  q.runs = {{"passthrough", write_run("pt_fail", "@@VFKPT-READY\n@@VFKPT-FAIL no disk appeared\n")}};
+  q.runs = {
+      {"passthrough", write_run("pt_fail", "@@VFKPT-READY\n@@VFKPT-FAIL no disk appeared\n")}};
   EXPECT_EQ(write_report(q), 1);
 }
 

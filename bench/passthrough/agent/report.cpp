@@ -69,7 +69,8 @@ double metric(const json& r, const std::string& workload) {
   return r.value(by_bytes(workload) ? "bytes_per_second" : "items_per_second", 0.0);
 }
 
-json benchmark_entry(const std::string& kind, const Run& run, const json& r, int family, int instance) {
+json benchmark_entry(const std::string& kind, const Run& run, const json& r, int family,
+                     int instance) {
   const std::string name = kind + "/" + run.config + "/" + r.at("name").get<std::string>();
   double ops = r.value("ops", 0.0);
   json e = {{"name", name},
@@ -87,8 +88,9 @@ json benchmark_entry(const std::string& kind, const Run& run, const json& r, int
   for (auto& [k, v] : r.items())
     if (k != "name" && k != "ops") e[k] = v;
   if (run.info.contains("bdf"))
-    e["label"] = run.info.value("driver", std::string("?")) + " " + run.info.value("pci_id", std::string("?")) +
-                 " at guest " + run.info["bdf"].get<std::string>();
+    e["label"] = run.info.value("driver", std::string("?")) + " " +
+                 run.info.value("pci_id", std::string("?")) + " at guest " +
+                 run.info["bdf"].get<std::string>();
   return e;
 }
 
@@ -170,27 +172,29 @@ int write_report(const ReportRequest& q) {
       auto em = runs[i].results.find(w);
       if (em == runs[i].results.end()) continue;
       double a = metric(pt->second, w), b = metric(em->second, w);
-      double la = pt->second.value("latency_p50_ns", 0.0), lb = em->second.value("latency_p50_ns", 0.0);
+      double la = pt->second.value("latency_p50_ns", 0.0),
+             lb = em->second.value("latency_p50_ns", 0.0);
       const std::string name = q.kind + "/passthrough_vs_" + runs[i].config + "/" + w;
-      benchmarks.push_back({{"name", name},
-                            {"family_index", family},
-                            {"per_family_instance_index", instance++},
-                            {"run_name", name},
-                            {"run_type", "aggregate"},
-                            {"aggregate_name", "ratio"},
-                            {"repetitions", 1},
-                            {"threads", 1},
-                            {"iterations", 1},
-                            {"real_time", 0},
-                            {"cpu_time", 0},
-                            {"time_unit", "ns"},
-                            {"throughput_ratio", b > 0 ? a / b : 0.0},
-                            {"throughput_metric", by_bytes(w) ? "bytes_per_second" : "items_per_second"},
-                            {"latency_p50_ratio", lb > 0 ? la / lb : 0.0},
-                            {"data_check", pt->second.value("data_check", std::string()) == "passed" &&
-                                                   em->second.value("data_check", std::string()) == "passed"
-                                               ? "passed"
-                                               : "failed"}});
+      benchmarks.push_back(
+          {{"name", name},
+           {"family_index", family},
+           {"per_family_instance_index", instance++},
+           {"run_name", name},
+           {"run_type", "aggregate"},
+           {"aggregate_name", "ratio"},
+           {"repetitions", 1},
+           {"threads", 1},
+           {"iterations", 1},
+           {"real_time", 0},
+           {"cpu_time", 0},
+           {"time_unit", "ns"},
+           {"throughput_ratio", b > 0 ? a / b : 0.0},
+           {"throughput_metric", by_bytes(w) ? "bytes_per_second" : "items_per_second"},
+           {"latency_p50_ratio", lb > 0 ? la / lb : 0.0},
+           {"data_check", pt->second.value("data_check", std::string()) == "passed" &&
+                                  em->second.value("data_check", std::string()) == "passed"
+                              ? "passed"
+                              : "failed"}});
     }
     family++;
   }
@@ -204,17 +208,18 @@ int write_report(const ReportRequest& q) {
   // One-screen table.
   std::ostringstream tab;
   char line[256];
-  tab << q.kind << ": passthrough vs emulated (accel " << context.value("accel", std::string("?")) << ", "
-      << date << ")\n";
-  std::snprintf(line, sizeof line, "%-18s %-14s %15s %10s %10s %8s  %s\n", "workload", "config", "throughput",
-                "p50 us", "p99 us", "pt/this", "data");
+  tab << q.kind << ": passthrough vs emulated (accel " << context.value("accel", std::string("?"))
+      << ", " << date << ")\n";
+  std::snprintf(line, sizeof line, "%-18s %-14s %15s %10s %10s %8s  %s\n", "workload", "config",
+                "throughput", "p50 us", "p99 us", "pt/this", "data");
   tab << line;
   for (const std::string& w : workloads) {
     auto pt = runs[0].results.find(w);
     for (const Run& r : runs) {
       auto it = r.results.find(w);
       if (it == r.results.end()) {
-        std::snprintf(line, sizeof line, "%-18s %-14s %15s\n", w.c_str(), r.config.c_str(), "MISSING");
+        std::snprintf(line, sizeof line, "%-18s %-14s %15s\n", w.c_str(), r.config.c_str(),
+                      "MISSING");
         tab << line;
         continue;
       }
@@ -226,8 +231,8 @@ int write_report(const ReportRequest& q) {
         ratio = b;
       }
       std::string check = j.value("data_check", std::string("?"));
-      std::snprintf(line, sizeof line, "%-18s %-14s %15s %10.1f %10.1f %8s  %s\n", w.c_str(), r.config.c_str(),
-                    fmt_rate(w, j).c_str(), j.value("latency_p50_ns", 0.0) / 1e3,
+      std::snprintf(line, sizeof line, "%-18s %-14s %15s %10.1f %10.1f %8s  %s\n", w.c_str(),
+                    r.config.c_str(), fmt_rate(w, j).c_str(), j.value("latency_p50_ns", 0.0) / 1e3,
                     j.value("latency_p99_ns", 0.0) / 1e3, ratio.c_str(),
                     check == "passed" ? "ok" : ("FAILED: " + check).c_str());
       tab << line;
@@ -248,7 +253,8 @@ int write_report(const ReportRequest& q) {
       dat << w;
       for (std::size_t i = 1; i < runs.size(); ++i) {
         auto em = runs[i].results.find(w);
-        double v = (pt != runs[0].results.end() && em != runs[i].results.end() && metric(em->second, w) > 0)
+        double v = (pt != runs[0].results.end() && em != runs[i].results.end() &&
+                    metric(em->second, w) > 0)
                        ? metric(pt->second, w) / metric(em->second, w)
                        : 0.0;
         dat << " " << v;
@@ -262,8 +268,10 @@ int write_report(const ReportRequest& q) {
        << "set output '" << base << ".png'\n"
        << "set title '" << q.kind << ": passthrough throughput / emulated throughput (accel "
        << context.value("accel", std::string("?")) << ", " << date << ")'\n"
-       << "set style data histogram\nset style histogram cluster gap 1\nset style fill solid 0.8 border -1\n"
-       << "set key top left autotitle columnheader\nset ylabel 'passthrough / emulated (>1: passthrough faster)'\n"
+       << "set style data histogram\nset style histogram cluster gap 1\nset style fill solid 0.8 "
+          "border -1\n"
+       << "set key top left autotitle columnheader\nset ylabel 'passthrough / emulated (>1: "
+          "passthrough faster)'\n"
        << "set yrange [0:*]\nset grid ytics\nset xtics rotate by -20\n"
        << "plot ";
     for (std::size_t i = 1; i < runs.size(); ++i)

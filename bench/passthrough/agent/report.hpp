@@ -12,11 +12,13 @@ namespace vfiokit::passthrough {
 
 /// What `vfiokit-passthrough-agent report` was asked to do.
 struct ReportRequest {
-  std::string kind;                                      ///< "nvme" or "nic"
-  std::vector<std::pair<std::string, std::string>> runs; ///< (config, agent output file); [0] is passthrough
-  std::vector<std::string> expect;                       ///< workloads each run must report
-  std::string context_file;                              ///< key=value lines for "context"
-  std::string json_out, table_out, plot_prefix;          ///< outputs ("" = skip); the plot files name each other relative to their folder
+  std::string kind;  ///< "nvme" or "nic"
+  std::vector<std::pair<std::string, std::string>>
+      runs;                         ///< (config, agent output file); [0] is passthrough
+  std::vector<std::string> expect;  ///< workloads each run must report
+  std::string context_file;         ///< key=value lines for "context"
+  std::string json_out, table_out, plot_prefix;  ///< outputs ("" = skip); the plot files name each
+                                                 ///< other relative to their folder
 };
 
 /// Writes the outputs and prints the table. Returns 0 when every run reported every
