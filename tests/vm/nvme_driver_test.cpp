@@ -60,36 +60,6 @@ struct Buf {
   uint64_t iova() const { return map.iova(); }
 };
 
-// New kernel log lines since construction (guest /dev/kmsg), to look for IOMMU faults.
-class KernelLog {
- public:
-  KernelLog() : fd_(::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC)) {
-    if (fd_ >= 0) lseek(fd_, 0, SEEK_END);
-  }
-  ~KernelLog() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool available() const { return fd_ >= 0; }
-  std::vector<std::string> lines() {
-    std::vector<std::string> out;
-    char rec[8192];
-    for (;;) {
-      const ssize_t n = ::read(fd_, rec, sizeof(rec) - 1);
-      if (n < 0 && errno == EPIPE) continue;  // overwritten records: skip ahead
-      if (n <= 0) break;
-      rec[n] = 0;
-      const char* msg = std::strchr(rec, ';');
-      std::string line = msg ? msg + 1 : rec;
-      if (auto nl = line.find('\n'); nl != std::string::npos) line.erase(nl);
-      out.push_back(line);
-    }
-    return out;
-  }
-
- private:
-  int fd_;
-};
-
 class NvmeDriverTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -406,7 +376,7 @@ TEST_P(NvmeDriverTest, ReadIntoUnmappedIovaIsBlocked) {
   const uint64_t old_iova = victim.iova();
   victim.map.unmap();  // memory stays allocated; the IOMMU no longer maps it
 
-  KernelLog klog;
+  test::KernelLog klog;
   const uint16_t cid = nvme_->submit_read(1100, 4096 / lba, old_iova);
   const auto c = nvme_->wait_for(cid, 3000);
   if (c)
