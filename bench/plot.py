@@ -10,6 +10,7 @@ Writes to DIR (default: plots/ beside RUN.json):
                          (fault-in + pin) vs the first touch alone (populate)
   latency.{png,svg}      MMIO and MSI round-trip latency per repetition (distributions)
   overhead.{png,svg}     library time / raw time per overhead benchmark (goal: <= 1.01)
+  nvme.{png,svg}         NVMe 4 KiB IOPS at QD1 and QD32, interrupt and polled completions
   summary.md             the goals, computed from the run (not asserted)
 Needs python3 and gnuplot (gnuplot-nox); nothing else.
 """
@@ -154,29 +155,46 @@ plot '{dat}' index 0 using 1:3:2:6:5 with candlesticks whiskerbars lw 1.5 title 
     return True
 
 
-def plot_overhead(out_dir, runs):
-    rows = []
-    for name in sorted(runs):
-        c = runs[name]["counters"]
-        if name.startswith("overhead/") and "ratio" in c:
-            rows.append((len(rows) + 1, c["ratio"], name))
+def plot_bars(out_dir, stem, title, rows, ylabel, goal=None):
+    """rows: [(name, value)]; one bar each, an optional dashed goal line."""
     if not rows:
         return False
-    dat = write_dat(out_dir, "overhead", [("overhead ratio", [(i, r) for i, r, _ in rows])])
-    xtics = ", ".join(f"'{n}' {i}" for i, _, n in rows)
-    gnuplot(out_dir, "overhead", f"""
-set title 'vfiokit wrapper overhead: library time / raw-ioctl time (same run, interleaved)'
+    dat = write_dat(out_dir, stem, [(title, [(i + 1, v) for i, (_, v) in enumerate(rows)])])
+    xtics = ", ".join(f"'{n}' {i + 1}" for i, (n, _) in enumerate(rows))
+    goal_plot = f", {goal[0]} with lines lw 2 dt 2 title '{goal[1]}'" if goal else ""
+    gnuplot(out_dir, stem, f"""
+set title '{title}'
 set style fill solid 0.6
 set boxwidth 0.6
 set xtics ({xtics}) rotate by -30 left
 set xrange [0:{len(rows) + 1}]
-set ylabel 'library time / raw time (ratio, 1 = no overhead)'
+set ylabel '{ylabel}'
 set yrange [0:*]
 set grid ytics
-set bmargin 10
-plot '{dat}' using 1:2 with boxes title 'ratio', 1.01 with lines lw 2 dt 2 title 'goal 1.01'
+set bmargin 11
+set rmargin 12
+set key outside top right
+plot '{dat}' using 1:2 with boxes notitle{goal_plot}
 """)
     return True
+
+
+def plot_overhead(out_dir, runs):
+    rows = [(n, runs[n]["counters"]["ratio"]) for n in sorted(runs)
+            if n.startswith("overhead/") and "ratio" in runs[n]["counters"]]
+    return plot_bars(out_dir, "overhead", "vfiokit wrapper overhead: library time / raw time (same run, interleaved)",
+                     rows, "library time / raw time (ratio; 1 = no overhead)", (1.01, "goal 1.01"))
+
+
+def nvme_iops(name, r):
+    """I/Os per second from the median time per iteration (an iteration is qd commands)."""
+    m = re.search(r"/qd(\d+)/", name)
+    return (int(m.group(1)) if m else 1) * 1e9 / median(r["times_ns"])
+
+
+def plot_nvme(out_dir, runs):
+    rows = [(n, nvme_iops(n, runs[n]) / 1e3) for n in sorted(runs) if n.startswith("nvme_") and runs[n]["times_ns"]]
+    return plot_bars(out_dir, "nvme", "NVMe 4 KiB I/O through NvmeDriver", rows, "thousand I/O per second (kIOPS)")
 
 
 def summary(runs, context):
@@ -232,6 +250,13 @@ def summary(runs, context):
             c = r["counters"]
             lines.append(f"| {name} | {median(r['times_ns']) / 1e3:.1f} us | {c.get('p50_us', 0):.1f} us | "
                          f"{c.get('p99_us', 0):.1f} us | {c.get('max_us', 0):.1f} us |")
+    nvme = [n for n in sorted(runs) if n.startswith("nvme_") and runs[n]["times_ns"]]
+    if nvme:
+        lines += ["", "## NVMe 4 KiB I/O", "", "| benchmark | time per iteration (median) | kIOPS | MB/s |", "|---|---|---|---|"]
+        for name in nvme:
+            iops = nvme_iops(name, runs[name])
+            lines.append(f"| {name} | {median(runs[name]['times_ns']) / 1e3:.1f} us | "
+                         f"{iops / 1e3:.1f} | {iops * 4096 / 1e6:.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -268,6 +293,8 @@ def main(argv=None):
         made.append("latency")
     if plot_overhead(out, runs):
         made.append("overhead")
+    if plot_nvme(out, runs):
+        made.append("nvme")
     with open(os.path.join(out, "summary.md"), "w") as f:
         f.write(summary(runs, data.get("context", {})))
     print(f"plot: {', '.join(made) or 'no charts (no matching benchmarks)'} (.png, .svg) and summary.md in {out}")
