@@ -172,7 +172,7 @@ set ylabel '{ylabel}'
 set yrange [0:*]
 set grid ytics
 set bmargin 11
-set rmargin 12
+set rmargin 24
 set key outside top right
 plot '{dat}' using 1:2 with boxes notitle{goal_plot}
 """)
