@@ -272,7 +272,7 @@ int write_report(const ReportRequest& q) {
           "border -1\n"
        << "set key top left autotitle columnheader\nset ylabel 'passthrough / emulated (>1: "
           "passthrough faster)'\n"
-       << "set yrange [0:*]\nset grid ytics\nset xtics rotate by -20\n"
+       << "set yrange [0:*]\nset offsets graph 0, graph 0, graph 0.15, 0\nset grid ytics\nset xtics rotate by -20\n"
        << "plot ";
     for (std::size_t i = 1; i < runs.size(); ++i)
       gp << (i > 1 ? ", " : "") << "'" << base << ".dat' using " << i + 1 << ":xtic(1)";
