@@ -52,12 +52,16 @@ DmaBuffer DmaBuffer::allocate(size_t size, PageBacking backing, bool populate) {
   b.backing_ = backing;
   b.page_size_ = backing_page_size(backing);
   b.size_ = (size + b.page_size_ - 1) / b.page_size_ * b.page_size_;
-  const int pop = populate ? MAP_POPULATE : 0;
   if (backing == PageBacking::k4K) {
-    void* p = mmap(nullptr, b.size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | pop, -1, 0);
+    // 4 KiB means 4 KiB: keep transparent hugepages out, so the IOMMU sees what was
+    // asked for. Populate after madvise, else the fault may already take a THP.
+    void* p = mmap(nullptr, b.size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
       throw_error("mmap anonymous DMA buffer", fmt::format("{} bytes", b.size_), errno);
     b.data_ = p;
+    madvise(p, b.size_, MADV_NOHUGEPAGE);
+    if (populate)
+      for (size_t off = 0; off < b.size_; off += b.page_size_) static_cast<volatile uint8_t*>(p)[off] = 0;
     return b;
   }
   const unsigned huge_flag = backing == PageBacking::k2M ? MFD_HUGE_2MB : MFD_HUGE_1GB;

@@ -10,7 +10,7 @@ namespace vfiokit {
 /// The pages behind a DmaBuffer.
 enum class PageBacking {
   kAuto,  ///< 2 MiB hugepages when the buffer is >= 2 MiB and enough are free, else 4 KiB
-  k4K,    ///< anonymous memory
+  k4K,    ///< anonymous memory, transparent hugepages kept out (MADV_NOHUGEPAGE)
   k2M,    ///< hugetlb 2 MiB pages (memfd MFD_HUGETLB)
   k1G,    ///< hugetlb 1 GiB pages
 };

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "guest-tests/pci_names.hpp"
+#include "vfio/pci_names.hpp"
 #include "vfio/error.hpp"
 #include "vfio/pci_address.hpp"
 

@@ -16,7 +16,7 @@
 #include "guest-tests/device_facts.hpp"
 #include "guest-tests/link_budget.hpp"
 #include "guest-tests/nvidia.hpp"
-#include "guest-tests/pci_names.hpp"
+#include "vfio/pci_names.hpp"
 #include "guest-tests/report.hpp"
 #include "vfio/error.hpp"
 

@@ -18,9 +18,9 @@ std::vector<InventoryGroup> inventory(const HostFs& fs, const PciNames& names) {
     d.vendor = static_cast<uint16_t>(s.hex_attr(bdf, "vendor").value_or(0));
     d.device = static_cast<uint16_t>(s.hex_attr(bdf, "device").value_or(0));
     d.class_code = s.hex_attr(bdf, "class").value_or(0);
-    d.vendor_name = names.vendor(d.vendor);
-    d.device_name = names.device(d.vendor, d.device);
-    d.class_name = names.class_name(d.class_code);
+    d.vendor_name = names.vendor(d.vendor).value_or("");
+    d.device_name = names.device(d.vendor, d.device).value_or("");
+    d.class_name = names.class_name(d.class_code).value_or("");
     d.driver = s.driver(bdf);
     d.allows_vfio = driver_allows_vfio(d.driver);
     const auto g = s.iommu_group(bdf);

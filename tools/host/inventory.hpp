@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "tools/host/host_fs.hpp"
-#include "tools/host/pci_names.hpp"
+#include "vfio/pci_names.hpp"
 
 namespace vfiokit::host {
 

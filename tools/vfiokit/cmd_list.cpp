@@ -8,7 +8,7 @@ namespace vfiokit::cli {
 
 int run_list(const GlobalOptions& g) {
   const host::HostFs fs(g.root);
-  const host::PciNames names(g.pci_ids);
+  const PciNames names(g.pci_ids);
   const auto groups = host::inventory(fs, names);
   if (g.json) {
     print_json(host::to_json(groups));

@@ -1,4 +1,4 @@
-#include "guest-tests/pci_names.hpp"
+#include "vfio/pci_names.hpp"
 
 extern "C" {
 #include <pci/pci.h>
@@ -10,7 +10,7 @@ extern "C" {
 #include <cstdlib>
 #include <string>
 
-namespace vfiokit::guest {
+namespace vfiokit {
 
 namespace {
 // pci_alloc leaves the message hooks to pci_init, which also probes access
@@ -72,4 +72,4 @@ std::optional<std::string> PciNames::class_name(uint32_t class_code) const {
   return lookup(impl_->access, impl_->have_file, PCI_LOOKUP_CLASS, class_code >> 8, 0);
 }
 
-}  // namespace vfiokit::guest
+}  // namespace vfiokit

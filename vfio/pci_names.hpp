@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace vfiokit::guest {
+namespace vfiokit {
 
 /// Looks names up in pci.ids (libpci's default file, or one given). Guests
 /// built from a minimal image often lack the file; lookups then return nullopt.
@@ -30,4 +30,4 @@ class PciNames {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace vfiokit::guest
+}  // namespace vfiokit
