@@ -47,12 +47,15 @@ std::vector<std::string> Sysfs::group_devices(int group) const {
   return out;
 }
 
+bool driver_allows_vfio(const std::optional<std::string>& driver) {
+  if (!driver) return true;
+  return driver->rfind("vfio", 0) == 0 || *driver == "pci-stub" || *driver == "pcieport";
+}
+
 std::vector<std::string> Sysfs::group_blockers(int group) const {
   std::vector<std::string> out;
-  for (const auto& member : group_devices(group)) {
-    const auto drv = driver(member);
-    if (drv && *drv != "vfio-pci" && *drv != "pci-stub" && *drv != "pcieport") out.push_back(member);
-  }
+  for (const auto& member : group_devices(group))
+    if (!driver_allows_vfio(driver(member))) out.push_back(member);
   return out;
 }
 

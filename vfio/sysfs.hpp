@@ -10,6 +10,11 @@
 
 namespace vfiokit {
 
+/// Whether a device with `driver` leaves its IOMMU group usable by VFIO: no driver,
+/// a vfio driver (vfio-pci or a vendor variant), pci-stub, or pcieport (bridges), as
+/// the kernel's VFIO core allows.
+bool driver_allows_vfio(const std::optional<std::string>& driver);
+
 /// A view of /sys (or a fixture tree that mimics it) for PCI devices.
 class Sysfs {
  public:
@@ -35,7 +40,7 @@ class Sysfs {
   /// A hexadecimal attribute (vendor, device, class), or nullopt.
   std::optional<uint32_t> hex_attr(const std::string& bdf, const std::string& name) const;
   /// Members of IOMMU group `group` whose driver keeps the group from being
-  /// viable for VFIO: bound to something other than vfio-pci, pci-stub or pcieport.
+  /// viable for VFIO (see driver_allows_vfio).
   std::vector<std::string> group_blockers(int group) const;
   /// The root this view reads.
   const std::filesystem::path& root() const { return root_; }

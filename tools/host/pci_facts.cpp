@@ -138,11 +138,6 @@ std::vector<GroupMember> group_members(const HostFs& fs, int group) {
   return out;
 }
 
-bool driver_allows_vfio(const std::optional<std::string>& driver) {
-  if (!driver) return true;
-  return driver->rfind("vfio", 0) == 0 || *driver == "pci-stub" || *driver == "pcieport";
-}
-
 std::string class_short_name(uint32_t cls) {
   const uint32_t base = cls >> 16, sub = (cls >> 8) & 0xff;
   switch (base) {

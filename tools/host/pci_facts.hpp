@@ -59,9 +59,6 @@ struct GroupMember {
 };
 /// The members of `group`, each with its driver and IDs.
 std::vector<GroupMember> group_members(const HostFs& fs, int group);
-/// Whether a device with `driver` leaves its group usable by VFIO: no driver,
-/// a vfio driver, pci-stub, or pcieport (bridges), as the kernel's vfio core allows.
-bool driver_allows_vfio(const std::optional<std::string>& driver);
 /// "0000:01:00.1 (audio, driver snd_hda_intel)" for a member.
 std::string describe_member(const GroupMember& m);
 /// A short name of a PCI class code's base class ("display", "audio", "network", "storage").
