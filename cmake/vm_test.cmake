@@ -25,7 +25,9 @@ function(vfiokit_add_vm_test)
   endif()
   list(APPEND args ${VT_RUNNER_ARGS})
   add_test(NAME ${VT_NAME} COMMAND ${CMAKE_SOURCE_DIR}/ci/vm/run ${args} -- ${VT_COMMAND})
-  set_tests_properties(${VT_NAME} PROPERTIES LABELS vm TIMEOUT ${VT_TIMEOUT})
+  # The runner names the test and the command to rerun it when a guest fails.
+  set_tests_properties(${VT_NAME} PROPERTIES LABELS vm TIMEOUT ${VT_TIMEOUT}
+    ENVIRONMENT "VFIOKIT_TEST=${VT_NAME};VFIOKIT_BUILD_DIR=${CMAKE_BINARY_DIR}")
   if(VT_WILL_FAIL)
     set_tests_properties(${VT_NAME} PROPERTIES WILL_FAIL TRUE)
   endif()
