@@ -153,17 +153,29 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
   }
   if (failure.empty()) return report;
 
-  // Put back what this call changed, and forget it.
+  // Put back what this call changed. An entry is forgotten only once its device is
+  // back: a failed restore keeps the recorded original driver for `vfiokit restore`.
   std::vector<JournalEntry> keep;
+  std::vector<std::string> stuck;
   for (const auto& e : entries) {
-    if (std::find(todo.begin(), todo.end(), e.bdf) != todo.end())
-      restore_entry(e);
-    else
+    if (std::find(todo.begin(), todo.end(), e.bdf) == todo.end()) {
       keep.push_back(e);
+      continue;
+    }
+    const DeviceChange c = restore_entry(e);
+    if (c.action == "failed") {
+      keep.push_back(e);
+      stuck.push_back(fmt::format("{} ({})", e.bdf, c.detail));
+    }
   }
   journal_.save(keep);
   std::string hint = "the devices were put back; see dmesg for vfio-pci's reason";
-  if (!group)
+  if (!stuck.empty())
+    hint = fmt::format(
+        "could not put back {}: its original driver stays in the journal; fix the cause and "
+        "run 'vfiokit restore'",
+        fmt::join(stuck, ", "));
+  else if (!group)
     hint = "vfio-pci refuses devices without an IOMMU group: enable the IOMMU (vfiokit check)";
   throw_error("bind to vfio-pci", bdf, EIO, fmt::format("{}; {}", failure, hint));
 }

@@ -115,6 +115,43 @@ TEST(Binder, AlreadyBoundDeviceIsReportedNotTouched) {
   EXPECT_FALSE(std::filesystem::exists(h.root() / "state/journal.json"));
 }
 
+TEST(Binder, FailedBindPutsTheDeviceBackAndForgetsIt) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const Journal j(h.root() / "state");
+  Binder b(HostFs(h.root()), Journal(h.root() / "state"));
+  try {
+    b.bind("0000:02:00.0", {});  // a fixture tree has no kernel to move the driver link
+    FAIL() << "the bind cannot succeed on a fixture tree";
+  } catch (const Error& e) {
+    EXPECT_NE(e.hint().find("put back"), std::string::npos) << e.hint();
+  }
+  EXPECT_TRUE(j.load().empty()) << "the device is back on nvme: nothing left to restore";
+}
+
+TEST(Binder, FailedBindWhoseRestoreFailsKeepsTheOriginalDriver) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const Journal j(h.root() / "state");
+  // A killed earlier bind recorded igb as the original driver; now the device is on
+  // nvme and igb is not there to take it back, so the restore after the failed
+  // bind fails too. Dropping the entry would lose "igb" for good.
+  j.save({{"0000:02:00.0", "igb", std::nullopt, "t0"}});
+  Binder b(HostFs(h.root()), Journal(h.root() / "state"));
+  try {
+    b.bind("0000:02:00.0", {});
+    FAIL() << "the bind cannot succeed on a fixture tree";
+  } catch (const Error& e) {
+    EXPECT_NE(e.hint().find("could not put back 0000:02:00.0"), std::string::npos) << e.hint();
+    EXPECT_NE(e.hint().find("vfiokit restore"), std::string::npos) << e.hint();
+  }
+  const auto left = j.load();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].bdf, "0000:02:00.0");
+  EXPECT_EQ(left[0].driver, "igb");
+  EXPECT_EQ(left[0].recorded_at, "t0");
+}
+
 TEST(Binder, RestoreWithEmptyJournalSaysSo) {
   FixtureHost h;
   hosts::build_host(h);
