@@ -70,6 +70,24 @@ TEST(Cli, BindRefusalExitsThreeAndNamesTheUse) {
   EXPECT_NE(j["error"]["hint"].get<std::string>().find("mounted on /data"), std::string::npos);
 }
 
+TEST(Cli, GlobalOptionsWorkBeforeAndAfterTheSubcommand) {
+  hosts::FixtureHost h;
+  hosts::build_host(h);
+  const std::string root = h.root().string();
+  for (const std::string& args : {"--json --root " + root + " check 01:00.0",
+                                 "check --json --root " + root + " 01:00.0",
+                                 "check 01:00.0 --root " + root + " --json",
+                                 "--root " + root + " list --json"}) {
+    const CliRun r = vfiokit(args);
+    EXPECT_EQ(r.status, 0) << args;
+    const auto j = nlohmann::json::parse(r.out, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << args << ": not JSON: " << r.out;
+    EXPECT_EQ(j["schema_version"], 1) << args;
+  }
+  // An option no command knows is still a usage error, wherever it stands.
+  EXPECT_EQ(vfiokit("check --frobnicate 01:00.0").status, 64);
+}
+
 TEST(Cli, ListJson) {
   hosts::FixtureHost h;
   hosts::build_host(h);

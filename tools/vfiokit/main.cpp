@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
       "vfiokit"};
   app.set_version_flag("--version", "vfiokit 0.1.0");
   app.require_subcommand(1);
+  // Global options are accepted after the subcommand too (`vfiokit check --json BDF`),
+  // where users put them (kubectl get -o json, lspci -s BDF -vvv).
+  app.fallthrough();
 
   GlobalOptions g;
   bool no_color = false;
