@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "vfio/iommu_context.hpp"
+#include "vfio/kernel_log.hpp"
 
 namespace vfiokit::test {
 
@@ -18,24 +19,7 @@ std::vector<Backend> test_backends();
 /// gtest parameter name of a backend ("container_type1").
 std::string backend_param_name(Backend b);
 
-/// The guest kernel's log records written after construction (/dev/kmsg), to
-/// look for IOMMU faults.
-class KernelLog {
- public:
-  KernelLog();
-  ~KernelLog();
-  KernelLog(const KernelLog&) = delete;
-  KernelLog& operator=(const KernelLog&) = delete;
-  /// Whether /dev/kmsg could be opened.
-  bool available() const { return fd_ >= 0; }
-  /// The message text of each new record since the last call.
-  std::vector<std::string> lines();
-  /// Waits up to `timeout_ms` for a new record containing `needle` (faults are
-  /// logged from the IOMMU's interrupt, a moment after the DMA); returns it, or "".
-  std::string wait_for(const std::string& needle, int timeout_ms);
-
- private:
-  int fd_;
-};
+/// The guest kernel's log (vfio/kernel_log.hpp), to look for IOMMU faults.
+using vfiokit::KernelLog;
 
 }  // namespace vfiokit::test
