@@ -37,6 +37,17 @@ class Driver {
   virtual void memcpy_start(uint64_t src_iova, uint64_t dst_iova, size_t size) = 0;
   /// Waits for the copy to finish (by its interrupt); throws vfiokit::Error on timeout or error.
   virtual void memcpy_wait(int timeout_ms = 5000) = 0;
+  /// Whether memcpy_start goes through the device's persistent storage and overwrites
+  /// it (NVMe: the scratch LBAs). Callers run it only when the user allowed writes.
+  virtual bool memcpy_writes_storage() const { return false; }
+  /// Transfer sizes must be whole multiples of this (NVMe: the logical block size).
+  virtual size_t dma_granule() const { return 1; }
+  /// Starts a DMA of `size` bytes of the device's own data into host memory at
+  /// dst_iova that changes nothing the device stores (edu: its buffer; NVMe: a Read
+  /// of the scratch LBAs). Throws, before anything reaches the device, for a request
+  /// the driver refuses. read_wait() waits for it and throws if the device reports an error.
+  virtual void read_start(uint64_t dst_iova, size_t size) = 0;
+  virtual void read_wait(int timeout_ms = 5000) = 0;
   /// Makes the device raise an interrupt.
   virtual void send_msi() = 0;
   /// Acknowledges a received interrupt at the device (and unmasks INTx).

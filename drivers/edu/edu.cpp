@@ -100,6 +100,10 @@ void EduDriver::dma(uint64_t iova, uint64_t buf_off, size_t size, bool to_ram, i
   wait_irq(edu::kIrqDma, timeout_ms, to_ram ? "edu DMA to RAM" : "edu DMA from RAM");
 }
 
+void EduDriver::read_start(uint64_t dst_iova, size_t size) { dma_start(dst_iova, 0, size, true); }
+
+void EduDriver::read_wait(int timeout_ms) { wait_irq(edu::kIrqDma, timeout_ms, "edu DMA to RAM"); }
+
 void EduDriver::memcpy_start(uint64_t src_iova, uint64_t dst_iova, size_t size) {
   if (size > max_memcpy_size())
     throw_error("edu memcpy", fmt::format("{} {} bytes", device_.bdf(), size), EINVAL,

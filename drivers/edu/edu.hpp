@@ -18,6 +18,9 @@ class EduDriver final : public Driver {
   size_t max_memcpy_size() const override { return 2048; }
   void memcpy_start(uint64_t src_iova, uint64_t dst_iova, size_t size) override;
   void memcpy_wait(int timeout_ms = 5000) override;
+  /// A DMA from the start of the edu buffer to RAM.
+  void read_start(uint64_t dst_iova, size_t size) override;
+  void read_wait(int timeout_ms = 5000) override;
   void send_msi() override;
   void irq_ack() override;
   const IrqSet& irq() const override { return irq_; }

@@ -524,6 +524,26 @@ void NvmeDriver::memcpy_wait(int timeout_ms) {
   read(scratch_lba_, copy_.blocks, copy_.dst, timeout_ms);
 }
 
+void NvmeDriver::read_start(uint64_t dst_iova, size_t size) {
+  if (!live_) throw_error("NVMe read", object(), EINVAL, "call init() first");
+  if (read_cid_) throw_error("NVMe read", object(), EBUSY, "read_wait() the previous read first");
+  if (size == 0 || size % ns_.lba_size || size > scratch_bytes_)
+    throw_error("NVMe read", fmt::format("{} {} bytes", object(), size), EINVAL,
+                fmt::format("reads are whole {} byte blocks, at most {} bytes", ns_.lba_size,
+                            scratch_bytes_));
+  read_cid_ = submit_read(scratch_lba_, static_cast<uint32_t>(size / ns_.lba_size), dst_iova);
+}
+
+void NvmeDriver::read_wait(int timeout_ms) {
+  if (!read_cid_) throw_error("NVMe read_wait", object(), EINVAL, "no read started");
+  const uint16_t cid = *read_cid_;
+  read_cid_.reset();
+  const NvmeCompletion c = wait(cid, timeout_ms);
+  if (!c.ok())
+    throw_error("NVMe read (scratch LBAs)", object(), EIO,
+                fmt::format("the controller failed it: {}", c.status_text()));
+}
+
 void NvmeDriver::send_msi() {
   if (!live_) throw_error("NVMe send_msi", object(), EINVAL, "call init() first");
   drain_admin();

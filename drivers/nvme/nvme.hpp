@@ -80,6 +80,12 @@ class NvmeDriver final : public Driver {
   size_t max_memcpy_size() const override { return scratch_bytes_; }
   void memcpy_start(uint64_t src_iova, uint64_t dst_iova, size_t size) override;
   void memcpy_wait(int timeout_ms = 5000) override;
+  /// memcpy writes the scratch LBAs: only with the user's leave (--allow-write).
+  bool memcpy_writes_storage() const override { return true; }
+  size_t dma_granule() const override { return ns_.lba_size; }
+  /// A Read of the scratch LBAs into dst_iova (whole blocks): changes no user data.
+  void read_start(uint64_t dst_iova, size_t size) override;
+  void read_wait(int timeout_ms = 5000) override;
   void send_msi() override;
   /// Consumes the completions that are in the CQs (MSI-X needs no unmasking).
   void irq_ack() override;
@@ -188,6 +194,7 @@ class NvmeDriver final : public Driver {
     uint64_t dst = 0;
     uint32_t blocks = 0;
   } copy_;
+  std::optional<uint16_t> read_cid_;  // read_start's command, until read_wait
   bool live_ = false;
 };
 

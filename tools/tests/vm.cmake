@@ -40,6 +40,14 @@ vfiokit_add_vm_test(NAME vm.vfiokit.group.stock.edu_e1000e KERNEL stock IOMMU in
     --qemu-arg -device --qemu-arg edu,bus=br1,addr=1 --qemu-arg -netdev --qemu-arg user,id=n9
     --qemu-arg -device --qemu-arg e1000e,netdev=n9,bus=br1,addr=2
   COMMAND vfiokit-vm-test group)
+# probe is non-destructive by default, on 512 and 4096 byte logical blocks.
+vfiokit_add_vm_test(NAME vm.vfiokit.probe_preserves_data.stock.nvme512 KERNEL stock IOMMU intel
+  DEVICES nvme:kernel TIMEOUT 600 COMMAND vfiokit-vm-test probe-nvme-preserves-data)
+vfiokit_add_vm_test(NAME vm.vfiokit.probe_preserves_data.stock.nvme4096 KERNEL stock IOMMU intel
+  DEVICES nvme:kernel TIMEOUT 600
+  RUNNER_ARGS --qemu-arg -global --qemu-arg nvme.logical_block_size=4096
+    --qemu-arg -global --qemu-arg nvme.physical_block_size=4096
+  COMMAND vfiokit-vm-test probe-nvme-preserves-data)
 # kill -9 at every step of bind, then restore.
 vfiokit_add_vm_test(NAME vm.vfiokit.kill.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
   TIMEOUT 600 COMMAND vfiokit-vm-test kill)

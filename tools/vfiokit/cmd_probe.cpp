@@ -13,12 +13,12 @@
 #include "dma/buffer.hpp"
 #include "dma/mapping.hpp"
 #include "drivers/driver.hpp"
-#include "drivers/edu/edu.hpp"
 #include "tools/host/device_checks.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
 #include "vfio/device.hpp"
 #include "vfio/error.hpp"
+#include "vfio/kernel_log.hpp"
 
 namespace vfiokit::cli {
 namespace {
@@ -91,7 +91,9 @@ void fill(DmaBuffer& b, size_t n, uint8_t seed) {
 
 }  // namespace
 
-int run_probe(const GlobalOptions& g, const std::string& text, const std::string& backend_text) {
+int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOptions& options) {
+  const std::string& backend_text = options.backend;
+  const bool allow_write = options.allow_write;
   const host::HostFs fs(g.root);
   const std::string bdf = host::require_device(fs, text);
   const Backend backend = parse_backend(backend_text);
@@ -212,31 +214,72 @@ int run_probe(const GlobalOptions& g, const std::string& text, const std::string
       v = Verdict::kSkip;
       return std::string("vfiokit has no driver for this device: no device DMA/interrupt proof");
     });
+  } else if (!space) {
+    r.run("driver", [&](Verdict& v) {
+      v = Verdict::kSkip;
+      return std::string("not run: no DMA space (dma-map failed), so no device DMA/interrupt proof");
+    });
   } else if (r.run("driver", [&](Verdict&) {
                drv = probe_driver(*dev, space);
                drv->init();
                return fmt::format("{} driver up, interrupts: {}", drv->name(),
                                   irq_mode_name(drv->irq_mode()));
              })) {
-    r.run("dma-roundtrip", [&](Verdict&) {
-      const size_t n = std::min<size_t>(drv->max_memcpy_size(), 2048);
-      DmaBuffer src = DmaBuffer::allocate(4096, PageBacking::k4K);
-      DmaBuffer dst = DmaBuffer::allocate(4096, PageBacking::k4K);
-      fill(src, n, 0x31);
-      std::memset(dst.bytes(), 0, dst.size());
-      DmaMapping ms = space->map(src, DmaAccess::kRead);
-      DmaMapping md = space->map(dst, DmaAccess::kWrite);
+    // Whole device granules (NVMe: logical blocks), at most 2 KiB or one granule.
+    const size_t granule = std::max<size_t>(drv->dma_granule(), 1);
+    const size_t max_bytes = std::min<size_t>(drv->max_memcpy_size(), 4096);
+    const size_t n = granule > 2048 ? granule : (2048 / granule) * granule;
+    const bool memcpy_ok = !drv->memcpy_writes_storage() || allow_write;
+    r.run("dma-roundtrip", [&](Verdict& v) {
+      if (n == 0 || n > max_bytes) {
+        v = Verdict::kSkip;
+        return fmt::format("the device moves {} byte units, more than the {} bytes the probe uses",
+                           granule, max_bytes);
+      }
+      DmaBuffer a = DmaBuffer::allocate(4096, PageBacking::k4K);
+      DmaBuffer b = DmaBuffer::allocate(4096, PageBacking::k4K);
+      if (!memcpy_ok) {
+        // Nothing written to storage: the device reads the same blocks into two
+        // buffers that start with different canaries; equal buffers mean both were
+        // written by the device (its data cannot equal both canaries).
+        std::memset(a.bytes(), 0xa5, a.size());
+        std::memset(b.bytes(), 0x5a, b.size());
+        DmaMapping ma = space->map(a, DmaAccess::kWrite);
+        DmaMapping mb = space->map(b, DmaAccess::kWrite);
+        drv->read_start(ma.iova(), n);
+        drv->read_wait();
+        drv->read_start(mb.iova(), n);
+        drv->read_wait();
+        if (std::memcmp(a.bytes(), b.bytes(), n) != 0) {
+          size_t i = 0;
+          while (a.bytes()[i] == b.bytes()[i]) ++i;
+          throw_error("compare DMA data", bdf, EIO,
+                      fmt::format("two device reads of the same data differ at byte {} ({:#04x} vs "
+                                  "{:#04x}): a DMA did not land",
+                                  i, a.bytes()[i], b.bytes()[i]));
+        }
+        return fmt::format(
+            "{} bytes read twice by device DMA into IOVA {:#x} and {:#x}, both landed and agree "
+            "(no storage written; --allow-write adds the write-and-read-back copy)",
+            n, ma.iova(), mb.iova());
+      }
+      fill(a, n, 0x31);
+      std::memset(b.bytes(), 0, b.size());
+      DmaMapping ms = space->map(a, DmaAccess::kRead);
+      DmaMapping md = space->map(b, DmaAccess::kWrite);
       drv->memcpy_start(ms.iova(), md.iova(), n);
       drv->memcpy_wait();
-      if (std::memcmp(src.bytes(), dst.bytes(), n) != 0) {
+      if (std::memcmp(a.bytes(), b.bytes(), n) != 0) {
         size_t i = 0;
-        while (src.bytes()[i] == dst.bytes()[i]) ++i;
+        while (a.bytes()[i] == b.bytes()[i]) ++i;
         throw_error(
             "compare DMA data", bdf, EIO,
-            fmt::format("byte {} is {:#04x}, expected {:#04x}", i, dst.bytes()[i], src.bytes()[i]));
+            fmt::format("byte {} is {:#04x}, expected {:#04x}", i, b.bytes()[i], a.bytes()[i]));
       }
-      return fmt::format("{} bytes IOVA {:#x} -> {:#x} by device DMA, data checked", n, ms.iova(),
-                         md.iova());
+      return fmt::format("{} bytes IOVA {:#x} -> {:#x} by device DMA{}, data checked", n,
+                         ms.iova(), md.iova(),
+                         drv->memcpy_writes_storage() ? " through the scratch LBAs (--allow-write)"
+                                                      : "");
     });
     r.run("interrupt", [&](Verdict&) {
       drv->irq().drain(0);
@@ -252,30 +295,30 @@ int run_probe(const GlobalOptions& g, const std::string& text, const std::string
       return fmt::format("device-raised {} interrupt received in {:.0f} us",
                          irq_mode_name(drv->irq_mode()), us);
     });
-    r.run("isolation", [&](Verdict&) {
-      const size_t n = std::min<size_t>(drv->max_memcpy_size(), 1024);
-      DmaBuffer victim = DmaBuffer::allocate(4096, PageBacking::k4K);
-      DmaBuffer src = DmaBuffer::allocate(4096, PageBacking::k4K);
+    r.run("isolation", [&](Verdict& v) {
+      // The device writes into an IOVA that was mapped a moment ago and is not any
+      // more. PASS needs evidence that the DMA left the device and was blocked: memory
+      // unchanged and the IOMMU's fault record for this device and IOVA (or, where the
+      // kernel logs none, an error the device reports).
+      const size_t bytes = options.isolation_bytes ? options.isolation_bytes : n;
+      DmaBuffer victim = DmaBuffer::allocate(std::max<size_t>(4096, bytes), PageBacking::k4K);
       std::memset(victim.bytes(), 0x5a, victim.size());
-      fill(src, n, 0xa5);
-      DmaMapping ms = space->map(src, DmaAccess::kRead);
       DmaMapping mv = space->map(victim);
       const uint64_t stale = mv.iova();
       mv.unmap();
-      std::string outcome;
+      KernelLog klog;
       try {
-        if (auto* edu = dynamic_cast<EduDriver*>(drv.get())) {
-          // edu completes a DMA even when the IOMMU blocks it: only memory tells.
-          edu->dma(ms.iova(), 0, n, false);
-          edu->dma(stale, 0, n, true, 1000);
-          outcome = "the device reported completion";
-        } else {
-          drv->memcpy_start(ms.iova(), stale, n);
-          drv->memcpy_wait(2000);
-          outcome = "the device reported completion";
-        }
+        drv->read_start(stale, bytes);
       } catch (const Error& e) {
-        outcome = fmt::format("the device reported: {}", e.what());
+        v = Verdict::kSkip;
+        return fmt::format("not proven: the driver refused the DMA before it reached the device ({})",
+                           e.what());
+      }
+      std::string device_error;
+      try {
+        drv->read_wait(2000);
+      } catch (const Error& e) {
+        device_error = e.what();
       }
       for (size_t i = 0; i < victim.size(); ++i)
         if (victim.bytes()[i] != 0x5a)
@@ -283,7 +326,22 @@ int run_probe(const GlobalOptions& g, const std::string& text, const std::string
                       fmt::format("a DMA to an unmapped IOVA changed byte {} of the old buffer: "
                                   "the IOMMU does not isolate this device",
                                   i));
-      return fmt::format("DMA to unmapped IOVA {:#x} did not reach memory ({})", stale, outcome);
+      const auto fault = klog.wait_for_fault(bdf, stale, bytes, 2000);
+      if (fault)
+        return fmt::format("DMA to unmapped IOVA {:#x} did not reach memory; the IOMMU logged: {}",
+                           stale, describe(*fault));
+      if (!device_error.empty())
+        return fmt::format(
+            "DMA to unmapped IOVA {:#x} did not reach memory and the device reported an error "
+            "({}); no IOMMU fault record{}",
+            stale, device_error,
+            klog.available() ? " in the kernel log" : " (" + klog.unavailable_reason() + ")");
+      v = Verdict::kWarn;
+      return fmt::format(
+          "not proven: memory at unmapped IOVA {:#x} is unchanged, but the device reported "
+          "success and the IOMMU logged no fault for {}{}; nothing shows the DMA was blocked "
+          "rather than dropped",
+          stale, bdf, klog.available() ? "" : " (" + klog.unavailable_reason() + ")");
     });
     r.run("driver-remove", [&](Verdict&) {
       drv->remove();

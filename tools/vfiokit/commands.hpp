@@ -19,7 +19,16 @@ int run_unbind(const GlobalOptions& g, const std::string& bdf);
 /// `vfiokit restore`.
 int run_restore(const GlobalOptions& g);
 /// `vfiokit probe BDF [--backend ...]`.
-int run_probe(const GlobalOptions& g, const std::string& bdf, const std::string& backend);
+/// Options of `vfiokit probe`.
+struct ProbeOptions {
+  std::string backend = "auto";
+  /// Run the steps that write the device's storage (NVMe: memcpy through the scratch LBAs).
+  bool allow_write = false;
+  /// Tests only: the isolation DMA's size instead of the driver's granule-sized one
+  /// (a size the driver refuses shows that a DMA that never left is not a PASS).
+  size_t isolation_bytes = 0;
+};
+int run_probe(const GlobalOptions& g, const std::string& bdf, const ProbeOptions& options);
 /// `vfiokit info BDF [--backend ...]`.
 int run_info(const GlobalOptions& g, const std::string& bdf, const std::string& backend);
 

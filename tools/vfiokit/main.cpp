@@ -79,6 +79,11 @@ int main(int argc, char** argv) {
   probe->add_option("BDF", bdf, "Device (bound to vfio-pci)")->required();
   probe->add_option("--backend", backend, std::string("IOMMU backend: ") + kBackends)
       ->capture_default_str();
+  ProbeOptions probe_opts;
+  probe->add_flag("--allow-write", probe_opts.allow_write,
+                  "Also run steps that write the device's storage (NVMe: the DMA round trip "
+                  "through the last LBAs of the namespace, whose data it destroys)");
+  probe->add_option("--isolation-bytes", probe_opts.isolation_bytes)->group("");
 
   auto* info = app.add_subcommand(
       "info",
@@ -108,7 +113,10 @@ int main(int argc, char** argv) {
     if (check->parsed()) return run_check(g, check_bdfs);
     if (bind->parsed()) return run_bind(g, bdf, bind_group, force);
     if (unbind->parsed()) return run_unbind(g, bdf);
-    if (probe->parsed()) return run_probe(g, bdf, backend);
+    if (probe->parsed()) {
+      probe_opts.backend = backend;
+      return run_probe(g, bdf, probe_opts);
+    }
     if (info->parsed()) return run_info(g, bdf, backend);
     return run_restore(g);
   } catch (const vfiokit::Error& e) {

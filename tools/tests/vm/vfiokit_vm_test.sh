@@ -228,6 +228,45 @@ case "$case_" in
     expect_out '"schema_version": 1' "info JSON"
     ;;
 
+  probe-nvme-preserves-data)
+    # probe without --allow-write changes no byte of the namespace; with it, the
+    # write-and-read-back copy runs (and changes the scratch blocks).
+    nvme_kernel_bdf
+    bs=$(cat /sys/block/nvme0n1/queue/logical_block_size)
+    echo "namespace: $(cat /sys/block/nvme0n1/size) sectors, $bs byte logical blocks"
+    dd if=/dev/urandom of=/dev/nvme0n1 bs=1M conv=fsync 2>/dev/null
+    before=$(sha256sum < /dev/nvme0n1)
+    ok "pattern written over the whole namespace: $before"
+    vk bind "$bdf"
+    expect_rc 0 "bind"
+    vk probe "$bdf"
+    expect_rc 0 "probe without --allow-write"
+    for step in open config bars dma-map interrupts driver dma-roundtrip interrupt isolation; do
+      expect_out "^ *PASS +$step " "step $step"
+    done
+    expect_out 'PASS +dma-roundtrip .*no storage written' "data path proven by reads only"
+    expect_out 'PASS +isolation .*the IOMMU logged: DMAR: write by' "isolation rests on the DMAR fault record"
+    # A DMA the driver refuses never reaches the device: the step must not PASS.
+    vk probe "$bdf" --isolation-bytes 100
+    expect_out '^ *SKIP +isolation .*refused the DMA before it reached the device' \
+      "isolation DMA refused by the driver is SKIP, not PASS"
+    vk unbind "$bdf"
+    expect_rc 0 "unbind"
+    wait_for /dev/nvme0n1 10 || fail "nvme0n1 did not come back"
+    after=$(sha256sum < /dev/nvme0n1)
+    [ "$after" = "$before" ] || fail "probe without --allow-write changed the namespace: $before -> $after"
+    ok "namespace unchanged after probe"
+    vk bind "$bdf"
+    vk probe "$bdf" --allow-write
+    expect_rc 0 "probe --allow-write"
+    expect_out 'PASS +dma-roundtrip .*through the scratch LBAs' "write-and-read-back copy ran"
+    vk unbind "$bdf"
+    wait_for /dev/nvme0n1 10 || fail "nvme0n1 did not come back"
+    written=$(sha256sum < /dev/nvme0n1)
+    [ "$written" != "$before" ] || fail "probe --allow-write did not write the scratch blocks"
+    ok "probe --allow-write wrote the scratch blocks (checksum changed)"
+    ;;
+
   *) fail "unknown case '$case_'" ;;
 esac
 echo "PASS: $case_ $arg"
