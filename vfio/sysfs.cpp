@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <string_view>
 #include <system_error>
 
 namespace fs = std::filesystem;
@@ -49,7 +50,11 @@ std::vector<std::string> Sysfs::group_devices(int group) const {
 
 bool driver_allows_vfio(const std::optional<std::string>& driver) {
   if (!driver) return true;
-  return driver->rfind("vfio", 0) == 0 || *driver == "pci-stub" || *driver == "pcieport";
+  constexpr std::string_view kVariant = "_vfio_pci";
+  const std::string& d = *driver;
+  const bool variant = d.size() > kVariant.size() &&
+                       d.compare(d.size() - kVariant.size(), kVariant.size(), kVariant) == 0;
+  return d.rfind("vfio", 0) == 0 || variant || d == "pci-stub" || d == "pcieport";
 }
 
 std::vector<std::string> Sysfs::group_blockers(int group) const {

@@ -11,8 +11,10 @@
 namespace vfiokit {
 
 /// Whether a device with `driver` leaves its IOMMU group usable by VFIO: no driver,
-/// a vfio driver (vfio-pci or a vendor variant), pci-stub, or pcieport (bridges), as
-/// the kernel's VFIO core allows.
+/// or a driver that manages DMA itself (the kernel's `driver_managed_dma`): vfio-pci
+/// and vfio-platform, the vfio-pci variant drivers (mlx5_vfio_pci, hisi_acc_vfio_pci,
+/// nvgrace_gpu_vfio_pci, virtio_vfio_pci, pds_vfio_pci, qat_vfio_pci: "*_vfio_pci"),
+/// pci-stub, and pcieport (bridges).
 bool driver_allows_vfio(const std::optional<std::string>& driver);
 
 /// A view of /sys (or a fixture tree that mimics it) for PCI devices.

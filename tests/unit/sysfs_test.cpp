@@ -11,6 +11,18 @@ namespace {
 // (snd_hda_intel) in IOMMU group 12, plus an NVMe without a group.
 Sysfs fixture() { return Sysfs(std::string(VFIOKIT_FIXTURES) + "/gpu-audio"); }
 
+TEST(Sysfs, DriversThatKeepAGroupViable) {
+  // The kernel's driver_managed_dma drivers, by their sysfs names in 6.12.
+  for (const char* d : {"vfio-pci", "vfio-platform", "mlx5_vfio_pci", "hisi_acc_vfio_pci",
+                        "nvgrace_gpu_vfio_pci", "virtio_vfio_pci", "pds_vfio_pci", "qat_vfio_pci",
+                        "pci-stub", "pcieport"})
+    EXPECT_TRUE(driver_allows_vfio(std::string(d))) << d;
+  EXPECT_TRUE(driver_allows_vfio(std::nullopt)) << "no driver";
+  for (const char* d : {"nvidia", "nouveau", "amdgpu", "snd_hda_intel", "nvme", "e1000e", "mlx5_core",
+                        "_vfio_pci", "xhci_hcd"})
+    EXPECT_FALSE(driver_allows_vfio(std::string(d))) << d;
+}
+
 TEST(Sysfs, ReadsGroupsDriversAndIds) {
   const Sysfs s = fixture();
   EXPECT_EQ(s.devices(), (std::vector<std::string>{"0000:01:00.0", "0000:01:00.1", "0000:02:00.0"}));
