@@ -5,12 +5,14 @@
 #include <sys/ioctl.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "vfio/cap_chain.hpp"
 #include "vfio/error.hpp"
+#include "vfio/kernel_struct.hpp"
 
 namespace vfiokit {
 
@@ -151,33 +153,31 @@ void Container::unmap(uint64_t iova, uint64_t size) {
 
 Container::Type1Info Container::get_info() {
   require_iommu_set("VFIO_IOMMU_GET_INFO");
-  std::vector<uint8_t> buf(sizeof(vfio_iommu_type1_info));
-  for (int tries = 0; tries < 4; ++tries) {
-    auto* info = reinterpret_cast<vfio_iommu_type1_info*>(buf.data());
-    info->argsz = static_cast<uint32_t>(buf.size());
-    if (ioctl(fd_.get(), VFIO_IOMMU_GET_INFO, info) < 0)
-      throw_error("VFIO_IOMMU_GET_INFO", "container", errno);
-    if (info->argsz <= buf.size()) break;
-    const uint32_t want = info->argsz;
-    buf.assign(want, 0);
-  }
-  const auto* info = reinterpret_cast<const vfio_iommu_type1_info*>(buf.data());
+  const std::string op = "VFIO_IOMMU_GET_INFO";
+  const std::vector<uint8_t> buf =
+      ioctl_grow(fd_.get(), VFIO_IOMMU_GET_INFO, vfio_iommu_type1_info{}, op, "container");
+  const auto info = read_struct<vfio_iommu_type1_info>(buf, 0, op, "container");
   Type1Info out;
-  out.pgsizes = (info->flags & VFIO_IOMMU_INFO_PGSIZES) ? info->iova_pgsizes : 4096;
-  if (info->flags & VFIO_IOMMU_INFO_CAPS) {
-    const auto caps = parse_info_caps(buf, info->cap_offset, "VFIO_IOMMU_GET_INFO");
+  out.pgsizes = (info.flags & VFIO_IOMMU_INFO_PGSIZES) ? info.iova_pgsizes : 4096;
+  if (info.flags & VFIO_IOMMU_INFO_CAPS) {
+    const auto caps = parse_info_caps(buf, info.cap_offset, op.c_str());
     if (const auto* c = find_info_cap(caps, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)) {
-      const auto* r = reinterpret_cast<const vfio_iommu_type1_info_cap_iova_range*>(c->bytes.data());
-      const size_t fits = (c->bytes.size() - sizeof(*r)) / sizeof(r->iova_ranges[0]);
-      if (c->bytes.size() < sizeof(*r) || r->nr_iovas > fits)
-        throw_error("parse VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE", "container", EINVAL);
-      for (uint32_t i = 0; i < r->nr_iovas; ++i)
-        out.ranges.push_back({r->iova_ranges[i].start, r->iova_ranges[i].end});
+      const std::string what = "parse VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE";
+      const auto r = read_struct<vfio_iommu_type1_info_cap_iova_range>(c->bytes, 0, what, "container");
+      // Each range is read with a bounds check, so a count larger than the
+      // capability stops at the first range that is not there.
+      const size_t first = offsetof(vfio_iommu_type1_info_cap_iova_range, iova_ranges);
+      for (uint32_t i = 0; i < r.nr_iovas; ++i) {
+        const auto range =
+            read_struct<vfio_iova_range>(c->bytes, first + i * sizeof(vfio_iova_range), what,
+                                         fmt::format("container, range {} of {}", i, r.nr_iovas));
+        out.ranges.push_back({range.start, range.end});
+      }
     }
     if (const auto* c = find_info_cap(caps, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL)) {
-      if (c->bytes.size() >= sizeof(vfio_iommu_type1_info_dma_avail))
-        out.dma_avail =
-            reinterpret_cast<const vfio_iommu_type1_info_dma_avail*>(c->bytes.data())->avail;
+      out.dma_avail = read_struct<vfio_iommu_type1_info_dma_avail>(
+                          c->bytes, 0, "parse VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL", "container")
+                          .avail;
     }
   }
   if (out.ranges.empty()) out.ranges.push_back({0, UINT64_MAX});
@@ -198,6 +198,13 @@ uint64_t Container::iova_alignment() {
 std::optional<uint32_t> Container::dma_avail() {
   std::lock_guard lock(mu_);
   return get_info().dma_avail;
+}
+
+std::vector<int> Container::owned_groups() const {
+  std::lock_guard lock(mu_);
+  std::vector<int> ids;
+  for (const auto& [g, fd] : groups_) ids.push_back(g);
+  return ids;
 }
 
 std::vector<int> Container::ownership_fds() const {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <atomic>
 #include <mutex>
 
 #include "vfio/iommu_context.hpp"
@@ -27,6 +28,7 @@ class Container final : public IommuContext {
   uint64_t iova_alignment() override;
   std::optional<uint32_t> dma_avail() override;
   std::vector<int> ownership_fds() const override;
+  std::vector<int> owned_groups() const override;
   bool is_iommufd() const override { return false; }
 
   /// The container fd (for raw-ioctl benchmarks and debugging).
@@ -47,7 +49,7 @@ class Container final : public IommuContext {
   UniqueFd fd_;
   Sysfs sysfs_;
   int iommu_type_ = 0;  // VFIO_TYPE1v2_IOMMU or VFIO_TYPE1_IOMMU
-  bool iommu_set_ = false;
+  std::atomic<bool> iommu_set_{false};  // read by map/unmap without mu_
   std::map<int, UniqueFd> groups_;
   mutable std::mutex mu_;
 };

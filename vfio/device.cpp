@@ -4,12 +4,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "vfio/error.hpp"
+#include "vfio/kernel_struct.hpp"
 #include "vfio/pci_address.hpp"
 #include "vfio/sysfs.hpp"
 
@@ -43,17 +46,10 @@ RegionInfo Device::region_info(uint32_t index) const {
   if (index >= num_regions_)
     throw_error("VFIO_DEVICE_GET_REGION_INFO", object, EINVAL,
                 fmt::format("the device has regions 0..{}", num_regions_ - 1));
-  std::vector<uint8_t> buf(sizeof(vfio_region_info));
-  for (int tries = 0; tries < 4; ++tries) {
-    auto* ri = reinterpret_cast<vfio_region_info*>(buf.data());
-    ri->argsz = static_cast<uint32_t>(buf.size());
-    ri->index = index;
-    if (ioctl(fd_.get(), VFIO_DEVICE_GET_REGION_INFO, ri) < 0)
-      throw_error("VFIO_DEVICE_GET_REGION_INFO", object, errno);
-    if (ri->argsz <= buf.size()) break;
-    const uint32_t want = ri->argsz;
-    buf.assign(want, 0);
-  }
+  vfio_region_info head{};
+  head.index = index;
+  const std::vector<uint8_t> buf =
+      ioctl_grow(fd_.get(), VFIO_DEVICE_GET_REGION_INFO, head, "VFIO_DEVICE_GET_REGION_INFO", object);
   return parse_region_info(buf);
 }
 
@@ -154,37 +150,48 @@ std::vector<std::string> Device::reset_methods() const {
 }
 
 std::vector<HotResetDevice> Device::hot_reset_info() const {
+  const std::string op = "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO";
+  // This ioctl grows by count (ENOSPC), not by argsz.
   std::vector<uint8_t> buf(sizeof(vfio_pci_hot_reset_info) + 8 * sizeof(vfio_pci_dependent_device));
-  vfio_pci_hot_reset_info* info = nullptr;
-  for (int tries = 0; tries < 4; ++tries) {
-    info = reinterpret_cast<vfio_pci_hot_reset_info*>(buf.data());
-    info->argsz = static_cast<uint32_t>(buf.size());
-    if (ioctl(fd_.get(), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info) == 0) break;
+  bool done = false;
+  for (int tries = 0; tries < 4 && !done; ++tries) {
+    vfio_pci_hot_reset_info head{};
+    head.argsz = static_cast<uint32_t>(buf.size());
+    write_struct(buf, 0, head);
+    if (ioctl(fd_.get(), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, buf.data()) == 0) {
+      done = true;
+      break;
+    }
     if (errno != ENOSPC)
-      throw_error("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", bdf_, errno,
+      throw_error(op, bdf_, errno,
                   errno == ENODEV ? "no hot reset: the device is not alone on a bus that "
                                     "can be reset (or is on the root bus)"
                                   : "");
-    buf.assign(sizeof(vfio_pci_hot_reset_info) + info->count * sizeof(vfio_pci_dependent_device), 0);
-    info = nullptr;
+    const auto want = read_struct<vfio_pci_hot_reset_info>(buf, 0, op, bdf_).count;
+    buf.assign(sizeof(vfio_pci_hot_reset_info) + want * sizeof(vfio_pci_dependent_device), 0);
   }
-  if (!info) throw_error("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", bdf_, ENOSPC);
+  if (!done) throw_error(op, bdf_, ENOSPC, "the kernel kept asking for a larger buffer");
+  const auto info = read_struct<vfio_pci_hot_reset_info>(buf, 0, op, bdf_);
+  // A device is ours if its group is one this context holds (a container may hold
+  // several), or, with dev_ids (iommufd), if the kernel gave it a dev_id.
+  const std::vector<int> groups = ctx_->owned_groups();
   std::vector<HotResetDevice> out;
-  const Sysfs sysfs;
-  for (uint32_t i = 0; i < info->count; ++i) {
-    const auto& d = info->devices[i];
+  const size_t first = offsetof(vfio_pci_hot_reset_info, devices);
+  for (uint32_t i = 0; i < info.count; ++i) {
+    const auto d = read_struct<vfio_pci_dependent_device>(
+        buf, first + i * sizeof(vfio_pci_dependent_device), op,
+        fmt::format("{}, dependent device {} of {}", bdf_, i, info.count));
     HotResetDevice h;
     h.bdf = fmt::format("{:04x}:{:02x}:{:02x}.{:x}", d.segment, d.bus, d.devfn >> 3, d.devfn & 7);
 #ifdef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
-    if (info->flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) {
+    if (info.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) {
       h.dev_id = static_cast<int>(d.devid);
       h.owned = static_cast<int>(d.devid) != VFIO_PCI_DEVID_NOT_OWNED;
     } else
 #endif
     {
       h.group_id = static_cast<int>(d.group_id);
-      const auto g = sysfs.iommu_group(bdf_);
-      h.owned = g && *g == h.group_id;
+      h.owned = std::find(groups.begin(), groups.end(), h.group_id) != groups.end();
     }
     out.push_back(h);
   }
@@ -194,11 +201,14 @@ std::vector<HotResetDevice> Device::hot_reset_info() const {
 void Device::hot_reset() const {
   const std::vector<int> fds = ctx_->is_iommufd() ? std::vector<int>{} : ctx_->ownership_fds();
   std::vector<uint8_t> buf(sizeof(vfio_pci_hot_reset) + fds.size() * sizeof(int32_t));
-  auto* r = reinterpret_cast<vfio_pci_hot_reset*>(buf.data());
-  r->argsz = static_cast<uint32_t>(buf.size());
-  r->count = static_cast<uint32_t>(fds.size());
-  for (size_t i = 0; i < fds.size(); ++i) r->group_fds[i] = fds[i];
-  if (ioctl(fd_.get(), VFIO_DEVICE_PCI_HOT_RESET, r) < 0)
+  vfio_pci_hot_reset head{};
+  head.argsz = static_cast<uint32_t>(buf.size());
+  head.count = static_cast<uint32_t>(fds.size());
+  write_struct(buf, 0, head);
+  for (size_t i = 0; i < fds.size(); ++i)
+    write_struct(buf, offsetof(vfio_pci_hot_reset, group_fds) + i * sizeof(int32_t),
+                 static_cast<int32_t>(fds[i]));
+  if (ioctl(fd_.get(), VFIO_DEVICE_PCI_HOT_RESET, buf.data()) < 0)
     throw_error("VFIO_DEVICE_PCI_HOT_RESET", bdf_, errno,
                 errno == EPERM || errno == EINVAL
                     ? "every device the reset affects must be opened by this process (see "

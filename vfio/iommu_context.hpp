@@ -68,6 +68,10 @@ class IommuContext {
   /// The fds VFIO_DEVICE_PCI_HOT_RESET needs to prove ownership: the group fds
   /// (container) or the iommufd (cdev).
   virtual std::vector<int> ownership_fds() const = 0;
+  /// The IOMMU groups this context holds open (container: one per attached group, so
+  /// a device of any of them is ours); empty for iommufd, whose hot-reset info names
+  /// owned devices by dev_id instead.
+  virtual std::vector<int> owned_groups() const = 0;
   /// True for iommufd (cdev devices).
   virtual bool is_iommufd() const = 0;
 };

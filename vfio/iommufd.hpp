@@ -38,6 +38,7 @@ class Iommufd final : public IommuContext {
   uint64_t iova_alignment() override;
   std::optional<uint32_t> dma_avail() override { return std::nullopt; }
   std::vector<int> ownership_fds() const override { return {fd_.get()}; }
+  std::vector<int> owned_groups() const override { return {}; }
   bool is_iommufd() const override { return true; }
 
   /// IOMMU_GET_HW_INFO for an attached device.

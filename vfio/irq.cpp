@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include <fmt/format.h>
 
 #include "vfio/error.hpp"
+#include "vfio/kernel_struct.hpp"
 
 namespace vfiokit {
 
@@ -44,20 +46,21 @@ IrqSet::IrqSet(int device_fd, uint32_t index, uint32_t count, std::string bdf)
   if (count == 0)
     throw_error("VFIO_DEVICE_SET_IRQS", irq_object(bdf_, index), EINVAL, "count must be >= 1");
   std::vector<uint8_t> buf(sizeof(vfio_irq_set) + count * sizeof(int32_t));
-  auto* set = reinterpret_cast<vfio_irq_set*>(buf.data());
-  set->argsz = static_cast<uint32_t>(buf.size());
-  set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-  set->index = index;
-  set->start = 0;
-  set->count = count;
+  vfio_irq_set head{};
+  head.argsz = static_cast<uint32_t>(buf.size());
+  head.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+  head.index = index;
+  head.start = 0;
+  head.count = count;
+  write_struct(buf, 0, head);
   for (uint32_t i = 0; i < count; ++i) {
     UniqueFd efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!efd) throw_error("eventfd", irq_object(bdf_, index), errno);
     const int32_t raw = efd.get();
-    std::memcpy(set->data + i * sizeof(int32_t), &raw, sizeof(raw));
+    write_struct(buf, offsetof(vfio_irq_set, data) + i * sizeof(int32_t), raw);
     fds_.push_back(std::move(efd));
   }
-  if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, set) < 0) {
+  if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, buf.data()) < 0) {
     const int err = errno;
     fds_.clear();
     throw_error("VFIO_DEVICE_SET_IRQS", fmt::format("{} vectors 0..{}", irq_object(bdf_, index), count - 1),

@@ -1,0 +1,63 @@
+// Kernel structs in byte buffers. VFIO's info ioctls fill a buffer whose size the
+// kernel decides (argsz) and whose contents a device or driver shapes; a struct is
+// copied in and out of it with memcpy, bounds-checked, never cast over it.
+#pragma once
+
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "vfio/error.hpp"
+
+namespace vfiokit {
+
+/// The T at `offset` of `bytes`; throws vfiokit::Error (EINVAL) naming `what` if the
+/// buffer ends before it.
+template <class T>
+T read_struct(std::span<const uint8_t> bytes, size_t offset, const std::string& what,
+              const std::string& object) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  if (offset > bytes.size() || bytes.size() - offset < sizeof(T))
+    throw_error(what, object, EINVAL,
+                "the kernel's reply is truncated: " + std::to_string(bytes.size()) +
+                    " bytes, the field at offset " + std::to_string(offset) + " needs " +
+                    std::to_string(sizeof(T)));
+  T v;
+  std::memcpy(&v, bytes.data() + offset, sizeof(T));
+  return v;
+}
+
+/// Copies `v` into `bytes` at `offset` (which must fit).
+template <class T>
+void write_struct(std::vector<uint8_t>& bytes, size_t offset, const T& v) {
+  static_assert(std::is_trivially_copyable_v<T>);
+  if (offset > bytes.size() || bytes.size() - offset < sizeof(T))
+    throw_error("build ioctl argument", "buffer", EINVAL, "internal: the struct does not fit");
+  std::memcpy(bytes.data() + offset, &v, sizeof(T));
+}
+
+/// The argsz-grow pattern of VFIO's info ioctls: issues `request` on `fd` with `head`
+/// (a struct whose first field is argsz) at the start of a buffer, and again with a
+/// buffer of the size the kernel asked for, until the reply fits. Returns the reply.
+template <class T>
+std::vector<uint8_t> ioctl_grow(int fd, unsigned long request, T head, const std::string& op,
+                                const std::string& object) {
+  std::vector<uint8_t> buf(sizeof(T));
+  for (int tries = 0; tries < 4; ++tries) {
+    head.argsz = static_cast<uint32_t>(buf.size());
+    write_struct(buf, 0, head);
+    if (::ioctl(fd, request, buf.data()) < 0) throw_error(op, object, errno);
+    const uint32_t want = read_struct<T>(buf, 0, op, object).argsz;
+    if (want <= buf.size()) return buf;
+    buf.assign(want, 0);
+  }
+  throw_error(op, object, EOVERFLOW, "the kernel kept asking for a larger buffer");
+}
+
+}  // namespace vfiokit
