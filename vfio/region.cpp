@@ -136,6 +136,10 @@ T MappedRegion::read(uint64_t off) const {
   if (off > info_.size || info_.size - off < sizeof(T))
     throw_error("read " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), ERANGE,
                 fmt::format("the region is {:#x} bytes", info_.size));
+  // Devices decode naturally aligned accesses only; a split one may hit two registers.
+  if (off % sizeof(T))
+    throw_error("read " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), EINVAL,
+                fmt::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
   if (auto* p = ptr(off, sizeof(T))) return *reinterpret_cast<volatile T*>(p);
   T v{};
   if (pread(fd_, &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
@@ -148,6 +152,9 @@ void MappedRegion::write(uint64_t off, T v) const {
   if (off > info_.size || info_.size - off < sizeof(T))
     throw_error("write " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), ERANGE,
                 fmt::format("the region is {:#x} bytes", info_.size));
+  if (off % sizeof(T))
+    throw_error("write " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), EINVAL,
+                fmt::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
   if (auto* p = ptr(off, sizeof(T))) {
     *reinterpret_cast<volatile T*>(p) = v;
     return;

@@ -2,6 +2,9 @@
 
 #include <linux/vfio.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 
 #include <gtest/gtest.h>
@@ -76,6 +79,42 @@ TEST(RegionInfo, NoCapsMeansWholeRegionMmap) {
 
 TEST(RegionInfo, ShortReplyIsAnError) {
   EXPECT_THROW(parse_region_info(std::vector<uint8_t>(8)), Error);
+}
+
+TEST(MappedRegion, AccessesAreBoundedAndNaturallyAligned) {
+  // A region served by pread/pwrite (no MMAP flag) over a memfd: the checks come
+  // before any access, so no device is needed.
+  const int fd = memfd_create("region", MFD_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 64), 0);
+  RegionInfo info;
+  info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+  info.size = 64;
+  {
+    const MappedRegion r(fd, info, "0000:00:03.0");
+    r.write32(4, 0x11223344);
+    EXPECT_EQ(r.read32(4), 0x11223344u);
+    EXPECT_EQ(r.read8(5), 0x33u);
+    EXPECT_EQ(r.read16(6), 0x1122u);
+    for (const uint64_t off : {1, 2, 3, 58}) {
+      try {
+        (void)r.read32(off);
+        FAIL() << "read32 at " << off;
+      } catch (const Error& e) {
+        EXPECT_EQ(e.error_code(), EINVAL) << off;
+        EXPECT_NE(e.hint().find("4-byte aligned"), std::string::npos) << e.hint();
+      }
+    }
+    EXPECT_THROW(r.write64(4, 1), Error);
+    EXPECT_THROW(r.write16(63, 1), Error);
+    try {
+      (void)r.read64(64);
+      FAIL() << "read64 past the end";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.error_code(), ERANGE);
+    }
+  }
+  close(fd);
 }
 
 }  // namespace
