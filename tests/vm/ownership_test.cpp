@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -154,13 +155,23 @@ TEST_P(Ownership, IsolationDmaToUnmappedIovaLeavesMemoryUnchanged) {
     std::memset(buf.bytes(), 0x5a, 4096);
   }  // unmapped here
   test::KernelLog klog;
-  edu_->dma(old_iova, 0, 64, true);  // edu completes the DMA even when the IOMMU blocks it
+  // One 4-byte DMA, so one fault record: virtio-iommu logs faults rate-limited (10 per
+  // 5 s), and this body runs once per backend in the same guest.
+  edu_->dma(old_iova, 0, 4, true);  // edu completes the DMA even when the IOMMU blocks it
   for (int i = 0; i < 4096; ++i) ASSERT_EQ(buf.bytes()[i], 0x5a) << "byte " << i << " changed";
-  if (std::ifstream("/sys/class/iommu/dmar0/intel-iommu/version")) {
-    const std::string fault = klog.wait_for("DMAR", 3000);
-    std::printf("guest kernel log: %s\n", fault.c_str());
-    EXPECT_FALSE(fault.empty()) << "the Intel IOMMU should log a fault";
-  }
+  // The evidence that the DMA left the device and was blocked: the IOMMU's fault
+  // record for this device and IOVA. Intel VT-d and virtio-iommu log one; QEMU 7.2's
+  // AMD IOMMU logs none (docs/testbed.md), so there only memory is checked.
+  const auto fault = klog.wait_for_fault(dev_->bdf(), old_iova, 4, 3000);
+  if (fault) std::printf("IOMMU fault record: %s\n", describe(*fault).c_str());
+  const bool intel = static_cast<bool>(std::ifstream("/sys/class/iommu/dmar0/intel-iommu/version"));
+  bool virtio = false;
+  if (std::filesystem::exists("/sys/bus/virtio/drivers/virtio_iommu"))
+    for (const auto& e : std::filesystem::directory_iterator("/sys/bus/virtio/drivers/virtio_iommu"))
+      virtio |= e.path().filename().string().rfind("virtio", 0) == 0;
+  if (intel || virtio)
+    EXPECT_TRUE(fault) << "the " << (intel ? "Intel" : "virtio") << " IOMMU should log a fault for "
+                       << dev_->bdf() << " at IOVA " << std::hex << old_iova;
 }
 
 TEST_P(Ownership, IovaRangesAreReadAndEnforced) {
