@@ -18,7 +18,7 @@ void BM_DeviceOpen(benchmark::State& state, Target t) {
   guarded(state, [&] {
     for (auto _ : state) {
       const auto t0 = Clock::now();
-      std::optional<Device> dev(Device::open(options().bdf, t.backend));
+      auto dev = Device::open_unique(options().bdf, t.backend);
       const auto t1 = Clock::now();
       dev.reset();  // closing is not timed
       state.SetIterationTime(seconds_between(t0, t1));

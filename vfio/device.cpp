@@ -20,9 +20,9 @@ namespace vfiokit {
 
 Device::Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf)
     : ctx_(std::move(ctx)), bdf_(normalize_bdf(bdf)) {
-  fd_ = ctx_->attach_device(bdf_);
+  fd_ = std::make_shared<const UniqueFd>(ctx_->attach_device(bdf_));
   vfio_device_info info{.argsz = sizeof(info)};
-  if (ioctl(fd_.get(), VFIO_DEVICE_GET_INFO, &info) < 0)
+  if (ioctl(fd_->get(), VFIO_DEVICE_GET_INFO, &info) < 0)
     throw_error("VFIO_DEVICE_GET_INFO", bdf_, errno);
   flags_ = info.flags;
   num_regions_ = info.num_regions;
@@ -39,6 +39,11 @@ Device Device::open(const std::string& bdf, Backend backend) {
   return Device(open_iommu_context(backend, b), b);
 }
 
+std::unique_ptr<Device> Device::open_unique(const std::string& bdf, Backend backend) {
+  const std::string b = normalize_bdf(bdf);
+  return std::make_unique<Device>(open_iommu_context(backend, b), b);
+}
+
 bool Device::can_reset() const { return flags_ & VFIO_DEVICE_FLAGS_RESET; }
 
 RegionInfo Device::region_info(uint32_t index) const {
@@ -49,7 +54,7 @@ RegionInfo Device::region_info(uint32_t index) const {
   vfio_region_info head{};
   head.index = index;
   const std::vector<uint8_t> buf =
-      ioctl_grow(fd_.get(), VFIO_DEVICE_GET_REGION_INFO, head, "VFIO_DEVICE_GET_REGION_INFO", object);
+      ioctl_grow(fd_->get(), VFIO_DEVICE_GET_REGION_INFO, head, "VFIO_DEVICE_GET_REGION_INFO", object);
   return parse_region_info(buf);
 }
 
@@ -58,14 +63,14 @@ MappedRegion Device::map_region(uint32_t index) const {
   if (info.size == 0)
     throw_error("map region", fmt::format("{} {}", bdf_, info.name()), ENODEV,
                 "the device does not implement this region");
-  return MappedRegion(fd_.get(), std::move(info), bdf_);
+  return MappedRegion(fd_, std::move(info), bdf_);
 }
 
 template <typename T>
 T Device::cfg_read(uint32_t off) const {
   T v{};
   if (off + sizeof(T) > config_size_ ||
-      pread(fd_.get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
+      pread(fd_->get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
     throw_error("read config space", fmt::format("{} offset {:#x}", bdf_, off),
                 off + sizeof(T) > config_size_ ? ERANGE : errno);
   return v;
@@ -74,7 +79,7 @@ T Device::cfg_read(uint32_t off) const {
 template <typename T>
 void Device::cfg_write(uint32_t off, T v) const {
   if (off + sizeof(T) > config_size_ ||
-      pwrite(fd_.get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
+      pwrite(fd_->get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
     throw_error("write config space", fmt::format("{} offset {:#x}", bdf_, off),
                 off + sizeof(T) > config_size_ ? ERANGE : errno);
 }
@@ -87,7 +92,7 @@ void Device::config_write32(uint32_t off, uint32_t v) const { cfg_write(off, v);
 
 ConfigSpace Device::config() const {
   std::vector<uint8_t> bytes(config_size_);
-  const ssize_t n = pread(fd_.get(), bytes.data(), bytes.size(), static_cast<off_t>(config_offset_));
+  const ssize_t n = pread(fd_->get(), bytes.data(), bytes.size(), static_cast<off_t>(config_offset_));
   if (n < 64) throw_error("read config space", bdf_, n < 0 ? errno : EIO);
   bytes.resize(static_cast<size_t>(n));
   return ConfigSpace(std::move(bytes));
@@ -104,7 +109,7 @@ IrqInfo Device::irq_info(uint32_t index) const {
     throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, EINVAL,
                 fmt::format("the device has IRQ indexes 0..{}", num_irqs_ - 1));
   vfio_irq_info q{.argsz = sizeof(q), .index = index};
-  if (ioctl(fd_.get(), VFIO_DEVICE_GET_IRQ_INFO, &q) < 0)
+  if (ioctl(fd_->get(), VFIO_DEVICE_GET_IRQ_INFO, &q) < 0)
     throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, errno);
   return {q.index, q.flags, q.count};
 }
@@ -128,11 +133,11 @@ IrqSet Device::enable_irq(uint32_t index, uint32_t count) const {
   if (info.count < count)
     throw_error("VFIO_DEVICE_SET_IRQS", fmt::format("{} {}", bdf_, info.name()), EINVAL,
                 fmt::format("asked for {} vectors, the device offers {}", count, info.count));
-  return IrqSet(fd_.get(), index, count, bdf_);
+  return IrqSet(fd_, index, count, bdf_);
 }
 
 void Device::reset() const {
-  if (ioctl(fd_.get(), VFIO_DEVICE_RESET) < 0)
+  if (ioctl(fd_->get(), VFIO_DEVICE_RESET) < 0)
     throw_error("VFIO_DEVICE_RESET", bdf_, errno,
                 errno == ENOTTY || errno == EINVAL
                     ? "the device offers no reset VFIO can use (no FLR, PM reset or "
@@ -158,7 +163,7 @@ std::vector<HotResetDevice> Device::hot_reset_info() const {
     vfio_pci_hot_reset_info head{};
     head.argsz = static_cast<uint32_t>(buf.size());
     write_struct(buf, 0, head);
-    if (ioctl(fd_.get(), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, buf.data()) == 0) {
+    if (ioctl(fd_->get(), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, buf.data()) == 0) {
       done = true;
       break;
     }
@@ -208,7 +213,7 @@ void Device::hot_reset() const {
   for (size_t i = 0; i < fds.size(); ++i)
     write_struct(buf, offsetof(vfio_pci_hot_reset, group_fds) + i * sizeof(int32_t),
                  static_cast<int32_t>(fds[i]));
-  if (ioctl(fd_.get(), VFIO_DEVICE_PCI_HOT_RESET, buf.data()) < 0)
+  if (ioctl(fd_->get(), VFIO_DEVICE_PCI_HOT_RESET, buf.data()) < 0)
     throw_error("VFIO_DEVICE_PCI_HOT_RESET", bdf_, errno,
                 errno == EPERM || errno == EINVAL
                     ? "every device the reset affects must be opened by this process (see "

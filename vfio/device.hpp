@@ -22,24 +22,29 @@ struct HotResetDevice {
   bool owned = false; ///< opened by this process (needed for the reset to be allowed)
 };
 
-/// An open VFIO device. Move-only; holds its IommuContext, so the context
-/// (container or iommufd) outlives it.
+/// An open VFIO device. Neither copied nor moved: drivers keep a reference to it, and
+/// its regions and IRQ sets share its fd, so none of them can reach a closed (and
+/// perhaps reused) fd number. Holds its IommuContext, so the context (container or
+/// iommufd) outlives it.
 class Device {
  public:
   /// Attaches `bdf` (bound to vfio-pci) to `ctx` and queries its info.
   Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf);
   /// Opens `bdf` in a new context of `backend`.
   static Device open(const std::string& bdf, Backend backend = Backend::kAuto);
+  /// As open(), on the heap (a Device cannot be moved there).
+  static std::unique_ptr<Device> open_unique(const std::string& bdf,
+                                             Backend backend = Backend::kAuto);
 
-  Device(Device&&) noexcept = default;
-  Device& operator=(Device&&) noexcept = default;
+  Device(Device&&) = delete;
+  Device& operator=(Device&&) = delete;
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
   /// The device's PCI address.
   const std::string& bdf() const { return bdf_; }
   /// The VFIO device fd (for raw-ioctl benchmarks and debugging; still owned).
-  int fd() const { return fd_.get(); }
+  int fd() const { return fd_->get(); }
   /// The IOMMU context the device is attached to.
   const std::shared_ptr<IommuContext>& context() const { return ctx_; }
 
@@ -96,7 +101,7 @@ class Device {
 
   std::shared_ptr<IommuContext> ctx_;
   std::string bdf_;
-  UniqueFd fd_;
+  SharedFd fd_;
   uint32_t flags_ = 0, num_regions_ = 0, num_irqs_ = 0;
   uint64_t config_offset_ = 0, config_size_ = 0;
 };

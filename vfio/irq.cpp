@@ -41,8 +41,8 @@ std::string irq_object(const std::string& bdf, uint32_t index) {
 
 }  // namespace
 
-IrqSet::IrqSet(int device_fd, uint32_t index, uint32_t count, std::string bdf)
-    : device_fd_(device_fd), index_(index), bdf_(std::move(bdf)) {
+IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string bdf)
+    : device_fd_(std::move(device_fd)), index_(index), bdf_(std::move(bdf)) {
   if (count == 0)
     throw_error("VFIO_DEVICE_SET_IRQS", irq_object(bdf_, index), EINVAL, "count must be >= 1");
   std::vector<uint8_t> buf(sizeof(vfio_irq_set) + count * sizeof(int32_t));
@@ -60,7 +60,7 @@ IrqSet::IrqSet(int device_fd, uint32_t index, uint32_t count, std::string bdf)
     write_struct(buf, offsetof(vfio_irq_set, data) + i * sizeof(int32_t), raw);
     fds_.push_back(std::move(efd));
   }
-  if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, buf.data()) < 0) {
+  if (ioctl(device_fd_->get(), VFIO_DEVICE_SET_IRQS, buf.data()) < 0) {
     const int err = errno;
     fds_.clear();
     throw_error("VFIO_DEVICE_SET_IRQS", fmt::format("{} vectors 0..{}", irq_object(bdf_, index), count - 1),
@@ -72,13 +72,13 @@ IrqSet::IrqSet(int device_fd, uint32_t index, uint32_t count, std::string bdf)
 }
 
 IrqSet::IrqSet(IrqSet&& o) noexcept
-    : device_fd_(std::exchange(o.device_fd_, -1)), index_(o.index_), bdf_(std::move(o.bdf_)),
+    : device_fd_(std::move(o.device_fd_)), index_(o.index_), bdf_(std::move(o.bdf_)),
       fds_(std::move(o.fds_)) {}
 
 IrqSet& IrqSet::operator=(IrqSet&& o) noexcept {
   if (this != &o) {
     disable();
-    device_fd_ = std::exchange(o.device_fd_, -1);
+    device_fd_ = std::move(o.device_fd_);
     index_ = o.index_;
     bdf_ = std::move(o.bdf_);
     fds_ = std::move(o.fds_);
@@ -89,12 +89,12 @@ IrqSet& IrqSet::operator=(IrqSet&& o) noexcept {
 IrqSet::~IrqSet() { disable(); }
 
 void IrqSet::disable() noexcept {
-  if (device_fd_ < 0 || fds_.empty()) return;
+  if (!device_fd_ || fds_.empty()) return;
   vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
                    .index = index_, .start = 0, .count = 0};
-  ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, &set);
+  ioctl(device_fd_->get(), VFIO_DEVICE_SET_IRQS, &set);
   fds_.clear();
-  device_fd_ = -1;
+  device_fd_.reset();
 }
 
 int IrqSet::eventfd(uint32_t vector) const {
@@ -122,14 +122,20 @@ uint64_t IrqSet::wait(uint32_t vector, int timeout_ms) const {
 void IrqSet::unmask() const {
   vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
                    .index = index_, .start = 0, .count = 1};
-  if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, &set) < 0)
+  if (!device_fd_)
+    throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), EBADF,
+                "this IrqSet is empty (default-constructed or moved from)");
+  if (ioctl(device_fd_->get(), VFIO_DEVICE_SET_IRQS, &set) < 0)
     throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), errno);
 }
 
 void IrqSet::trigger(uint32_t vector) const {
   vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
                    .index = index_, .start = vector, .count = 1};
-  if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, &set) < 0)
+  if (!device_fd_)
+    throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), EBADF,
+                "this IrqSet is empty (default-constructed or moved from)");
+  if (ioctl(device_fd_->get(), VFIO_DEVICE_SET_IRQS, &set) < 0)
     throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), errno);
 }
 

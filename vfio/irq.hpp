@@ -26,13 +26,14 @@ struct IrqInfo {
   std::string name() const;
 };
 
-/// `count` vectors of one IRQ index, each signalling its own eventfd. Move-only;
-/// disables the index on destruction. Must not outlive its Device.
+/// `count` vectors of one IRQ index, each signalling its own eventfd. Shares the
+/// device fd with its Device, so disabling the index on destruction always reaches
+/// this device, never a closed and reused fd number. Move-only.
 class IrqSet {
  public:
   IrqSet() = default;
   /// Wires vectors [0, count) of `index` on device `fd` to new eventfds.
-  IrqSet(int device_fd, uint32_t index, uint32_t count, std::string bdf);
+  IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string bdf);
   IrqSet(IrqSet&&) noexcept;
   IrqSet& operator=(IrqSet&&) noexcept;
   IrqSet(const IrqSet&) = delete;
@@ -57,7 +58,7 @@ class IrqSet {
 
  private:
   void disable() noexcept;
-  int device_fd_ = -1;
+  SharedFd device_fd_;
   uint32_t index_ = 0;
   std::string bdf_;
   std::vector<UniqueFd> fds_;

@@ -85,11 +85,11 @@ RegionInfo parse_region_info(std::span<const uint8_t> reply) {
   return r;
 }
 
-MappedRegion::MappedRegion(int fd, RegionInfo info, std::string bdf)
-    : fd_(fd), info_(std::move(info)), bdf_(std::move(bdf)) {
+MappedRegion::MappedRegion(SharedFd fd, RegionInfo info, std::string bdf)
+    : fd_(std::move(fd)), info_(std::move(info)), bdf_(std::move(bdf)) {
   for (const auto& a : info_.mmap_areas()) {
     const int prot = (info_.readable() ? PROT_READ : 0) | (info_.writable() ? PROT_WRITE : 0);
-    void* p = mmap(nullptr, a.size, prot, MAP_SHARED, fd_, static_cast<off_t>(info_.offset + a.offset));
+    void* p = mmap(nullptr, a.size, prot, MAP_SHARED, fd_->get(), static_cast<off_t>(info_.offset + a.offset));
     if (p == MAP_FAILED) {
       const int err = errno;
       unmap_all();
@@ -101,14 +101,14 @@ MappedRegion::MappedRegion(int fd, RegionInfo info, std::string bdf)
 }
 
 MappedRegion::MappedRegion(MappedRegion&& o) noexcept
-    : fd_(o.fd_), info_(std::move(o.info_)), bdf_(std::move(o.bdf_)), areas_(std::move(o.areas_)) {
+    : fd_(std::move(o.fd_)), info_(std::move(o.info_)), bdf_(std::move(o.bdf_)), areas_(std::move(o.areas_)) {
   o.areas_.clear();
 }
 
 MappedRegion& MappedRegion::operator=(MappedRegion&& o) noexcept {
   if (this != &o) {
     unmap_all();
-    fd_ = o.fd_;
+    fd_ = std::move(o.fd_);
     info_ = std::move(o.info_);
     bdf_ = std::move(o.bdf_);
     areas_ = std::move(o.areas_);
@@ -142,7 +142,7 @@ T MappedRegion::read(uint64_t off) const {
                 fmt::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
   if (auto* p = ptr(off, sizeof(T))) return *reinterpret_cast<volatile T*>(p);
   T v{};
-  if (pread(fd_, &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
+  if (pread(fd_->get(), &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
     throw_error("pread " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), errno);
   return v;
 }
@@ -159,7 +159,7 @@ void MappedRegion::write(uint64_t off, T v) const {
     *reinterpret_cast<volatile T*>(p) = v;
     return;
   }
-  if (pwrite(fd_, &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
+  if (pwrite(fd_->get(), &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
     throw_error("pwrite " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), errno);
 }
 

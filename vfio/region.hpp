@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "vfio/unique_fd.hpp"
+
 namespace vfiokit {
 
 /// A part of a region that may be mmap'ed (VFIO_REGION_INFO_CAP_SPARSE_MMAP).
@@ -41,13 +43,14 @@ struct RegionInfo {
 RegionInfo parse_region_info(std::span<const uint8_t> reply);
 
 /// A region mapped into this process: the mmap-able areas are mmap'ed, the
-/// rest is reached with pread/pwrite on the device fd. Move-only; unmaps on
-/// destruction. Must not outlive the Device it came from.
+/// rest is reached with pread/pwrite on the device fd, which it shares with its
+/// Device (so it stays valid even if the Device is closed first). Move-only; unmaps
+/// on destruction.
 class MappedRegion {
  public:
   MappedRegion() = default;
   /// Maps `info` of the device `fd`; `bdf` names it in errors.
-  MappedRegion(int fd, RegionInfo info, std::string bdf);
+  MappedRegion(SharedFd fd, RegionInfo info, std::string bdf);
   MappedRegion(MappedRegion&&) noexcept;
   MappedRegion& operator=(MappedRegion&&) noexcept;
   MappedRegion(const MappedRegion&) = delete;
@@ -85,7 +88,7 @@ class MappedRegion {
     uint64_t offset, size;
     uint8_t* base;
   };
-  int fd_ = -1;
+  SharedFd fd_;
   RegionInfo info_;
   std::string bdf_;
   std::vector<Area> areas_;

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <memory>
 #include <utility>
 
 namespace vfiokit {
@@ -37,5 +38,9 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+
+/// A descriptor shared by its users (a device fd by the Device, its regions and IRQ
+/// sets): closed when the last of them goes, so no user can outlive it.
+using SharedFd = std::shared_ptr<const UniqueFd>;
 
 }  // namespace vfiokit

@@ -2,6 +2,7 @@
 
 #include <linux/vfio.h>
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -91,7 +92,7 @@ TEST(MappedRegion, AccessesAreBoundedAndNaturallyAligned) {
   info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
   info.size = 64;
   {
-    const MappedRegion r(fd, info, "0000:00:03.0");
+    const MappedRegion r(std::make_shared<const UniqueFd>(fd), info, "0000:00:03.0");
     r.write32(4, 0x11223344);
     EXPECT_EQ(r.read32(4), 0x11223344u);
     EXPECT_EQ(r.read8(5), 0x33u);
@@ -113,8 +114,8 @@ TEST(MappedRegion, AccessesAreBoundedAndNaturallyAligned) {
     } catch (const Error& e) {
       EXPECT_EQ(e.error_code(), ERANGE);
     }
-  }
-  close(fd);
+  }  // the region held the only reference: the memfd is closed
+  EXPECT_EQ(fcntl(fd, F_GETFD), -1);
 }
 
 }  // namespace

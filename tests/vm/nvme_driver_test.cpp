@@ -65,7 +65,7 @@ class NvmeDriverTest : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     const auto bdfs = test::find_pci_class(nvme::kClassCode);
     ASSERT_EQ(bdfs.size(), 1u) << "the VM should have exactly one NVMe controller";
-    dev_ = std::make_unique<Device>(Device::open(bdfs[0], GetParam()));
+    dev_ = Device::open_unique(bdfs[0], GetParam());
     const DriverEntry* entry = find_driver(*dev_);
     ASSERT_NE(entry, nullptr) << "no driver matches class 0x010802";
     ASSERT_STREQ(entry->name, "nvme");

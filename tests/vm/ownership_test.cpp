@@ -37,7 +37,7 @@ class Ownership : public ::testing::TestWithParam<Backend> {
   void SetUp() override {
     bdf_ = edu_bdf();
     ASSERT_FALSE(bdf_.empty()) << "no edu device in this VM";
-    dev_ = std::make_unique<Device>(Device::open(bdf_, GetParam()));
+    dev_ = Device::open_unique(bdf_, GetParam());
     dma_ = DmaSpace::create(dev_->context(), edu::kDmaMask);
     edu_ = std::make_unique<EduDriver>(*dev_, dma_);
   }
