@@ -28,7 +28,7 @@ void BM_DmaMap(benchmark::State& state, Target t, PageBacking backing, uint64_t 
       state.SetIterationTime(seconds_between(t0, t1));
     }
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
-    state.counters["page_kib"] = static_cast<double>(buf.page_size() / 1024);
+    state.counters["page_kib"] = static_cast<double>(buf.page_size()) / 1024;
   });
 }
 
@@ -100,7 +100,7 @@ void BM_DmaAuto(benchmark::State& state, Target t, uint64_t size) {
       state.SetIterationTime(seconds_between(t0, t1));
     }
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
-    state.counters["page_kib"] = static_cast<double>(buf.page_size() / 1024);
+    state.counters["page_kib"] = static_cast<double>(buf.page_size()) / 1024;
     state.counters["free_2m_pages_before"] = static_cast<double>(free_before);
     state.SetLabel(fmt::format("auto chose {}", backing_name(buf.backing())));
   });

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 
 #include "vfio/error.hpp"
 #include "vfio/unique_fd.hpp"
@@ -16,10 +17,21 @@
 namespace vfiokit::guest {
 namespace {
 
-std::pair<UniqueFd, UniqueFd> make_pipe() {
-  int p[2];
+/// A pipe: its read end into `r`, its write end into `w` (plain out-parameters, not
+/// a pair: clang's analyzer loses track of UniqueFds in structured bindings).
+void make_pipe(UniqueFd& r, UniqueFd& w) {
+  int p[2] = {-1, -1};
   if (pipe2(p, O_CLOEXEC) != 0) throw_error("pipe2", "subprocess", errno);
-  return {UniqueFd(p[0]), UniqueFd(p[1])};
+  r.reset(p[0]);
+  w.reset(p[1]);
+}
+
+/// The errno a failed exec wrote to the pipe, or nullopt when the pipe closed
+/// empty (exec succeeded).
+std::optional<int> read_exec_errno(int fd) {
+  int e = 0;
+  if (read(fd, &e, sizeof e) != sizeof e) return std::nullopt;
+  return e;
 }
 
 }  // namespace
@@ -27,9 +39,10 @@ std::pair<UniqueFd, UniqueFd> make_pipe() {
 RunResult ProcessRunner::run(const std::vector<std::string>& argv, int timeout_s) {
   RunResult r;
   if (argv.empty()) return r;
-  auto [out_r, out_w] = make_pipe();
-  auto [err_r, err_w] = make_pipe();
-  auto [exec_r, exec_w] = make_pipe();  // carries errno of a failed exec, closes on success
+  UniqueFd out_r, out_w, err_r, err_w, exec_r, exec_w;
+  make_pipe(out_r, out_w);
+  make_pipe(err_r, err_w);
+  make_pipe(exec_r, exec_w);  // carries errno of a failed exec, closes on success
 
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -51,10 +64,10 @@ RunResult ProcessRunner::run(const std::vector<std::string>& argv, int timeout_s
   out_w.reset();
   err_w.reset();
   exec_w.reset();
-  int exec_errno = 0;
-  r.started = read(exec_r.get(), &exec_errno, sizeof exec_errno) != sizeof exec_errno;
+  const auto exec_errno = read_exec_errno(exec_r.get());
+  r.started = !exec_errno;
   if (!r.started)
-    r.err = std::string("cannot execute ") + argv[0] + ": " + std::strerror(exec_errno);
+    r.err = std::string("cannot execute ") + argv[0] + ": " + std::strerror(*exec_errno);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};

@@ -99,8 +99,7 @@ UniqueFd Container::attach_device(const std::string& bdf) {
                 "the device has no IOMMU group: the IOMMU is off or absent (intel_iommu=on / "
                 "amd_iommu=on on the kernel command line, VT-d/AMD-Vi in firmware)");
   const int gfd = open_group(*group, bdf);
-  std::string name = bdf;
-  const int dfd = ioctl(gfd, VFIO_GROUP_GET_DEVICE_FD, name.c_str());
+  const int dfd = ioctl(gfd, VFIO_GROUP_GET_DEVICE_FD, bdf.c_str());
   if (dfd < 0) {
     const int err = errno;
     const auto drv = sysfs_.driver(bdf);

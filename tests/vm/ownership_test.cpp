@@ -62,8 +62,8 @@ TEST_P(Ownership, Bar0IsMappedAndRegistersRoundTrip) {
   EXPECT_EQ(cfg.vendor_id(), edu::kVendor);
   EXPECT_EQ(cfg.device_id(), edu::kDevice);
   EXPECT_TRUE(cfg.find(false, 0x05)) << "edu advertises MSI";
-  std::printf("%s over %s: %zu regions, %u IRQ indexes\n", bdf_.c_str(),
-              dev_->context()->name().c_str(), size_t{dev_->num_regions()}, dev_->num_irqs());
+  std::printf("%s over %s: %u regions, %u IRQ indexes\n", bdf_.c_str(),
+              dev_->context()->name().c_str(), dev_->num_regions(), dev_->num_irqs());
 }
 
 TEST_P(Ownership, DmaBothDirectionsWithDataChecked) {

@@ -110,6 +110,7 @@ void sequential(bool write, int fd, const BlockConfig& c, Measurement& m) {
 
 void random_qd1(int fd, const BlockConfig& c, Measurement& m) {
   const std::uint64_t blocks = (c.region_mib << 20) / kUnitSize;
+  if (blocks == 0) throw std::runtime_error("the region holds no 4 KiB unit");
   auto buf = aligned(kUnitSize);
   std::uint64_t rng = c.seed * 0x9e3779b97f4a7c15ULL + 7;
   std::uint64_t cpu0 = cpu_ns(), start = now_ns(), budget = std::uint64_t(c.random_seconds * 1e9);
@@ -142,6 +143,7 @@ long sys_io_getevents(aio_context_t ctx, long min, long max, io_event* ev) {
 void random_qdn(int fd, const BlockConfig& c, Measurement& m) {
   const std::uint32_t qd = c.queue_depth;
   const std::uint64_t blocks = (c.region_mib << 20) / kUnitSize;
+  if (blocks == 0) throw std::runtime_error("the region holds no 4 KiB unit");
   aio_context_t ctx = 0;
   if (sys_io_setup(qd, &ctx) != 0)
     fail_errno("io_setup(" + std::to_string(qd) + ")", errno,
