@@ -159,14 +159,12 @@ std::vector<HotResetDevice> Device::hot_reset_info() const {
   // This ioctl grows by count (ENOSPC), not by argsz.
   std::vector<uint8_t> buf(sizeof(vfio_pci_hot_reset_info) + 8 * sizeof(vfio_pci_dependent_device));
   bool done = false;
-  for (int tries = 0; tries < 4 && !done; ++tries) {
+  for (int tries = 0; tries < 4; ++tries) {
     vfio_pci_hot_reset_info head{};
     head.argsz = static_cast<uint32_t>(buf.size());
     write_struct(buf, 0, head);
-    if (ioctl(fd_->get(), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, buf.data()) == 0) {
-      done = true;
-      break;
-    }
+    done = ioctl(fd_->get(), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, buf.data()) == 0;
+    if (done) break;
     if (errno != ENOSPC)
       throw_error(op, bdf_, errno,
                   errno == ENODEV ? "no hot reset: the device is not alone on a bus that "

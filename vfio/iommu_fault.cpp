@@ -42,6 +42,13 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+/// The requester "bb:dd.f" (lower case) that starts `s`, or nullopt.
+std::optional<std::string> requester_at(std::string_view s) {
+  const auto rq = s.substr(0, 7);
+  if (!is_bus_dev_fn(rq)) return std::nullopt;
+  return lower(rq);
+}
+
 std::optional<IommuFault> parse_dmar(std::string_view line) {
   // [DMA Write NO_PASID] Request device [00:03.0] fault addr 0x1000 [fault reason 0x05] text
   const auto tag = line.find("[DMA ");
@@ -51,9 +58,9 @@ std::optional<IommuFault> parse_dmar(std::string_view line) {
   f.access = line.compare(tag + 5, 5, "Write") == 0 ? "write" : "read";
   const auto dev = line.find("Request device [", tag);
   if (dev == std::string_view::npos) return std::nullopt;
-  const auto rq = line.substr(dev + 16, 7);
-  if (!is_bus_dev_fn(rq)) return std::nullopt;
-  f.requester = lower(rq);
+  const auto rq = requester_at(line.substr(dev + 16));
+  if (!rq) return std::nullopt;
+  f.requester = *rq;
   const auto addr = number_after(line, "fault addr ");
   if (!addr) return std::nullopt;
   f.iova = *addr;
@@ -76,21 +83,20 @@ std::optional<IommuFault> parse_amd(std::string_view line) {
   if (ev == std::string_view::npos) return std::nullopt;
   IommuFault f;
   f.iommu = "AMD-Vi";
+  std::optional<std::string> rq;
   if (const auto d = line.find("device=", ev); d != std::string_view::npos) {
     auto rest = line.substr(d + 7);
     if (rest.size() >= 12 && rest[4] == ':') rest.remove_prefix(5);  // segment
-    if (!is_bus_dev_fn(rest.substr(0, 7))) return std::nullopt;
-    f.requester = lower(rest.substr(0, 7));
+    rq = requester_at(rest);
   } else {
     // The device prefix that pci_err() puts before "AMD-Vi:": "<driver> 0000:bb:dd.f: ".
     const auto amd = line.find("AMD-Vi:");
     const auto prefix = line.substr(0, amd == std::string_view::npos ? 0 : amd);
     const auto colon = prefix.rfind(": ");
-    if (colon == std::string_view::npos || colon < 7) return std::nullopt;
-    const auto rq = prefix.substr(colon - 7, 7);
-    if (!is_bus_dev_fn(rq)) return std::nullopt;
-    f.requester = lower(rq);
+    if (colon != std::string_view::npos && colon >= 7) rq = requester_at(prefix.substr(colon - 7));
   }
+  if (!rq) return std::nullopt;
+  f.requester = *rq;
   const auto addr = number_after(line, "address=");
   if (!addr) return std::nullopt;
   f.iova = *addr;

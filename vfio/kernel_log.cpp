@@ -35,23 +35,33 @@ std::vector<std::string> KernelLog::lines() {
   return out;
 }
 
-std::string KernelLog::wait_for(const std::string& needle, int timeout_ms) {
+std::optional<std::string> KernelLog::wait_for_line(
+    const std::function<bool(const std::string&)>& wanted, int timeout_ms) {
   for (int waited = 0;; waited += 100) {
     for (const auto& l : lines())
-      if (l.find(needle) != std::string::npos) return l;
-    if (waited >= timeout_ms) return {};
+      if (wanted(l)) return l;
+    if (waited >= timeout_ms) return std::nullopt;
     usleep(100 * 1000);
   }
 }
 
+std::string KernelLog::wait_for(const std::string& needle, int timeout_ms) {
+  return wait_for_line([&](const std::string& l) { return l.find(needle) != std::string::npos; },
+                       timeout_ms)
+      .value_or("");
+}
+
 std::optional<IommuFault> KernelLog::wait_for_fault(const std::string& bdf, uint64_t iova,
                                                     uint64_t size, int timeout_ms) {
-  for (int waited = 0;; waited += 100) {
-    for (const auto& l : lines())
-      if (const auto f = parse_iommu_fault(l); f && fault_matches(*f, bdf, iova, size)) return f;
-    if (waited >= timeout_ms) return std::nullopt;
-    usleep(100 * 1000);
-  }
+  std::optional<IommuFault> fault;
+  const auto line = wait_for_line(
+      [&](const std::string& l) {
+        fault = parse_iommu_fault(l);
+        return fault && fault_matches(*fault, bdf, iova, size);
+      },
+      timeout_ms);
+  if (!line) return std::nullopt;
+  return fault;
 }
 
 }  // namespace vfiokit

@@ -2,6 +2,7 @@
 // moment after the DMA that caused them (they are logged from the IOMMU's interrupt).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ class KernelLog {
                                            int timeout_ms);
 
  private:
+  /// Polls every 100 ms, up to `timeout_ms`, for a new record `wanted` accepts.
+  std::optional<std::string> wait_for_line(const std::function<bool(const std::string&)>& wanted,
+                                           int timeout_ms);
   int fd_;
   std::string why_;
 };

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "dma/buffer.hpp"
 #include "dma/mapping.hpp"
@@ -87,6 +88,14 @@ class StepRunner {
 
 void fill(DmaBuffer& b, size_t n, uint8_t seed) {
   for (size_t i = 0; i < n; ++i) b.bytes()[i] = static_cast<uint8_t>(seed + i * 7);
+}
+
+/// The first of the first `n` bytes where `a` and `b` differ, or nullopt.
+std::optional<size_t> first_difference(const DmaBuffer& a, const DmaBuffer& b, size_t n) {
+  if (std::memcmp(a.bytes(), b.bytes(), n) == 0) return std::nullopt;
+  size_t i = 0;
+  while (a.bytes()[i] == b.bytes()[i]) ++i;
+  return i;
 }
 
 }  // namespace
@@ -231,7 +240,7 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
     const size_t n = granule > 2048 ? granule : (2048 / granule) * granule;
     const bool memcpy_ok = !drv->memcpy_writes_storage() || allow_write;
     r.run("dma-roundtrip", [&](Verdict& v) {
-      if (n == 0 || n > max_bytes) {
+      if (n > max_bytes) {
         v = Verdict::kSkip;
         return fmt::format("the device moves {} byte units, more than the {} bytes the probe uses",
                            granule, max_bytes);
@@ -250,14 +259,11 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
         drv->read_wait();
         drv->read_start(mb.iova(), n);
         drv->read_wait();
-        if (std::memcmp(a.bytes(), b.bytes(), n) != 0) {
-          size_t i = 0;
-          while (a.bytes()[i] == b.bytes()[i]) ++i;
+        if (const auto i = first_difference(a, b, n))
           throw_error("compare DMA data", bdf, EIO,
                       fmt::format("two device reads of the same data differ at byte {} ({:#04x} vs "
                                   "{:#04x}): a DMA did not land",
-                                  i, a.bytes()[i], b.bytes()[i]));
-        }
+                                  *i, a.bytes()[*i], b.bytes()[*i]));
         return fmt::format(
             "{} bytes read twice by device DMA into IOVA {:#x} and {:#x}, both landed and agree "
             "(no storage written; --allow-write adds the write-and-read-back copy)",
@@ -269,13 +275,10 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
       DmaMapping md = space->map(b, DmaAccess::kWrite);
       drv->memcpy_start(ms.iova(), md.iova(), n);
       drv->memcpy_wait();
-      if (std::memcmp(a.bytes(), b.bytes(), n) != 0) {
-        size_t i = 0;
-        while (a.bytes()[i] == b.bytes()[i]) ++i;
+      if (const auto i = first_difference(a, b, n))
         throw_error(
             "compare DMA data", bdf, EIO,
-            fmt::format("byte {} is {:#04x}, expected {:#04x}", i, b.bytes()[i], a.bytes()[i]));
-      }
+            fmt::format("byte {} is {:#04x}, expected {:#04x}", *i, b.bytes()[*i], a.bytes()[*i]));
       return fmt::format("{} bytes IOVA {:#x} -> {:#x} by device DMA{}, data checked", n,
                          ms.iova(), md.iova(),
                          drv->memcpy_writes_storage() ? " through the scratch LBAs (--allow-write)"
