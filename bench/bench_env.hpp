@@ -29,7 +29,7 @@ struct Options {
   std::string bdf;                ///< the device measured
   bool is_edu = false;            ///< MMIO, IRQ and device-DMA benchmarks need edu
   std::string nvme_bdf;           ///< an NVMe controller bound to vfio-pci, if any
-  bool nvme_allow_write = false;  ///< write benchmarks on a real (non-QEMU) NVMe drive
+  bool allow_write = false;       ///< --allow-write: the nvme_write benchmarks may run
   std::vector<Target> targets;    ///< backends, in run order
   uint64_t max_size = 0;          ///< largest DMA map size measured
   std::vector<uint64_t> sizes;    ///< DMA map sizes, ascending, all <= max_size

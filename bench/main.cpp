@@ -67,7 +67,7 @@ int run(int argc, char** argv) {
   std::string backends = env_or("VFIOKIT_BACKENDS", "auto");
   std::string max_size, sizes_text;
   int64_t hugepages = -1;
-  bool keep_thp = false, nvme_allow_write = false;
+  bool keep_thp = false, allow_write = false;
   std::string nvme_bdf = env_or("VFIOKIT_NVME_BDF", "");
   app.add_option("--bdf", bdf,
                  "device to measure, bound to vfio-pci (env VFIOKIT_BDF; default: the edu device)");
@@ -82,6 +82,12 @@ int run(int argc, char** argv) {
                  "DMA map sizes, comma list (default 4K,64K,1M,2M,8M,32M,128M,512M,1G)");
   app.add_option("--hugepages", hugepages,
                  "set /proc/sys/vm/nr_hugepages to N (2 MiB pages) before running; needs root");
+  app.add_option("--nvme-bdf", nvme_bdf,
+                 "NVMe controller bound to vfio-pci for the nvme_* benchmarks (env "
+                 "VFIOKIT_NVME_BDF; default: the first class 01:08:02 device on vfio-pci)");
+  app.add_flag("--allow-write", allow_write,
+               "let the nvme_write benchmarks overwrite the first 32 MiB of the namespace "
+               "(without it they are skipped and nothing the drive stores is written)");
   app.add_flag(
       "--keep-thp", keep_thp,
       "leave transparent hugepages on: 4k-backed buffers may then get 2 MiB pages behind our back");
@@ -149,7 +155,7 @@ int run(int argc, char** argv) {
       throw_error("find NVMe device", o.nvme_bdf, EINVAL,
                   "bind it to vfio-pci first (or leave --nvme-bdf out)");
   }
-  o.nvme_allow_write = nvme_allow_write;
+  o.allow_write = allow_write;
 
   o.targets = resolve_targets(o.bdf, split(backends));
   if (o.targets.empty())

@@ -250,12 +250,26 @@ case "$case_" in
     vk probe "$bdf" --isolation-bytes 100
     expect_out '^ *SKIP +isolation .*refused the DMA before it reached the device' \
       "isolation DMA refused by the driver is SKIP, not PASS"
+    # Every other command without write flags: check, info, and the NVMe benchmarks
+    # (whose write half must skip, naming the flag).
+    vk check "$bdf"
+    [ "$rc" -le 1 ] || fail "check FAILed on a passthrough-ready NVMe (exit $rc)"
+    vk info "$bdf"
+    expect_rc 0 "info"
+    echo "+ vfiokit_bench --bdf $bdf --benchmark_filter=^nvme_ (no --allow-write)"
+    out=$(vfiokit_bench --bdf "$bdf" --nvme-bdf "$bdf" --benchmark_filter='^nvme_' \
+      --benchmark_min_time=0.001 2>&1); rc=$?
+    echo "$out"
+    expect_rc 0 "vfiokit_bench nvme suite"
+    expect_out '^nvme_read/[^ ]*/qd1/poll/4096[^ ]* +[0-9]' "nvme_read ran"
+    expect_out '^nvme_write/[^ ]*/qd1/poll/4096[^ ]* +ERROR OCCURRED.*pass --allow-write' \
+      "nvme_write skipped without --allow-write"
     vk unbind "$bdf"
     expect_rc 0 "unbind"
     wait_for /dev/nvme0n1 10 || fail "nvme0n1 did not come back"
     after=$(sha256sum < /dev/nvme0n1)
-    [ "$after" = "$before" ] || fail "probe without --allow-write changed the namespace: $before -> $after"
-    ok "namespace unchanged after probe"
+    [ "$after" = "$before" ] || fail "probe, check, info or the benchmarks changed the namespace without --allow-write: $before -> $after"
+    ok "namespace unchanged after probe, check, info and the benchmarks"
     vk bind "$bdf"
     vk probe "$bdf" --allow-write
     expect_rc 0 "probe --allow-write"
