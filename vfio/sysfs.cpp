@@ -5,6 +5,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "vfio/text_parse.hpp"
+
 namespace fs = std::filesystem;
 
 namespace vfiokit {
@@ -31,11 +33,9 @@ std::optional<int> Sysfs::iommu_group(const std::string& bdf) const {
   std::error_code ec;
   const fs::path link = fs::read_symlink(device_dir(bdf) / "iommu_group", ec);
   if (ec) return std::nullopt;
-  try {
-    return std::stoi(link.filename().string());
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  const auto g = parse_u64(link.filename().string());
+  if (!g || *g > INT32_MAX) return std::nullopt;
+  return static_cast<int>(*g);
 }
 
 std::vector<std::string> Sysfs::group_devices(int group) const {
@@ -91,11 +91,9 @@ std::optional<std::string> Sysfs::attr(const std::string& bdf, const std::string
 std::optional<uint32_t> Sysfs::hex_attr(const std::string& bdf, const std::string& name) const {
   auto s = attr(bdf, name);
   if (!s) return std::nullopt;
-  try {
-    return static_cast<uint32_t>(std::stoul(*s, nullptr, 16));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  const auto v = parse_u64(*s, 16);
+  if (!v || *v > UINT32_MAX) return std::nullopt;
+  return static_cast<uint32_t>(*v);
 }
 
 }  // namespace vfiokit

@@ -6,6 +6,7 @@
 #include "tools/host/device_usage.hpp"
 #include "tools/host/host_checks.hpp"
 #include "tools/host/pci_facts.hpp"
+#include "vfio/text_parse.hpp"
 
 namespace vfiokit::host {
 namespace {
@@ -349,11 +350,8 @@ CheckResult check_pcie_link(const HostFs& fs, const std::string& bdf) {
 CheckResult check_numa(const HostFs& fs, const std::string& bdf) {
   CheckResult r{"device.numa", "NUMA node", Verdict::kPass, "", "", {}};
   const auto node = fs.sysfs().attr(bdf, "numa_node");
-  int n = -1;
-  try {
-    if (node) n = std::stoi(*node);
-  } catch (const std::exception&) {
-  }
+  const auto parsed = node ? parse_i64(*node) : std::nullopt;
+  const int n = parsed && *parsed >= 0 && *parsed <= INT32_MAX ? static_cast<int>(*parsed) : -1;
   r.data = {{"numa_node", n}};
   r.summary = n < 0 ? "no NUMA affinity reported" : fmt::format("node {}", n);
   if (n >= 0) r.hint = fmt::format("pin the VM's vCPUs and memory to node {}", n);
@@ -370,7 +368,7 @@ CheckResult check_sriov(const HostFs& fs, const std::string& bdf) {
     return r;
   }
   const std::string num = fs.sysfs().attr(bdf, "sriov_numvfs").value_or("0");
-  r.data = {{"totalvfs", std::stoi("0" + *total)}, {"numvfs", std::stoi("0" + num)}};
+  r.data = {{"totalvfs", parse_u64(*total).value_or(0)}, {"numvfs", parse_u64(num).value_or(0)}};
   r.summary = fmt::format("{} of {} virtual functions enabled", num, *total);
   if (num != "0")
     r.hint =

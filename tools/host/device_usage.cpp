@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <system_error>
 
 #include "tools/host/pci_facts.hpp"
+#include "vfio/text_parse.hpp"
 
 namespace sfs = std::filesystem;
 
@@ -28,18 +28,11 @@ std::vector<FramebufferOverlap> framebuffer_overlaps(const HostFs& fs, const std
   const auto bars = read_bars(fs, bdf);
   bool any_nonzero = false;
   for (const auto& line : fs.lines("proc/iomem")) {
-    const auto colon = line.find(" : ");
-    const auto dash = line.find('-');
-    if (colon == std::string::npos || dash == std::string::npos || dash > colon) continue;
-    uint64_t start = 0, end = 0;
-    try {
-      start = std::stoull(line.substr(0, dash), nullptr, 16);
-      end = std::stoull(line.substr(dash + 1, colon - dash - 1), nullptr, 16);
-    } catch (const std::exception&) {
-      continue;
-    }
+    const auto range = parse_iomem_line(line);
+    if (!range) continue;
+    const uint64_t start = range->start, end = range->end;
+    const std::string& name = range->name;
     if (start || end) any_nonzero = true;
-    const std::string name = line.substr(colon + 3);
     if (std::none_of(std::begin(kFbNames), std::end(kFbNames),
                      [&](const char* n) { return name.find(n) != std::string::npos; }))
       continue;
@@ -73,14 +66,15 @@ std::vector<VfioHolder> vfio_holders(const HostFs& fs, const std::string& bdf) {
   if (const auto c = fs.sysfs().vfio_cdev(bdf)) nodes.push_back("/dev/vfio/devices/" + *c);
   if (nodes.empty()) return out;
   for (const auto& pid : fs.list("proc")) {
-    if (pid.empty() || !std::all_of(pid.begin(), pid.end(), ::isdigit)) continue;
+    const auto pid_number = parse_u64(pid);
+    if (!pid_number || *pid_number > INT32_MAX) continue;
     const sfs::path fd_dir = sfs::path("proc") / pid / "fd";
     for (const auto& fd : fs.list(fd_dir)) {
       std::error_code ec;
       const std::string target = sfs::read_symlink(fs.path(fd_dir / fd), ec).string();
       if (ec || std::find(nodes.begin(), nodes.end(), target) == nodes.end()) continue;
       out.push_back(
-          {std::stoi(pid), fs.read_line(sfs::path("proc") / pid / "comm").value_or("?"), target});
+          {static_cast<int>(*pid_number), fs.read_line(sfs::path("proc") / pid / "comm").value_or("?"), target});
       break;
     }
   }
@@ -91,12 +85,9 @@ std::vector<DirectRegion> direct_regions(const HostFs& fs, int group) {
   std::vector<DirectRegion> out;
   for (const auto& line :
        fs.lines(fmt::format("sys/kernel/iommu_groups/{}/reserved_regions", group))) {
-    const auto w = split_ws(line);
-    if (w.size() < 3 || (w[2] != "direct" && w[2] != "direct-relaxable")) continue;
-    try {
-      out.push_back({std::stoull(w[0], nullptr, 16), std::stoull(w[1], nullptr, 16), w[2]});
-    } catch (const std::exception&) {
-    }
+    const auto r = parse_reserved_region(line);
+    if (r && (r->name == "direct" || r->name == "direct-relaxable"))
+      out.push_back({r->start, r->end, r->name});
   }
   return out;
 }
@@ -105,11 +96,7 @@ std::vector<DeviceUse> find_uses(const HostFs& fs, const std::string& bdf) {
   std::vector<DeviceUse> uses;
   for (const auto& ifname : net_interfaces(fs, bdf)) {
     const auto flags = fs.read_line(sfs::path("sys/class/net") / ifname / "flags");
-    unsigned long f = 0;
-    try {
-      f = flags ? std::stoul(*flags, nullptr, 16) : 0;
-    } catch (const std::exception&) {
-    }
+    const uint64_t f = flags ? parse_u64(*flags, 16).value_or(0) : 0;
     if (f & 1)  // IFF_UP
       uses.push_back({"netdev-up", fmt::format("network interface {} is up", ifname),
                       fmt::format("ip link set {} down", ifname)});

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "tools/host/kernel_modules.hpp"
+#include "vfio/text_parse.hpp"
 
 namespace vfiokit::host {
 namespace {
@@ -41,24 +42,14 @@ nlohmann::json node_facts(const HostFs& fs, const std::string& rel, std::string*
 MemlockLimit memlock_limit(const HostFs& fs) {
   MemlockLimit m;
   for (const auto& line : fs.lines("proc/self/limits")) {
-    if (line.rfind("Max locked memory", 0) != 0) continue;
-    const auto w = split_ws(line.substr(17));
-    if (w.empty()) break;
+    const auto soft = parse_limit_line(line, "Max locked memory");
+    if (!soft) continue;
     m.known = true;
-    if (w[0] != "unlimited") {
-      try {
-        m.soft = std::stoull(w[0]);
-      } catch (const std::exception&) {
-        m.known = false;
-      }
-    }
+    if (*soft != UINT64_MAX) m.soft = *soft;
   }
   for (const auto& line : fs.lines("proc/self/status")) {
     if (line.rfind("CapEff:", 0) != 0) continue;
-    try {
-      m.cap_ipc_lock = (std::stoull(line.substr(7), nullptr, 16) >> 14) & 1;  // CAP_IPC_LOCK
-    } catch (const std::exception&) {
-    }
+    m.cap_ipc_lock = (parse_u64(line.substr(7), 16).value_or(0) >> 14) & 1;  // CAP_IPC_LOCK
   }
   return m;
 }
@@ -180,10 +171,7 @@ CheckResult check_interrupt_remapping(const HostFs& fs) {
     const auto ecap = fs.read_line("sys/class/iommu/" + unit + "/intel-iommu/ecap");
     if (!ecap) continue;
     ecaps.push_back(unit + ":" + *ecap);
-    try {
-      hw_ir = hw_ir || ((std::stoull(*ecap, nullptr, 16) >> 3) & 1);
-    } catch (const std::exception&) {
-    }
+    hw_ir = hw_ir || ((parse_u64(*ecap, 16).value_or(0) >> 3) & 1);
   }
   const bool unsafe =
       fs.read_line("sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts") == "Y" ||
@@ -320,18 +308,11 @@ CheckResult check_hugepages(const HostFs& fs) {
   std::vector<std::string> parts;
   for (const auto& d : fs.list("sys/kernel/mm/hugepages")) {
     const std::string base = "sys/kernel/mm/hugepages/" + d + "/";
-    uint64_t kb = 0;
-    try {
-      kb = std::stoull(d.substr(d.find('-') + 1));
-    } catch (const std::exception&) {
-      continue;
-    }
+    const auto page_kb = parse_hugepages_dir(d);
+    if (!page_kb) continue;
+    const uint64_t kb = *page_kb;
     const auto num = [&](const char* f) -> uint64_t {
-      try {
-        return std::stoull(fs.read_line(base + f).value_or("0"));
-      } catch (const std::exception&) {
-        return 0;
-      }
+      return parse_u64(fs.read_line(base + f).value_or("0")).value_or(0);
     };
     const uint64_t nr = num("nr_hugepages"), free = num("free_hugepages");
     sizes.push_back({{"page_size", kb * 1024}, {"reserved", nr}, {"free", free}});

@@ -8,6 +8,7 @@
 
 #include "vfio/error.hpp"
 #include "vfio/pci_address.hpp"
+#include "vfio/text_parse.hpp"
 
 namespace sfs = std::filesystem;
 
@@ -17,14 +18,6 @@ namespace {
 constexpr uint64_t kIoResourceIo = 0x100;
 constexpr uint64_t kIoResourcePrefetch = 0x2000;
 constexpr uint64_t kIoResourceMem64 = 0x00100000;
-
-uint64_t hex(const std::string& s) {
-  try {
-    return std::stoull(s, nullptr, 16);
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
 
 }  // namespace
 
@@ -36,14 +29,13 @@ std::vector<Bar> read_bars(const HostFs& fs, const std::string& bdf) {
   std::vector<Bar> out;
   const auto lines = fs.lines(device_rel(bdf) / "resource");
   for (unsigned i = 0; i < 6 && i < lines.size(); ++i) {
-    const auto w = split_ws(lines[i]);
-    if (w.size() < 3) continue;
+    const auto res = parse_resource_line(lines[i]);
+    if (!res || (res->start == 0 && res->end == 0)) continue;
     Bar b;
     b.index = i;
-    b.start = hex(w[0]);
-    b.end = hex(w[1]);
-    const uint64_t flags = hex(w[2]);
-    if (b.end == 0 && b.start == 0) continue;
+    b.start = res->start;
+    b.end = res->end;
+    const uint64_t flags = res->flags;
     b.size = b.end - b.start + 1;
     b.io = flags & kIoResourceIo;
     b.mem64 = flags & kIoResourceMem64;
