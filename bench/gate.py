@@ -44,17 +44,24 @@ class GateError(Exception):
 
 
 def load_json(path, what):
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except FileNotFoundError:
-        raise GateError(f"{what} {path}: no such file")
-    except json.JSONDecodeError as e:
-        raise GateError(f"{what} {path}: not JSON ({e}); pass a --benchmark_out=FILE "
-                        f"--benchmark_out_format=json file")
+    data = load_json_plain(path, what, hint="; pass a --benchmark_out=FILE --benchmark_out_format=json file")
     if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
         raise GateError(f"{what} {path}: no 'benchmarks' list; is it Google Benchmark JSON?")
+    for i, b in enumerate(data["benchmarks"]):
+        if not isinstance(b, dict):
+            raise GateError(f"{what} {path}: benchmarks[{i}] is {type(b).__name__}, not an object")
+        for key in ("name", "run_name", "run_type", "time_unit", "error_message"):
+            if key in b and not isinstance(b[key], str):
+                raise GateError(f"{what} {path}: benchmarks[{i}].{key} is {b[key]!r}, not a string")
     return data
+
+
+def number(v):
+    """v as a float if it is a finite number >= 0 (JSON true/false are not), else None."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    v = float(v)
+    return v if v >= 0 and v != float("inf") and v == v else None
 
 
 def canonical(b):
@@ -78,9 +85,11 @@ def summarize(data, name_filter=None):
             r["error"] = b.get("error_message") or "skipped"
             continue
         unit = b.get("time_unit", "ns")
-        if unit not in UNIT_NS or "real_time" not in b:
-            raise GateError(f"benchmark {name}: no real_time or unknown time_unit {unit!r}")
-        r["times"].append(float(b["real_time"]) * UNIT_NS[unit])
+        t = number(b.get("real_time"))
+        if unit not in UNIT_NS or t is None:
+            raise GateError(f"benchmark {name}: real_time {b.get('real_time')!r} is not a time >= 0, "
+                            f"or time_unit {unit!r} is not one of {', '.join(UNIT_NS)}")
+        r["times"].append(t * UNIT_NS[unit])
     out = {}
     for name, r in runs.items():
         ns = statistics.median(r["times"]) if r["times"] else None
@@ -96,14 +105,23 @@ class Tolerances:
             data = load_json_plain(path, "tolerances file")
             if not isinstance(data, dict):
                 raise GateError(f"tolerances file {path}: expected an object with 'default' and 'overrides'")
-            self.default = float(data.get("default", default))
-            for o in data.get("overrides", []):
+            self.default = number(data.get("default", default))
+            if self.default is None:
+                raise GateError(f"tolerances file {path}: 'default' is {data.get('default')!r}; "
+                                f"a tolerance is a number >= 0 (0.25 allows 1.25x the baseline time)")
+            overrides = data.get("overrides", [])
+            if not isinstance(overrides, list):
+                raise GateError(f"tolerances file {path}: 'overrides' is not a list")
+            for o in overrides:
+                tol = number(o.get("tolerance")) if isinstance(o, dict) else None
                 try:
-                    self.overrides.append((re.compile(o["pattern"]), float(o["tolerance"])))
-                except (KeyError, TypeError, ValueError, re.error) as e:
+                    if tol is None or not isinstance(o.get("pattern"), str):
+                        raise ValueError("no string 'pattern' or no 'tolerance' >= 0")
+                    self.overrides.append((re.compile(o["pattern"]), tol))
+                except (ValueError, re.error) as e:
                     raise GateError(f"tolerances file {path}: bad override {o!r} ({e}); "
-                                    f"each needs 'pattern' (a regex) and 'tolerance' (a number)")
-        if self.default < 0 or any(t < 0 for _, t in self.overrides):
+                                    f"each needs 'pattern' (a regex) and 'tolerance' (a number >= 0)")
+        if number(self.default) is None:
             raise GateError("a tolerance must be >= 0 (0.25 allows 1.25x the baseline time)")
 
     def get(self, name):
@@ -113,14 +131,16 @@ class Tolerances:
         return self.default
 
 
-def load_json_plain(path, what):
+def load_json_plain(path, what, hint=""):
     try:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except FileNotFoundError:
         raise GateError(f"{what} {path}: no such file")
-    except json.JSONDecodeError as e:
-        raise GateError(f"{what} {path}: not JSON ({e})")
+    except UnicodeDecodeError as e:
+        raise GateError(f"{what} {path}: not UTF-8 text ({e}){hint}")
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise GateError(f"{what} {path}: not JSON ({e}){hint}")
 
 
 def fmt_ns(ns):
@@ -169,7 +189,8 @@ def gate(base, now, tols, missing_policy, new_policy):
     return rows, failed
 
 
-def print_table(rows, out=sys.stdout):
+def print_table(rows, out=None):
+    out = out or sys.stdout
     w = max([len("benchmark")] + [len(r[0]) for r in rows])
     print(f"{'benchmark':<{w}}  {'baseline':>10}  {'now':>10}  {'ratio':>7}  {'verdict':<10}  note", file=out)
     for name, b, n, ratio, verdict, note in rows:

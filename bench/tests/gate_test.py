@@ -195,6 +195,36 @@ class GateTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("no such file", p.stderr)
 
+    def test_fuzz_findings_are_clear_errors(self):
+        # Found by bench/tests/gate_fuzz.py: each crashed the gate with a traceback.
+        first = copy.deepcopy(self.base["benchmarks"][0])
+        cases = [
+            ({"benchmarks": [1.5]}, "benchmarks[0] is float, not an object"),
+            ({"benchmarks": [dict(first, real_time="12")]}, "is not a time >= 0"),
+            ({"benchmarks": [dict(first, real_time=float("nan"))]}, "is not a time >= 0"),
+            ({"benchmarks": [dict(first, run_name=7)]}, "run_name is 7, not a string"),
+        ]
+        for run, message in cases:
+            rc, out = self.run_gate(run)
+            self.assertEqual(rc, 2, out)
+            self.assertIn(message, out)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "latin1.json")
+            with open(path, "wb") as f:
+                f.write(b'{"benchmarks": [{"name": "\xe4"}]}')  # a Latin-1 byte
+            p = subprocess.run([sys.executable, GATE, BASELINE, path], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("not UTF-8 text", p.stderr)
+            tol = os.path.join(d, "tol.json")
+            for bad in ({"default": "x"}, {"default": 1, "overrides": [{"pattern": 3, "tolerance": 1}]},
+                        {"default": 1, "overrides": "none"}):
+                with open(tol, "w") as f:
+                    json.dump(bad, f)
+                p = subprocess.run([sys.executable, GATE, BASELINE, BASELINE, "--tolerances", tol],
+                                   capture_output=True, text=True)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("tolerances file", p.stderr)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

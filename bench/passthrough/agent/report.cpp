@@ -16,25 +16,24 @@ namespace {
 
 using nlohmann::json;
 
-struct Run {
-  std::string config;
-  std::map<std::string, json> results;
-  std::vector<std::string> order;
-  json info = json::object();
-  bool done = false;
-  std::string failure;
-};
-
 Run parse_run(const std::string& config, const std::string& path) {
-  Run r;
-  r.config = config;
   std::ifstream f(path);
   if (!f) {
+    Run r;
+    r.config = config;
     r.failure = "no agent output file " + path;
     return r;
   }
+  return parse_agent_output(config, f);
+}
+
+}  // namespace
+
+Run parse_agent_output(const std::string& config, std::istream& in) {
+  Run r;
+  r.config = config;
   std::string line;
-  while (std::getline(f, line)) {
+  while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     auto pos = line.find("@@VFKPT-");
     if (pos == std::string::npos) continue;
@@ -59,6 +58,8 @@ Run parse_run(const std::string& config, const std::string& path) {
   if (r.failure.empty() && !r.done) r.failure = "the agent did not finish (no @@VFKPT-DONE)";
   return r;
 }
+
+namespace {
 
 // Throughput a ratio compares: bytes/s for sequential and stream workloads, ops/s otherwise.
 bool by_bytes(const std::string& workload) {
