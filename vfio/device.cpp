@@ -174,16 +174,22 @@ std::vector<HotResetDevice> Device::hot_reset_info() const {
     buf.assign(sizeof(vfio_pci_hot_reset_info) + want * sizeof(vfio_pci_dependent_device), 0);
   }
   if (!done) throw_error(op, bdf_, ENOSPC, "the kernel kept asking for a larger buffer");
-  const auto info = read_struct<vfio_pci_hot_reset_info>(buf, 0, op, bdf_);
+  return decode_hot_reset_info(buf, ctx_->owned_groups(), bdf_);
+}
+
+std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply,
+                                                  const std::vector<int>& owned_groups,
+                                                  const std::string& bdf) {
+  const std::string op = "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO";
+  const auto info = read_struct<vfio_pci_hot_reset_info>(reply, 0, op, bdf);
   // A device is ours if its group is one this context holds (a container may hold
   // several), or, with dev_ids (iommufd), if the kernel gave it a dev_id.
-  const std::vector<int> groups = ctx_->owned_groups();
   std::vector<HotResetDevice> out;
   const size_t first = offsetof(vfio_pci_hot_reset_info, devices);
   for (uint32_t i = 0; i < info.count; ++i) {
     const auto d = read_struct<vfio_pci_dependent_device>(
-        buf, first + i * sizeof(vfio_pci_dependent_device), op,
-        fmt::format("{}, dependent device {} of {}", bdf_, i, info.count));
+        reply, first + i * sizeof(vfio_pci_dependent_device), op,
+        fmt::format("{}, dependent device {} of {}", bdf, i, info.count));
     HotResetDevice h;
     h.bdf = fmt::format("{:04x}:{:02x}:{:02x}.{:x}", d.segment, d.bus, d.devfn >> 3, d.devfn & 7);
 #ifdef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
@@ -194,7 +200,7 @@ std::vector<HotResetDevice> Device::hot_reset_info() const {
 #endif
     {
       h.group_id = static_cast<int>(d.group_id);
-      h.owned = std::find(groups.begin(), groups.end(), h.group_id) != groups.end();
+      h.owned = std::find(owned_groups.begin(), owned_groups.end(), h.group_id) != owned_groups.end();
     }
     out.push_back(h);
   }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,14 @@ struct HotResetDevice {
   int dev_id = -1;    ///< iommufd: its device id in our iommufd, -1 if not ours
   bool owned = false; ///< opened by this process (needed for the reset to be allowed)
 };
+
+/// Decodes VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's reply: every device the reset would
+/// reach, owned when its group is in `owned_groups` (every group the context holds; a
+/// container may hold several) or, on iommufd, when the kernel gave it a dev_id.
+/// Throws vfiokit::Error naming `bdf` if the reply is shorter than its count says.
+std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply,
+                                                  const std::vector<int>& owned_groups,
+                                                  const std::string& bdf);
 
 /// An open VFIO device. Neither copied nor moved: drivers keep a reference to it, and
 /// its regions and IRQ sets share its fd, so none of them can reach a closed (and

@@ -1,11 +1,13 @@
 // VFIO replies with capability chains: VFIO_DEVICE_GET_REGION_INFO (sparse mmap,
-// type, MSI-X mappable) and the generic info chain walker (IOMMU info too).
+// type, MSI-X mappable), the generic info chain walker (IOMMU info too) and
+// VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's dependent-device list.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
 
 #include "vfio/cap_chain.hpp"
+#include "vfio/device.hpp"
 #include "vfio/error.hpp"
 #include "vfio/region.hpp"
 
@@ -15,6 +17,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const vfiokit::RegionInfo r = vfiokit::parse_region_info(bytes);
     (void)r.mmap_areas();
     (void)r.name();
+  } catch (const vfiokit::Error&) {
+  }
+  try {
+    for (const auto& d : vfiokit::decode_hot_reset_info(bytes, {1, 2}, "fuzz"))
+      if (d.bdf.size() != 12) __builtin_trap();
   } catch (const vfiokit::Error&) {
   }
   if (size >= 4) {
