@@ -122,6 +122,7 @@ void Container::require_iommu_set(const char* op) const {
 
 void Container::map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) {
   require_iommu_set("VFIO_IOMMU_MAP_DMA");
+  check_iova_range("VFIO_IOMMU_MAP_DMA", iova, size);
   vfio_iommu_type1_dma_map m{.argsz = sizeof(m)};
   m.flags = (static_cast<unsigned>(access) & 1 ? VFIO_DMA_MAP_FLAG_READ : 0) |
             (static_cast<unsigned>(access) & 2 ? VFIO_DMA_MAP_FLAG_WRITE : 0);
@@ -129,18 +130,16 @@ void Container::map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess a
   m.iova = iova;
   m.size = size;
   if (ioctl(fd_.get(), VFIO_IOMMU_MAP_DMA, &m) < 0)
-    throw_error("VFIO_IOMMU_MAP_DMA",
-                fmt::format("IOVA [{:#x}, {:#x}] ({} bytes)", iova, iova + size - 1, size),
-                errno);
+    throw_error("VFIO_IOMMU_MAP_DMA", iova_range_name(iova, size), errno);
 }
 
 void Container::unmap(uint64_t iova, uint64_t size) {
   require_iommu_set("VFIO_IOMMU_UNMAP_DMA");
+  check_iova_range("VFIO_IOMMU_UNMAP_DMA", iova, size);
   vfio_iommu_type1_dma_unmap u{.argsz = sizeof(u)};
   u.iova = iova;
   u.size = size;
-  const std::string object =
-      fmt::format("IOVA [{:#x}, {:#x}] ({} bytes)", iova, iova + size - 1, size);
+  const std::string object = iova_range_name(iova, size);
   if (ioctl(fd_.get(), VFIO_IOMMU_UNMAP_DMA, &u) < 0)
     throw_error("VFIO_IOMMU_UNMAP_DMA", object, errno);
   // type1 reports success with size 0 when nothing was mapped there.

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include <fmt/format.h>
+
 #include "vfio/container.hpp"
 #include "vfio/error.hpp"
 #include "vfio/iommufd.hpp"
@@ -26,6 +28,21 @@ Backend parse_backend(const std::string& name) {
     if (name == backend_name(b)) return b;
   throw_error("parse backend", "'" + name + "'", EINVAL,
               "choose auto, container, container-type1 or iommufd");
+}
+
+std::string iova_range_name(uint64_t iova, uint64_t size) {
+  if (size == 0) return fmt::format("IOVA {:#x} (0 bytes)", iova);
+  return fmt::format("IOVA [{:#x}, {:#x}] ({} bytes)", iova, iova + (size - 1), size);
+}
+
+void check_iova_range(const std::string& op, uint64_t iova, uint64_t size) {
+  if (size == 0)
+    throw_error(op, iova_range_name(iova, size), EINVAL,
+                "a mapping needs at least one IOMMU page: give a size > 0");
+  if (iova + (size - 1) < iova)
+    throw_error(op, fmt::format("IOVA {:#x} + {} bytes", iova, size), EINVAL,
+                "the range runs past the end of the 64-bit IOVA space: pick an IOVA inside "
+                "the IOMMU's ranges ('vfiokit info BDF' lists them)");
 }
 
 bool backend_available(Backend backend) {

@@ -76,6 +76,13 @@ class IommuContext {
   virtual bool is_iommufd() const = 0;
 };
 
+/// How an IOVA range is named in errors: "IOVA [0x1000, 0x1fff] (4096 bytes)".
+std::string iova_range_name(uint64_t iova, uint64_t size);
+
+/// Refuses, before any ioctl, a range no IOMMU maps: zero bytes, or one that runs past
+/// the end of the 64-bit IOVA space. Throws vfiokit::Error (EINVAL) naming `op`.
+void check_iova_range(const std::string& op, uint64_t iova, uint64_t size);
+
 /// Opens a context of `backend`. With kAuto, `bdf` (if given) decides: iommufd
 /// when /dev/iommu exists and the device has a VFIO cdev, else the container.
 std::shared_ptr<IommuContext> open_iommu_context(Backend backend, const std::string& bdf = {});

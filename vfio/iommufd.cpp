@@ -18,10 +18,6 @@
 namespace vfiokit {
 namespace {
 
-std::string range_name(uint64_t iova, uint64_t size) {
-  return fmt::format("IOVA [{:#x}, {:#x}] ({} bytes)", iova, iova + size - 1, size);
-}
-
 }  // namespace
 
 Iommufd::Iommufd(Sysfs sysfs) : sysfs_(std::move(sysfs)) {
@@ -87,6 +83,7 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
 }
 
 void Iommufd::map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) {
+  check_iova_range("IOMMU_IOAS_MAP", iova, size);
   iommu_ioas_map m{.size = sizeof(m)};
   m.flags = IOMMU_IOAS_MAP_FIXED_IOVA |
             (static_cast<unsigned>(access) & 1 ? IOMMU_IOAS_MAP_READABLE : 0) |
@@ -96,16 +93,17 @@ void Iommufd::map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess acc
   m.length = size;
   m.iova = iova;
   if (ioctl(fd_.get(), IOMMU_IOAS_MAP, &m) < 0)
-    throw_error("IOMMU_IOAS_MAP", range_name(iova, size), errno);
+    throw_error("IOMMU_IOAS_MAP", iova_range_name(iova, size), errno);
 }
 
 void Iommufd::unmap(uint64_t iova, uint64_t size) {
+  check_iova_range("IOMMU_IOAS_UNMAP", iova, size);
   iommu_ioas_unmap u{.size = sizeof(u), .ioas_id = ioas_id_, .iova = iova, .length = size};
   if (ioctl(fd_.get(), IOMMU_IOAS_UNMAP, &u) < 0)
-    throw_error("IOMMU_IOAS_UNMAP", range_name(iova, size), errno,
+    throw_error("IOMMU_IOAS_UNMAP", iova_range_name(iova, size), errno,
                 errno == ENOENT ? "that range was not mapped whole" : "");
   if (u.length != size)
-    throw_error("IOMMU_IOAS_UNMAP", range_name(iova, size), ENOENT,
+    throw_error("IOMMU_IOAS_UNMAP", iova_range_name(iova, size), ENOENT,
                 fmt::format("unmapped {} bytes, not {}", u.length, size));
 }
 

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
+#include <vector>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -270,6 +272,80 @@ TEST_P(Ownership, OverlappingMapIsRefusedAndNothingLeaks) {
   a.unmap();
   // After unmap the range is free again.
   DmaMapping c(dev_->context(), buf.data(), 8192, 0x100000);
+}
+
+// Each bad request answers EINVAL with the reason, from vfiokit or from the kernel.
+TEST_P(Ownership, BadMapRequestsAreClearErrors) {
+  auto buf = DmaBuffer::allocate(8192);
+  auto* bytes = static_cast<uint8_t*>(buf.data());
+  struct Case {
+    const char* what;
+    const void* vaddr;
+    uint64_t iova, size;
+    const char* says;  // in the message
+  };
+  const Case cases[] = {
+      {"zero size", bytes, 0x100000, 0, "give a size > 0"},
+      {"past the end of the IOVA space", bytes, ~0ull - 4095, 8192, "past the end of the 64-bit"},
+      {"unaligned IOVA", bytes, 0x100001, 4096, "aligned to the IOMMU page size"},
+      {"unaligned size", bytes, 0x100000, 4097, "aligned to the IOMMU page size"},
+      {"unaligned address", bytes + 1, 0x100000, 4096, "aligned to the IOMMU page size"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    try {
+      dev_->context()->map(c.vaddr, c.iova, c.size, DmaAccess::kReadWrite);
+      dev_->context()->unmap(c.iova, c.size);
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      std::printf("%s: %s\n", c.what, e.what());
+      EXPECT_EQ(e.error_code(), EINVAL) << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.says), std::string::npos) << e.what();
+    }
+  }
+  // Nothing was left mapped: the whole range maps now.
+  DmaMapping ok(dev_->context(), buf.data(), 8192, 0x100000);
+}
+
+// Past vfio_iommu_type1's dma_entry_limit the map fails with ENOSPC and the hint names
+// the parameter. The limit (65535 by default) is read when a container opens, so the
+// test lowers it to 8 (a runtime parameter; this is a test VM) and opens a new one.
+TEST_P(Ownership, PastTheEntryLimitIsAClearError) {
+  if (GetParam() == Backend::kIommufd) GTEST_SKIP() << "iommufd has no entry limit";
+  const char* param = "/sys/module/vfio_iommu_type1/parameters/dma_entry_limit";
+  std::string saved;
+  std::ifstream(param) >> saved;
+  if (saved.empty()) GTEST_SKIP() << "no " << param << ": the container is iommufd's compat layer";
+  constexpr int kLimit = 8;
+  edu_.reset();
+  dma_.reset();
+  dev_.reset();
+  std::ofstream(param) << kLimit;
+  struct Restore {
+    const char* param;
+    std::string value;
+    ~Restore() { std::ofstream(param) << value; }
+  } restore{param, saved};
+  dev_ = Device::open_unique(bdf_, GetParam());
+  auto buf = DmaBuffer::allocate(4096 * (kLimit + 1));
+  auto* bytes = static_cast<uint8_t*>(buf.data());
+  std::vector<std::unique_ptr<DmaMapping>> maps;
+  int mapped = 0;
+  try {
+    // Every other IOVA page: adjacent ones would be merged into one entry by the kernel.
+    for (int i = 0; i <= kLimit; ++i, ++mapped)
+      maps.push_back(std::make_unique<DmaMapping>(dev_->context(), bytes + 4096 * i, 4096,
+                                                  0x200000 + 0x2000 * static_cast<uint64_t>(i)));
+    FAIL() << "mapped " << kLimit + 1 << " entries past a limit of " << kLimit;
+  } catch (const Error& e) {
+    std::printf("mapping %d of limit %d: %s\n", mapped + 1, kLimit, e.what());
+    EXPECT_EQ(e.error_code(), ENOSPC) << e.what();
+    EXPECT_NE(e.hint().find("dma_entry_limit"), std::string::npos) << e.what();
+    EXPECT_EQ(mapped, kLimit) << "the kernel refused before its limit";
+  }
+  if (const auto avail = dev_->context()->dma_avail()) EXPECT_EQ(*avail, 0u);
+  maps.clear();  // every entry unmapped again
+  if (const auto avail = dev_->context()->dma_avail()) EXPECT_EQ(*avail, static_cast<uint32_t>(kLimit));
 }
 
 TEST_P(Ownership, UnmappingWhatIsNotMappedIsAnError) {
