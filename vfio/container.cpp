@@ -60,7 +60,15 @@ int Container::open_group(int group, const std::string& bdf) {
   const std::string path = fmt::format("/dev/vfio/{}", group);
   const std::string object = fmt::format("group {} ({}) of {}", group, path, bdf);
   UniqueFd gfd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-  if (!gfd) throw_error("open group", object, errno);
+  if (!gfd) {
+    const int err = errno;
+    std::string hint;
+    if (err == ENOENT) {
+      // No node for the group: nothing in it is bound to a VFIO driver yet.
+      if (sysfs_.driver(bdf) != "vfio-pci") hint = sysfs_.not_on_vfio_hint(bdf);
+    }
+    throw_error("open group", object, err, hint);
+  }
 
   vfio_group_status status{.argsz = sizeof(status)};
   if (ioctl(gfd.get(), VFIO_GROUP_GET_STATUS, &status) < 0)

@@ -80,6 +80,11 @@ std::string errno_hint(const std::string& op, int err) {
         return "is the device bound to vfio-pci? ('vfiokit bind BDF', or check "
                "/sys/bus/pci/devices/BDF/driver)";
       return {};
+    case EAGAIN:
+      if (contains(op, "RESET"))
+        return "the kernel holds the device's lock (it is being removed, or reset or bound "
+               "through sysfs right now): try again; 'dmesg' shows a removal";
+      return {};
     case EINVAL:
       if (is_map) return "IOVA, size and address must be aligned to the IOMMU page size and inside its IOVA ranges";
       return {};

@@ -50,8 +50,7 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
                 drv && *drv == "vfio-pci"
                     ? "vfio-pci has no cdev for it: the kernel lacks CONFIG_VFIO_DEVICE_CDEV; "
                       "use --backend container"
-                    : fmt::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
-                                  drv ? *drv : "no driver", bdf));
+                    : sysfs_.not_on_vfio_hint(bdf));
   }
   const std::string path = "/dev/vfio/devices/" + *cdev;
   const std::string object = fmt::format("{} ({})", bdf, path);

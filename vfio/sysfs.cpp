@@ -1,5 +1,7 @@
 #include "vfio/sysfs.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
 #include <string_view>
@@ -86,6 +88,16 @@ std::optional<std::string> Sysfs::attr(const std::string& bdf, const std::string
   std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
+}
+
+std::string Sysfs::not_on_vfio_hint(const std::string& bdf) const {
+  if (const auto cls = hex_attr(bdf, "class"); cls && (*cls >> 16) == 0x06)
+    return fmt::format("it is a bridge (class {:06x}), which VFIO does not take: open the "
+                       "device behind it",
+                       *cls);
+  const auto drv = driver(bdf);
+  return fmt::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
+                     drv ? *drv : "no driver", bdf);
 }
 
 std::optional<uint32_t> Sysfs::hex_attr(const std::string& bdf, const std::string& name) const {

@@ -35,6 +35,9 @@ class Sysfs {
   std::vector<std::string> group_devices(int group) const;
   /// The name of the driver bound to the device, or nullopt.
   std::optional<std::string> driver(const std::string& bdf) const;
+  /// What to tell a user whose device is not on vfio-pci: its driver and the bind
+  /// command, or, for a bridge (class 06), that VFIO does not take bridges.
+  std::string not_on_vfio_hint(const std::string& bdf) const;
   /// The device's VFIO character device ("vfio0" for /dev/vfio/devices/vfio0), or nullopt.
   std::optional<std::string> vfio_cdev(const std::string& bdf) const;
   /// A sysfs attribute of the device as text, trailing newline removed, or nullopt.

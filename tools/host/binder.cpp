@@ -81,12 +81,24 @@ void Binder::bind_one(const std::string& bdf) {
 BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
   BindReport report;
   const std::string bdf = require_device(fs_, text);
+  // Bridges (class 06: host, ISA/LPC, PCI-to-PCI, ...) are never handed to vfio-pci:
+  // unbinding one cuts the host off from what sits behind it, --force or not.
+  if (const auto cls = fs_.sysfs().hex_attr(bdf, "class"); cls && (*cls >> 16) == 0x06)
+    throw_error("bind to vfio-pci", bdf, EINVAL,
+                fmt::format("it is a bridge (class {:06x}): VFIO passes endpoints through, not the "
+                            "bridges the host needs to reach them; bind the device behind it",
+                            *cls));
   std::vector<std::string> targets = {bdf};
   const auto group = fs_.sysfs().iommu_group(bdf);
   if (group) {
     std::vector<std::string> blockers;
     for (const auto& m : group_members(fs_, *group)) {
-      if (m.bdf == bdf || (m.class_code >> 8) == 0x0604) continue;  // bridges stay on pcieport
+      if (m.bdf == bdf) continue;
+      if ((m.class_code >> 16) == 0x06) {  // bridges stay with the host (pcieport is allowed)
+        if (!driver_allows_vfio(m.driver))
+          blockers.push_back(describe_member(m) + ", a bridge vfiokit will not unbind");
+        continue;
+      }
       if (opts.group)
         targets.push_back(m.bdf);
       else if (!driver_allows_vfio(m.driver))

@@ -58,8 +58,15 @@ sfs::path Journal::default_dir() {
 
 std::vector<JournalEntry> Journal::load() const {
   std::vector<JournalEntry> out;
+  std::error_code ec;
+  const auto status = sfs::status(file(), ec);
+  if (status.type() == sfs::file_type::not_found) return out;
+  if (ec || status.type() != sfs::file_type::regular)
+    throw_error("read journal", file().string(), ec ? ec.value() : EISDIR,
+                "the journal must be a regular file: move what is there aside, then rebind "
+                "by hand (echo BDF > /sys/bus/pci/drivers/DRIVER/bind)");
   std::ifstream in(file());
-  if (!in) return out;
+  if (!in) throw_error("read journal", file().string(), errno, "run as root, or fix its permissions");
   const std::string hint = fmt::format(
       "the journal is damaged; inspect it, fix or remove it, then rebind by hand "
       "(echo BDF > /sys/bus/pci/drivers/DRIVER/bind)");

@@ -46,6 +46,36 @@ TEST(Journal, DamagedFileIsAClearError) {
   }
 }
 
+TEST(Journal, JournalThatIsNotAFileIsAClearError) {
+  FixtureHost h;
+  const Journal j(h.root() / "state");
+  std::filesystem::create_directories(j.file());
+  try {
+    j.load();
+    FAIL() << "a directory loaded as a journal";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.error_code(), EISDIR) << e.what();
+    EXPECT_NE(std::string(e.what()).find("journal.json"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("regular file"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Binder, RefusesBridgesAndWritesNothing) {
+  FixtureHost h;
+  hosts::build_host(h);
+  Binder b(HostFs(h.root()), Journal(h.root() / "state"));
+  for (const BindOptions opts : {BindOptions{}, BindOptions{.force = true}}) {
+    try {
+      b.bind("00:01.0", opts);  // the GPU's root port
+      FAIL() << "bind took a bridge";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.error_code(), EINVAL);
+      EXPECT_NE(e.hint().find("bridge (class 060400)"), std::string::npos) << e.hint();
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(h.root() / "state/journal.json"));
+}
+
 TEST(Binder, RefusesMountedBlockDeviceAndWritesNothing) {
   FixtureHost h;
   hosts::build_host(h);

@@ -48,6 +48,9 @@ vfiokit_add_vm_test(NAME vm.vfiokit.probe_preserves_data.stock.nvme4096 KERNEL s
   RUNNER_ARGS --qemu-arg -global --qemu-arg nvme.logical_block_size=4096
     --qemu-arg -global --qemu-arg nvme.physical_block_size=4096
   COMMAND vfiokit-vm-test probe-nvme-preserves-data)
+# Hostile and mistaken inputs: exit status, message, no driver changed (docs/bad-input.md).
+vfiokit_add_vm_test(NAME vm.vfiokit.bad_input.stock KERNEL stock IOMMU intel
+  DEVICES edu nvme:kernel TIMEOUT 600 COMMAND vfiokit-vm-test bad-input)
 # kill -9 at every step of bind, then restore.
 vfiokit_add_vm_test(NAME vm.vfiokit.kill.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
   TIMEOUT 600 COMMAND vfiokit-vm-test kill)

@@ -281,6 +281,99 @@ case "$case_" in
     ok "probe --allow-write wrote the scratch blocks (checksum changed)"
     ;;
 
+  bad-input)
+    # Hostile and mistaken inputs (docs/bad-input.md): each must exit with its documented
+    # status and message, and no device may change driver. Needs edu (on vfio-pci) and
+    # nvme:kernel. Each case prints a line "BAD|name|status|message" for the table.
+    edu=$(find_dev 1234 11e8) || fail "no edu"
+    nvme_kernel_bdf
+    nvme=$bdf
+    group=$(basename "$(readlink "/sys/bus/pci/devices/$edu/iommu_group")")
+    drivers_now() { for d in /sys/bus/pci/devices/*; do echo "${d##*/}=$(driver_of "${d##*/}")"; done; }
+    bad() { # NAME STATUS REGEX PROGRAM [ARGS...]
+      name=$1 want=$2 re=$3; shift 3
+      before=$(drivers_now)
+      echo "+ $*"
+      out=$("$@" 2>&1); rc=$?
+      echo "$out"
+      line=$(echo "$out" | grep -m1 -E -- "$re")
+      echo "BAD|$name|$rc|$line"
+      [ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want"
+      [ -n "$line" ] || fail "$name: output lacks /$re/"
+      [ "$(drivers_now)" = "$before" ] || fail "$name: a device changed driver"
+      ok "$name"
+    }
+    # Addresses
+    bad bdf-malformed 3 'DOMAIN:BUS:DEVICE.FUNCTION' vfiokit probe 0000:00:02.0x
+    bad bdf-function-8 3 'DOMAIN:BUS:DEVICE.FUNCTION' vfiokit probe 0000:00:02.8
+    bad bdf-empty 3 'DOMAIN:BUS:DEVICE.FUNCTION' vfiokit probe ""
+    bad bdf-unknown 3 'No such device.*vfiokit list' vfiokit probe 00:1f.7
+    bad check-unknown 3 'No such device' vfiokit check 0000:05:00.0
+    bad json-error 3 '"errno": 19' vfiokit --json probe 0000:00:1f.7
+    # Devices that are not for VFIO, or not handed to it
+    bad bind-host-bridge 3 'bridge \(class 060000\)' vfiokit bind 0000:00:00.0
+    bad bind-isa-bridge-force 3 'bridge \(class 060100\)' vfiokit bind 0000:00:1f.0 --force
+    bad probe-host-bridge 2 'a bridge \(class 060000\), which VFIO does not take' vfiokit probe 0000:00:00.0
+    bad info-on-host-driver 3 'bound to nvme, not vfio-pci' vfiokit info "$nvme"
+    bad probe-on-host-driver 2 'bound to nvme, not vfio-pci' vfiokit probe "$nvme"
+    # Usage
+    bad backend-unknown 3 'choose auto, container, container-type1 or iommufd' vfiokit probe "$edu" --backend bogus
+    bad subcommand-unknown 64 'subcommand' vfiokit frobnicate
+    bad bdf-missing 64 'BDF is required' vfiokit probe
+    bad option-unknown 64 'not expected: --no-such-flag' vfiokit check "$edu" --no-such-flag
+    # State directory and journal
+    bad state-dir-unwritable 3 'writable directory' vfiokit --state-dir /proc/vfiokit bind "$nvme"
+    mkdir -p /var/lib/vfiokit
+    printf '{"schema_version": 1, "entries": [ {"bdf": ' > "$journal"
+    sum=$(sha256sum < "$journal")
+    bad journal-corrupt 3 'the journal is damaged' vfiokit restore
+    [ "$(sha256sum < "$journal")" = "$sum" ] || fail "restore changed a damaged journal"
+    bad journal-corrupt-bind 3 'the journal is damaged' vfiokit bind "$nvme"
+    rm -f "$journal"; mkdir "$journal"
+    bad journal-not-a-file 3 'must be a regular file' vfiokit restore
+    rmdir "$journal"
+    # The group held by another process
+    (exec 9<>"/dev/vfio/$group"; sleep 15) &
+    holder=$!
+    sleep 1
+    bad group-busy 2 'Device or resource busy.*fuser' vfiokit probe "$edu"
+    kill "$holder"; wait "$holder" 2>/dev/null
+    # An unprivileged user: without the group node, then with it but a 64 KiB memlock limit
+    grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >> /etc/passwd
+    bad no-permission 2 'Permission denied.*run as root' su -s /bin/sh nobody -c "vfiokit probe $edu"
+    chown 65534:65534 "/dev/vfio/$group"
+    bad memlock-low 2 'RLIMIT_MEMLOCK is 64 KiB' su -s /bin/sh nobody -c "ulimit -l 64; vfiokit probe $edu"
+    chown 0:0 "/dev/vfio/$group"
+    # The benchmark program and the guest check
+    bad bench-unknown-device 2 'no such PCI device' vfiokit_bench --bdf 0000:00:1f.7
+    bad bench-device-not-vfio 2 "bound to 'nvme', not vfio-pci" vfiokit_bench --bdf "$nvme"
+    bad bench-nvme-not-vfio 2 'bind it to vfio-pci first' vfiokit_bench --bdf "$edu" --nvme-bdf "$nvme"
+    bad bench-bad-sizes 2 'multiple of 4K' vfiokit_bench --bdf "$edu" --sizes 3K
+    bad bench-bad-backend 2 'foo' vfiokit_bench --bdf "$edu" --backends foo
+    bad guest-check-bad-link 2 'gen<1..6>x<lanes>' vfiokit-guest-check --device "$nvme" --expect-link gen9x16
+    # A device removed (sysfs remove, as a hot-unplug) while probe holds it: the kernel
+    # holds the removal until probe lets go; probe ends cleanly, nothing is left behind,
+    # and after a rescan the device is back on its own driver.
+    vk bind "$nvme"
+    expect_rc 0 "bind before the removal"
+    (vfiokit probe "$nvme" > /tmp/probe.out 2>&1; echo "exit $?" >> /tmp/probe.out) &
+    prober=$!
+    sleep 0.2
+    echo 1 > "/sys/bus/pci/devices/$nvme/remove"
+    wait "$prober"
+    cat /tmp/probe.out
+    prc=$(tail -n 1 /tmp/probe.out | cut -d' ' -f2)
+    case "$prc" in 0|2|3) ok "probe during removal ended with exit $prc" ;; *) fail "probe during removal: exit $prc" ;; esac
+    [ ! -e "/sys/bus/pci/devices/$nvme" ] || fail "the device was not removed"
+    echo "BAD|removed-while-probed|$prc|$(grep -m1 -E '^ *FAIL|ownership proven|vfiokit probe:' /tmp/probe.out)"
+    echo 1 > /sys/bus/pci/rescan
+    wait_for "/sys/bus/pci/devices/$nvme/driver" 10 || fail "no driver after the rescan"
+    expect_driver "$nvme" nvme "after the rescan"
+    vk restore
+    expect_rc 0 "restore after the removal"
+    [ ! -e "$journal" ] || fail "the journal kept an entry for a device back on its driver"
+    ;;
+
   *) fail "unknown case '$case_'" ;;
 esac
 echo "PASS: $case_ $arg"
