@@ -19,6 +19,7 @@
 #include "vfio/pci_names.hpp"
 #include "guest-tests/report.hpp"
 #include "vfio/error.hpp"
+#include "vfiokit/version.hpp"
 
 namespace fs = std::filesystem;
 using namespace vfiokit;
@@ -42,6 +43,7 @@ fs::path default_samples_dir() {
 int run(int argc, char** argv) {
   CLI::App app{"Validate a PCI device passed through to this guest (works on bare metal too)",
                "vfiokit-guest-check"};
+  app.set_version_flag("--version", std::string("vfiokit-guest-check ") + vfiokit::kVersion);
   std::string root = "/";
   std::vector<std::string> selectors;
   std::string expect_driver, expect_link, json_path, samples_dir, samples_from, save_samples,

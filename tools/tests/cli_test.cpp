@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/fixtures/hosts/fixture_host.hpp"
+#include "vfiokit/version.hpp"
 
 namespace vfiokit {
 namespace {
@@ -25,6 +26,12 @@ CliRun vfiokit(const std::string& args) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int st = pclose(p);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+TEST(Cli, VersionIsTheProjectVersion) {
+  const CliRun r = vfiokit("--version");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, std::string("vfiokit ") + VFIOKIT_VERSION + "\n");
 }
 
 TEST(Cli, CheckExitStatusFollowsTheWorstVerdict) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "tools/vfiokit/commands.hpp"
+#include "vfiokit/version.hpp"
 #include "vfio/error.hpp"
 
 namespace {
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
       "bound/restored; 3 the command could not run (bad device, device in use, permission); 64 "
       "usage error.",
       "vfiokit"};
-  app.set_version_flag("--version", "vfiokit 0.1.0");
+  app.set_version_flag("--version", std::string("vfiokit ") + vfiokit::kVersion);
   app.require_subcommand(1);
   // Global options are accepted after the subcommand too (`vfiokit check --json BDF`),
   // where users put them (kubectl get -o json, lspci -s BDF -vvv).
