@@ -274,11 +274,17 @@ case "$case_" in
     vk probe "$bdf" --allow-write
     expect_rc 0 "probe --allow-write"
     expect_out 'PASS +dma-roundtrip .*through the scratch LBAs' "write-and-read-back copy ran"
+    echo "+ vfiokit_bench --allow-write --benchmark_filter=^nvme_write/.*/qd1/poll"
+    out=$(vfiokit_bench --allow-write --bdf "$bdf" --nvme-bdf "$bdf" \
+      --benchmark_filter='^nvme_write/.*/qd1/poll' --benchmark_min_time=0.001 2>&1); rc=$?
+    echo "$out"
+    expect_rc 0 "vfiokit_bench --allow-write"
+    expect_out '^nvme_write/[^ ]*/qd1/poll/4096[^ ]* +[0-9]' "nvme_write ran with --allow-write"
     vk unbind "$bdf"
     wait_for /dev/nvme0n1 10 || fail "nvme0n1 did not come back"
     written=$(sha256sum < /dev/nvme0n1)
-    [ "$written" != "$before" ] || fail "probe --allow-write did not write the scratch blocks"
-    ok "probe --allow-write wrote the scratch blocks (checksum changed)"
+    [ "$written" != "$before" ] || fail "probe and vfiokit_bench with --allow-write wrote nothing"
+    ok "with --allow-write, probe and the write benchmark wrote (checksum changed)"
     ;;
 
   bad-input)
