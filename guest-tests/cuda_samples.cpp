@@ -1,6 +1,10 @@
 #include "guest-tests/cuda_samples.hpp"
 
+#include <cstdint>
 #include <fstream>
+#include <limits>
+#include <stdexcept>
+#include <type_traits>
 #include <iterator>
 
 namespace vfiokit::guest {
@@ -16,6 +20,33 @@ const SampleResult* SampleOutput::find(const std::string& name) const {
     if (r.name == name) return &r;
   return nullptr;
 }
+
+namespace {
+
+// An integer field, or `fallback` when absent. nlohmann's get<integer>() of a float
+// outside the type's range is undefined behaviour (found by fuzz_cuda_sample_output),
+// so the range is checked first; anything else is the wrong shape.
+template <typename T>
+T integer_field(const nlohmann::json& j, const char* key, T fallback) {
+  if (!j.contains(key)) return fallback;
+  const nlohmann::json& v = j.at(key);
+  if (v.is_number_integer()) {
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<uint64_t>();
+      if (u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
+    } else {
+      const auto i = v.get<int64_t>();
+      if (i >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+          (i < 0 || static_cast<uint64_t>(i) <= static_cast<uint64_t>(std::numeric_limits<T>::max())))
+        return static_cast<T>(i);
+    }
+  }
+  throw std::invalid_argument(std::string("\"") + key + "\" is " + v.dump() +
+                              ", not an integer a " + (std::is_signed_v<T> ? "signed" : "unsigned") +
+                              " " + std::to_string(sizeof(T) * 8) + "-bit field holds");
+}
+
+}  // namespace
 
 SampleOutput parse_sample_output(const std::string& sample, const std::string& text) {
   SampleOutput o;
@@ -53,7 +84,7 @@ SampleOutput parse_sample_output(const std::string& sample, const std::string& t
       s.unit = r.value("unit", "");
       s.higher_is_better = r.value("higher_is_better", true);
       s.verified = r.value("verified", false);
-      s.iterations = r.value("iterations", uint64_t{0});
+      s.iterations = integer_field(r, "iterations", uint64_t{0});
       s.seconds = r.value("seconds", 0.0);
       s.raw = r;
       o.results.push_back(std::move(s));
@@ -61,7 +92,8 @@ SampleOutput parse_sample_output(const std::string& sample, const std::string& t
     if (j.contains("jobs"))
       for (const auto& r : j["jobs"]) {
         SampleJob job;
-        job.id = r.at("id").get<int>();
+        if (!r.contains("id")) throw std::invalid_argument("a job without \"id\"");
+        job.id = integer_field(r, "id", 0);
         job.mode = r.value("mode", "");
         job.verified = r.value("verified", false);
         job.seconds = r.value("seconds", 0.0);

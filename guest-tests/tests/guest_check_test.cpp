@@ -355,6 +355,14 @@ TEST(SampleChecks, WrongResultsMissingSamplesAndSlowLaunches) {
   EXPECT_FALSE(parse_sample_output("gemm", "Segmentation fault").ran);
   EXPECT_FALSE(parse_sample_output("gemm", "{not json").ran);
   EXPECT_FALSE(parse_sample_output("gemm", R"({"x":1})").ran);
+  // Found by fuzz_cuda_sample_output: a count no integer holds was undefined behaviour.
+  for (const char* huge : {R"({"ok":true,"results":[{"name":"a","value":1,"iterations":8.9e31}]})",
+                           R"({"ok":true,"results":[],"jobs":[{"id":1e20}]})",
+                           R"({"ok":true,"results":[{"name":"a","value":1,"iterations":-1}]})"}) {
+    const SampleOutput o = parse_sample_output("gemm", huge);
+    EXPECT_FALSE(o.ran) << huge;
+    EXPECT_NE(o.problem.find("not an integer"), std::string::npos) << o.problem;
+  }
 
   ProcessRunner pr;
   const SampleOutput missing = run_sample(pr, "/nonexistent", "gemm", kGpu, {}, 10);
