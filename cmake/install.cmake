@@ -1,0 +1,33 @@
+# What `cmake --install` puts where: libvfiokit, its headers, the CMake package
+# (find_package(vfiokit) -> vfiokit::vfiokit) and vfiokit.pc. The programs, the man
+# page and the JSON schemas are installed by their own folders.
+include(CMakePackageConfigHelpers)
+
+install(TARGETS vfiokit_core EXPORT vfiokitTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
+# The headers keep the tree's layout under include/vfiokit/ (so <vfio/device.hpp> with
+# -I<prefix>/include/vfiokit). Not installed: what needs libpci (vfio/pci_names.hpp).
+foreach(dir vfio dma drivers drivers/edu drivers/nvme)
+  file(GLOB headers ${PROJECT_SOURCE_DIR}/${dir}/*.hpp)
+  list(FILTER headers EXCLUDE REGEX "/pci_names\\.hpp$")
+  install(FILES ${headers} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/vfiokit/${dir} COMPONENT dev)
+endforeach()
+install(FILES ${PROJECT_BINARY_DIR}/generated/vfiokit/version.hpp
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/vfiokit/vfiokit COMPONENT dev)
+
+set(cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/vfiokit)
+install(EXPORT vfiokitTargets NAMESPACE vfiokit:: DESTINATION ${cmake_dir} COMPONENT dev)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/vfiokitConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/vfiokitConfig.cmake INSTALL_DESTINATION ${cmake_dir})
+# 0.x: a minor version may change the API, so only the same minor version matches.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/vfiokitConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/vfiokitConfig.cmake ${PROJECT_BINARY_DIR}/vfiokitConfigVersion.cmake
+  DESTINATION ${cmake_dir} COMPONENT dev)
+
+file(RELATIVE_PATH VFIOKIT_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+string(REGEX REPLACE "/$" "" VFIOKIT_PC_TO_PREFIX "${VFIOKIT_PC_TO_PREFIX}")
+configure_file(${PROJECT_SOURCE_DIR}/cmake/vfiokit.pc.in ${PROJECT_BINARY_DIR}/vfiokit.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/vfiokit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+  COMPONENT dev)
