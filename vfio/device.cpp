@@ -53,8 +53,21 @@ RegionInfo Device::region_info(uint32_t index) const {
                 fmt::format("the device has regions 0..{}", num_regions_ - 1));
   vfio_region_info head{};
   head.index = index;
-  const std::vector<uint8_t> buf =
-      ioctl_grow(fd_->get(), VFIO_DEVICE_GET_REGION_INFO, head, "VFIO_DEVICE_GET_REGION_INFO", object);
+  std::vector<uint8_t> buf;
+  try {
+    buf = ioctl_grow(fd_->get(), VFIO_DEVICE_GET_REGION_INFO, head, "VFIO_DEVICE_GET_REGION_INFO",
+                     object);
+  } catch (const Error& e) {
+    // vfio-pci counts the VGA region for every PCI device but has it only for VGA
+    // controllers; for the others it answers EINVAL. That region is absent, not an error.
+    if (index == VFIO_PCI_VGA_REGION_INDEX && (flags_ & VFIO_DEVICE_FLAGS_PCI) &&
+        e.error_code() == EINVAL) {
+      RegionInfo absent;
+      absent.index = index;
+      return absent;
+    }
+    throw;
+  }
   return parse_region_info(buf);
 }
 

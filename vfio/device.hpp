@@ -66,7 +66,8 @@ class Device {
   /// VFIO_DEVICE_FLAGS_RESET: VFIO_DEVICE_RESET works (FLR, PM or bus reset).
   bool can_reset() const;
 
-  /// VFIO_DEVICE_GET_REGION_INFO with its capability chain. Throws for a bad index.
+  /// VFIO_DEVICE_GET_REGION_INFO with its capability chain. Throws for a bad index. A
+  /// region the device lacks (the VGA region of a non-VGA device) comes back with size 0.
   RegionInfo region_info(uint32_t index) const;
   /// Maps region `index` (mmap where allowed, else pread/pwrite access).
   MappedRegion map_region(uint32_t index) const;
