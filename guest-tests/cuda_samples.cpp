@@ -2,9 +2,9 @@
 
 #include <cstdint>
 #include <fstream>
-#include <limits>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 #include <iterator>
 
 namespace vfiokit::guest {
@@ -30,16 +30,10 @@ template <typename T>
 T integer_field(const nlohmann::json& j, const char* key, T fallback) {
   if (!j.contains(key)) return fallback;
   const nlohmann::json& v = j.at(key);
-  if (v.is_number_integer()) {
-    if (v.is_number_unsigned()) {
-      const auto u = v.get<uint64_t>();
-      if (u <= static_cast<uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(u);
-    } else {
-      const auto i = v.get<int64_t>();
-      if (i >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
-          (i < 0 || static_cast<uint64_t>(i) <= static_cast<uint64_t>(std::numeric_limits<T>::max())))
-        return static_cast<T>(i);
-    }
+  if (v.is_number_unsigned()) {
+    if (const auto u = v.get<uint64_t>(); std::in_range<T>(u)) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    if (const auto i = v.get<int64_t>(); std::in_range<T>(i)) return static_cast<T>(i);
   }
   throw std::invalid_argument(std::string("\"") + key + "\" is " + v.dump() +
                               ", not an integer a " + (std::is_signed_v<T> ? "signed" : "unsigned") +

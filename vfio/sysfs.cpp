@@ -91,7 +91,7 @@ std::optional<std::string> Sysfs::attr(const std::string& bdf, const std::string
 }
 
 std::string Sysfs::not_on_vfio_hint(const std::string& bdf) const {
-  if (const auto cls = hex_attr(bdf, "class"); cls && (*cls >> 16) == 0x06)
+  if (const auto cls = hex_attr(bdf, "class"); cls && is_bridge_class(*cls))
     return fmt::format("it is a bridge (class {:06x}), which VFIO does not take: open the "
                        "device behind it",
                        *cls);

@@ -10,6 +10,10 @@
 
 namespace vfiokit {
 
+/// Whether a 24-bit PCI class code (class, subclass, prog-if) is a bridge's (class 06:
+/// host, ISA/LPC, PCI-to-PCI, ...): VFIO never takes bridges.
+constexpr bool is_bridge_class(uint32_t class_code) { return (class_code >> 16) == 0x06; }
+
 /// Whether a device with `driver` leaves its IOMMU group usable by VFIO: no driver,
 /// or a driver that manages DMA itself (the kernel's `driver_managed_dma`): vfio-pci
 /// and vfio-platform, the vfio-pci variant drivers (mlx5_vfio_pci, hisi_acc_vfio_pci,

@@ -83,7 +83,7 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
   const std::string bdf = require_device(fs_, text);
   // Bridges (class 06: host, ISA/LPC, PCI-to-PCI, ...) are never handed to vfio-pci:
   // unbinding one cuts the host off from what sits behind it, --force or not.
-  if (const auto cls = fs_.sysfs().hex_attr(bdf, "class"); cls && (*cls >> 16) == 0x06)
+  if (const auto cls = fs_.sysfs().hex_attr(bdf, "class"); cls && is_bridge_class(*cls))
     throw_error("bind to vfio-pci", bdf, EINVAL,
                 fmt::format("it is a bridge (class {:06x}): VFIO passes endpoints through, not the "
                             "bridges the host needs to reach them; bind the device behind it",
@@ -94,7 +94,7 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
     std::vector<std::string> blockers;
     for (const auto& m : group_members(fs_, *group)) {
       if (m.bdf == bdf) continue;
-      if ((m.class_code >> 16) == 0x06) {  // bridges stay with the host (pcieport is allowed)
+      if (is_bridge_class(m.class_code)) {  // bridges stay with the host (pcieport is allowed)
         if (!driver_allows_vfio(m.driver))
           blockers.push_back(describe_member(m) + ", a bridge vfiokit will not unbind");
         continue;
