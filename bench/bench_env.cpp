@@ -8,8 +8,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "vfio/error.hpp"
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit::bench {
 

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "dma/buffer.hpp"
-#include "dma/mapping.hpp"
-#include "vfio/device.hpp"
+#include "vfiokit/dma/buffer.hpp"
+#include "vfiokit/dma/mapping.hpp"
+#include "vfiokit/vfio/device.hpp"
 
 namespace vfiokit::bench {
 

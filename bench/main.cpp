@@ -15,10 +15,10 @@
 
 #include "bench/bench_env.hpp"
 #include "bench/suites.hpp"
-#include "drivers/edu/registers.hpp"
-#include "vfio/error.hpp"
-#include "vfio/pci_address.hpp"
-#include "vfio/sysfs.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit::bench {
 namespace {

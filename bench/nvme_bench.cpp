@@ -9,7 +9,7 @@
 
 #include "bench/bench_env.hpp"
 #include "bench/suites.hpp"
-#include "drivers/nvme/nvme.hpp"
+#include "vfiokit/drivers/nvme/nvme.hpp"
 
 namespace vfiokit::bench {
 namespace {

@@ -15,7 +15,7 @@
 #include "bench/bench_env.hpp"
 #include "bench/raw_vfio.hpp"
 #include "bench/suites.hpp"
-#include "drivers/edu/registers.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
 
 namespace vfiokit::bench {
 namespace {

@@ -11,12 +11,12 @@
 #include <cerrno>
 #include <cstring>
 
-#include "vfio/container.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/container.hpp"
+#include "vfiokit/vfio/error.hpp"
 #if VFIOKIT_HAVE_IOMMUFD
 #include <linux/iommufd.h>
 
-#include "vfio/iommufd.hpp"
+#include "vfiokit/vfio/iommufd.hpp"
 #endif
 
 namespace vfiokit::bench {

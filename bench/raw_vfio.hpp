@@ -6,9 +6,9 @@
 
 #include <cstdint>
 
-#include "vfio/device.hpp"
-#include "vfio/iommu_context.hpp"
-#include "vfio/unique_fd.hpp"
+#include "vfiokit/vfio/device.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
+#include "vfiokit/vfio/unique_fd.hpp"
 
 namespace vfiokit::bench {
 

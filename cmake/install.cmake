@@ -6,15 +6,12 @@ include(CMakePackageConfigHelpers)
 install(TARGETS vfiokit_core EXPORT vfiokitTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev)
-# The headers keep the tree's layout under include/vfiokit/ (so <vfio/device.hpp> with
-# -I<prefix>/include/vfiokit). Not installed: what needs libpci (vfio/pci_names.hpp).
-foreach(dir vfio dma drivers drivers/edu drivers/nvme)
-  file(GLOB headers ${PROJECT_SOURCE_DIR}/${dir}/*.hpp)
-  list(FILTER headers EXCLUDE REGEX "/pci_names\\.hpp$")
-  install(FILES ${headers} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/vfiokit/${dir} COMPONENT dev)
-endforeach()
+# The public headers: include/vfiokit/ as it is in the tree (<vfiokit/vfio/device.hpp>),
+# and the generated <vfiokit/version.hpp>. The private ones beside the sources are not installed.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/vfiokit DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  COMPONENT dev FILES_MATCHING PATTERN "*.hpp")
 install(FILES ${PROJECT_BINARY_DIR}/generated/vfiokit/version.hpp
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/vfiokit/vfiokit COMPONENT dev)
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/vfiokit COMPONENT dev)
 
 set(cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/vfiokit)
 install(EXPORT vfiokitTargets NAMESPACE vfiokit:: DESTINATION ${cmake_dir} COMPONENT dev)

@@ -1,4 +1,4 @@
-#include "dma/buffer.hpp"
+#include "vfiokit/dma/buffer.hpp"
 
 #include <linux/memfd.h>
 #include <sys/mman.h>
@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include "vfio/error.hpp"
-#include "vfio/unique_fd.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/unique_fd.hpp"
 
 namespace vfiokit {
 

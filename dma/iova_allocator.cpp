@@ -1,11 +1,11 @@
-#include "dma/iova_allocator.hpp"
+#include "vfiokit/dma/iova_allocator.hpp"
 
 #include <algorithm>
 #include <cerrno>
 
 #include <fmt/format.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {

@@ -1,4 +1,4 @@
-#include "dma/mapping.hpp"
+#include "vfiokit/dma/mapping.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 

@@ -1,9 +1,9 @@
 #include <linux/vfio.h>
 
-#include "drivers/driver.hpp"
-#include "drivers/edu/edu.hpp"
-#include "drivers/edu/registers.hpp"
-#include "drivers/nvme/nvme.hpp"
+#include "vfiokit/drivers/driver.hpp"
+#include "vfiokit/drivers/edu/edu.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
+#include "vfiokit/drivers/nvme/nvme.hpp"
 
 namespace vfiokit {
 

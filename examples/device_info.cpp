@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <exception>
 
-#include <vfio/device.hpp>
-#include <vfio/error.hpp>
+#include <vfiokit/vfio/device.hpp>
+#include <vfiokit/vfio/error.hpp>
 #include <vfiokit/version.hpp>
 
 int main(int argc, char** argv) {

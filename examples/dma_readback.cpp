@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <cstring>
 
-#include <dma/buffer.hpp>
-#include <dma/mapping.hpp>
-#include <drivers/edu/edu.hpp>
-#include <drivers/edu/registers.hpp>
-#include <vfio/device.hpp>
-#include <vfio/error.hpp>
+#include <vfiokit/dma/buffer.hpp>
+#include <vfiokit/dma/mapping.hpp>
+#include <vfiokit/drivers/edu/edu.hpp>
+#include <vfiokit/drivers/edu/registers.hpp>
+#include <vfiokit/vfio/device.hpp>
+#include <vfiokit/vfio/error.hpp>
 
 int main(int argc, char** argv) {
   if (argc != 2) {

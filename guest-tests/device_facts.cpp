@@ -12,8 +12,8 @@
 #include <system_error>
 
 #include "vfio/pci_names.hpp"
-#include "vfio/error.hpp"
-#include "vfio/pci_address.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
 
 namespace fs = std::filesystem;
 

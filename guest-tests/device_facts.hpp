@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "vfio/config_space.hpp"
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/config_space.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit::guest {
 

@@ -5,7 +5,7 @@
 #include <cctype>
 #include <cerrno>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::guest {
 

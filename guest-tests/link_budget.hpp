@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "vfio/config_space.hpp"
+#include "vfiokit/vfio/config_space.hpp"
 
 namespace vfiokit::guest {
 

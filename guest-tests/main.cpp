@@ -18,7 +18,7 @@
 #include "guest-tests/nvidia.hpp"
 #include "vfio/pci_names.hpp"
 #include "guest-tests/report.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 #include "vfiokit/version.hpp"
 
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 #include <regex>
 #include <sstream>
 
-#include "vfio/pci_address.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
 
 namespace vfiokit::guest {
 namespace {

@@ -11,8 +11,8 @@
 #include <cstring>
 #include <optional>
 
-#include "vfio/error.hpp"
-#include "vfio/unique_fd.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/unique_fd.hpp"
 
 namespace vfiokit::guest {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 

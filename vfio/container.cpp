@@ -1,4 +1,4 @@
-#include "vfio/container.hpp"
+#include "vfiokit/vfio/container.hpp"
 
 #include <fcntl.h>
 #include <linux/vfio.h>
@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "vfio/cap_chain.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 #include "vfio/kernel_struct.hpp"
 
 namespace vfiokit {

@@ -1,4 +1,4 @@
-#include "vfio/device.hpp"
+#include "vfiokit/vfio/device.hpp"
 
 #include <linux/vfio.h>
 #include <sys/ioctl.h>
@@ -11,10 +11,10 @@
 
 #include <fmt/format.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 #include "vfio/kernel_struct.hpp"
-#include "vfio/pci_address.hpp"
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit {
 

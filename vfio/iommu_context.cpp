@@ -1,4 +1,4 @@
-#include "vfio/iommu_context.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
 
 #include <unistd.h>
 
@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
-#include "vfio/container.hpp"
-#include "vfio/error.hpp"
-#include "vfio/iommufd.hpp"
+#include "vfiokit/vfio/container.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/iommufd.hpp"
 
 namespace vfiokit {
 

@@ -1,4 +1,4 @@
-#include "vfio/iommufd.hpp"
+#include "vfiokit/vfio/iommufd.hpp"
 
 #if VFIOKIT_HAVE_IOMMUFD
 
@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "vfio/container.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/container.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {
@@ -172,7 +172,7 @@ IommuHwInfo Iommufd::hw_info(const std::string& bdf) {
 
 #include <cerrno>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {

@@ -1,4 +1,4 @@
-#include "vfio/irq.hpp"
+#include "vfiokit/vfio/irq.hpp"
 
 #include <linux/vfio.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 #include "vfio/kernel_struct.hpp"
 
 namespace vfiokit {

@@ -13,7 +13,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 

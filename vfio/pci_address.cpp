@@ -1,4 +1,4 @@
-#include "vfio/pci_address.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 

@@ -1,4 +1,4 @@
-#include "vfio/region.hpp"
+#include "vfiokit/vfio/region.hpp"
 
 #include <linux/vfio.h>
 #include <sys/mman.h>
@@ -10,7 +10,7 @@
 #include <fmt/format.h>
 
 #include "vfio/cap_chain.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 

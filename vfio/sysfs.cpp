@@ -1,4 +1,4 @@
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "drivers/edu/edu.hpp"
+#include "vfiokit/drivers/edu/edu.hpp"
 
 #include <linux/vfio.h>
 
@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "drivers/edu/registers.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 

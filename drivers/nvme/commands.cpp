@@ -1,4 +1,4 @@
-#include "drivers/nvme/commands.hpp"
+#include "vfiokit/drivers/nvme/commands.hpp"
 
 #include <fmt/format.h>
 

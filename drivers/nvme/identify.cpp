@@ -1,4 +1,4 @@
-#include "drivers/nvme/identify.hpp"
+#include "vfiokit/drivers/nvme/identify.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::nvme {
 

@@ -1,4 +1,4 @@
-#include "drivers/nvme/nvme.hpp"
+#include "vfiokit/drivers/nvme/nvme.hpp"
 
 #include <fmt/format.h>
 #include <linux/vfio.h>
@@ -10,7 +10,8 @@
 #include <thread>
 
 #include "drivers/nvme/prp.hpp"
-#include "vfio/error.hpp"
+#include "drivers/nvme/queue.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 
@@ -49,9 +50,14 @@ NvmeDriver::NvmeDriver(Device& device, std::shared_ptr<DmaSpace> dma, NvmeOption
     : device_(device),
       dma_(std::move(dma)),
       options_(options),
-      bar0_(device.map_region(VFIO_PCI_BAR0_REGION_INDEX)) {}
+      bar0_(device.map_region(VFIO_PCI_BAR0_REGION_INDEX)),
+      admin_(std::make_unique<nvme::QueuePair>()),
+      io_(std::make_unique<nvme::QueuePair>()) {}
 
 NvmeDriver::~NvmeDriver() { teardown(true); }
+
+uint32_t NvmeDriver::io_queue_depth() const { return io_->capacity(); }
+uint32_t NvmeDriver::in_flight() const { return io_->in_flight(); }
 
 std::string NvmeDriver::object() const { return device_.bdf(); }
 
@@ -156,15 +162,15 @@ void NvmeDriver::init(IrqMode mode) {
 
     // Steps 2-3: the admin queues (AQA, ASQ, ACQ), then CC and EN (3.1.5), then wait for RDY.
     const uint32_t admin_entries = std::min(kAdminEntries, cap_.mqes_entries);
-    admin_ = nvme::QueuePair(*dma_, bar0_, 0, admin_entries, cap_.doorbell_stride, page_size_, 0);
+    *admin_ = nvme::QueuePair(*dma_, bar0_, 0, admin_entries, cap_.doorbell_stride, page_size_, 0);
     id_buf_ =
         DmaBuffer::allocate(std::max<uint64_t>(page_size_, nvme::kIdentifySize), PageBacking::k4K);
     id_map_ = dma_->map(id_buf_.data(), id_buf_.size(), DmaAccess::kReadWrite, page_size_);
     bar0_.write32(nvme::kRegAqa, nvme::make_aqa(admin_entries, admin_entries));
-    bar0_.write32(nvme::kRegAsq, static_cast<uint32_t>(admin_.sq_iova()));
-    bar0_.write32(nvme::kRegAsq + 4, static_cast<uint32_t>(admin_.sq_iova() >> 32));
-    bar0_.write32(nvme::kRegAcq, static_cast<uint32_t>(admin_.cq_iova()));
-    bar0_.write32(nvme::kRegAcq + 4, static_cast<uint32_t>(admin_.cq_iova() >> 32));
+    bar0_.write32(nvme::kRegAsq, static_cast<uint32_t>(admin_->sq_iova()));
+    bar0_.write32(nvme::kRegAsq + 4, static_cast<uint32_t>(admin_->sq_iova() >> 32));
+    bar0_.write32(nvme::kRegAcq, static_cast<uint32_t>(admin_->cq_iova()));
+    bar0_.write32(nvme::kRegAcq + 4, static_cast<uint32_t>(admin_->cq_iova() >> 32));
     enable_controller(nvme::make_cc(static_cast<uint32_t>(page_size_)));
 
     // Steps 4-5: Identify Controller, then the namespace.
@@ -203,12 +209,12 @@ void NvmeDriver::init(IrqMode mode) {
     // Step 6: the number of I/O queues (Set Features 07h), then the I/O CQ and SQ (5.3, 5.4).
     admin_checked(nvme::make_set_num_queues(1, 1), "Set Features (Number of Queues)");
     const uint32_t entries = std::clamp<uint32_t>(options_.io_queue_entries, 2, cap_.mqes_entries);
-    io_ = nvme::QueuePair(*dma_, bar0_, kIoQid, entries, cap_.doorbell_stride, page_size_,
+    *io_ = nvme::QueuePair(*dma_, bar0_, kIoQid, entries, cap_.doorbell_stride, page_size_,
                           nvme::prp_list_pages(max_transfer_, page_size_));
-    admin_checked(nvme::make_create_io_cq(kIoQid, entries, io_.cq_iova(), kIoVector,
+    admin_checked(nvme::make_create_io_cq(kIoQid, entries, io_->cq_iova(), kIoVector,
                                           options_.completion == NvmeCompletionMode::kInterrupt),
                   "Create I/O Completion Queue");
-    admin_checked(nvme::make_create_io_sq(kIoQid, entries, io_.sq_iova(), kIoQid),
+    admin_checked(nvme::make_create_io_sq(kIoQid, entries, io_->sq_iova(), kIoQid),
                   "Create I/O Submission Queue");
 
     // The memcpy scratch range: the namespace's last blocks (at most half of it).
@@ -235,7 +241,7 @@ void NvmeDriver::teardown(bool graceful) noexcept {
                            (bar0_.read32(nvme::kRegCc) & nvme::kCcEn);
       if (graceful && running) {
         // 7.6.2: delete the I/O SQ, then its CQ, then a normal shutdown (CC.SHN 01b).
-        if (io_.entries()) {
+        if (io_->entries()) {
           try {
             admin(nvme::make_delete_io_sq(kIoQid), kTeardownTimeoutMs);
             admin(nvme::make_delete_io_cq(kIoQid), kTeardownTimeoutMs);
@@ -257,8 +263,8 @@ void NvmeDriver::teardown(bool graceful) noexcept {
     }
   }
   irq_ = IrqSet();
-  io_ = nvme::QueuePair();
-  admin_ = nvme::QueuePair();
+  *io_ = nvme::QueuePair();
+  *admin_ = nvme::QueuePair();
   id_map_ = DmaMapping();
   id_buf_ = DmaBuffer();
   admin_done_.clear();
@@ -282,21 +288,21 @@ bool NvmeDriver::wait_irq(uint32_t vector, Clock::time_point deadline) {
 }
 
 void NvmeDriver::drain_admin() {
-  while (auto e = admin_.pop()) {
+  while (auto e = admin_->pop()) {
     const NvmeCompletion c = to_completion(*e);
     if (admin_detached_.erase(c.cid)) continue;
     admin_done_.push_back(c);
   }
-  admin_.update_head();
+  admin_->update_head();
 }
 
 NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
-  if (admin_.entries() == 0)
+  if (admin_->entries() == 0)
     throw_error("NVMe admin command", object(), EINVAL, "call init() first");
   drain_admin();
-  const uint16_t cid = admin_.claim();
+  const uint16_t cid = admin_->claim();
   sqe.cid = cid;
-  admin_.submit(sqe);
+  admin_->submit(sqe);
   const auto deadline = after_ms(timeout_ms);
   // The admin CQ always interrupts on vector 0 (5.3: IV 0 is the admin CQ's), in both modes.
   for (;;) {
@@ -390,19 +396,19 @@ uint16_t NvmeDriver::submit_io(uint8_t opcode, uint64_t lba, uint32_t blocks, ui
     throw_error(op, what(), EINVAL,
                 fmt::format("{} bytes exceed the {} byte transfer limit (MDTS): split it", bytes,
                             max_transfer_));
-  const uint16_t cid = io_.claim();
+  const uint16_t cid = io_->claim();
   try {
     const nvme::PrpPlan plan =
-        nvme::plan_prps(iova, bytes, page_size_, io_.prp_list_iova(cid), io_.prp_pages());
+        nvme::plan_prps(iova, bytes, page_size_, io_->prp_list_iova(cid), io_->prp_pages());
     if (!plan.list.empty())
-      std::memcpy(io_.prp_list(cid), plan.list.data(), plan.list.size() * sizeof(uint64_t));
+      std::memcpy(io_->prp_list(cid), plan.list.data(), plan.list.size() * sizeof(uint64_t));
     nvme::Sqe sqe = nvme::make_rw(opcode, ns_.nsid, lba, blocks);
     sqe.cid = cid;
     sqe.prp1 = plan.prp1;
     sqe.prp2 = plan.prp2;
-    io_.submit(sqe, ring_now);
+    io_->submit(sqe, ring_now);
   } catch (...) {
-    io_.unclaim(cid);
+    io_->unclaim(cid);
     throw;
   }
   return cid;
@@ -417,12 +423,12 @@ uint16_t NvmeDriver::submit_write(uint64_t lba, uint32_t blocks, uint64_t iova, 
 }
 
 void NvmeDriver::ring() {
-  if (live_) io_.ring();
+  if (live_) io_->ring();
 }
 
 void NvmeDriver::drain_io() {
-  while (auto e = io_.pop()) io_done_.push_back(to_completion(*e));
-  io_.update_head();
+  while (auto e = io_->pop()) io_done_.push_back(to_completion(*e));
+  io_->update_head();
 }
 
 std::vector<NvmeCompletion> NvmeDriver::reap(size_t min, int timeout_ms) {
@@ -436,7 +442,7 @@ std::vector<NvmeCompletion> NvmeDriver::reap(size_t min, int timeout_ms) {
       throw_error(
           "NVMe reap", object(), ETIMEDOUT,
           fmt::format("{} of {} completions within {} ms ({} in flight, {} mode)", io_done_.size(),
-                      min, timeout_ms, io_.in_flight(), completion_mode_name(options_.completion)));
+                      min, timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
     if (!poll)
       wait_irq(kIoVector, deadline);
     else if (spins % 256 == 255)
@@ -452,7 +458,7 @@ std::optional<NvmeCompletion> NvmeDriver::wait_for(uint16_t cid, int timeout_ms)
     return std::find_if(io_done_.begin(), io_done_.end(),
                         [&](const NvmeCompletion& c) { return c.cid == cid; });
   };
-  if (find() == io_done_.end() && !io_.busy(cid))
+  if (find() == io_done_.end() && !io_->busy(cid))
     throw_error("NVMe wait", fmt::format("{} command {}", object(), cid), EINVAL,
                 "no such command in flight");
   const auto deadline = after_ms(timeout_ms);
@@ -547,11 +553,11 @@ void NvmeDriver::read_wait(int timeout_ms) {
 void NvmeDriver::send_msi() {
   if (!live_) throw_error("NVMe send_msi", object(), EINVAL, "call init() first");
   drain_admin();
-  const uint16_t cid = admin_.claim();
+  const uint16_t cid = admin_->claim();
   nvme::Sqe sqe = nvme::make_get_features(nvme::kFeatureNumQueues);
   sqe.cid = cid;
   admin_detached_.insert(cid);  // its completion only matters for the interrupt it raises
-  admin_.submit(sqe);
+  admin_->submit(sqe);
 }
 
 void NvmeDriver::irq_ack() {

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "drivers/nvme/commands.hpp"
+#include "vfiokit/drivers/nvme/commands.hpp"
 
 namespace vfiokit::nvme {
 namespace {

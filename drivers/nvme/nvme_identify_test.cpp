@@ -3,8 +3,8 @@
 #include <cstring>
 #include <vector>
 
-#include "drivers/nvme/identify.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/drivers/nvme/identify.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::nvme {
 namespace {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "drivers/nvme/prp.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::nvme {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "drivers/nvme/registers.hpp"
+#include "vfiokit/drivers/nvme/registers.hpp"
 
 namespace vfiokit::nvme {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::nvme {
 

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <utility>
 
-#include "drivers/nvme/registers.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/drivers/nvme/registers.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::nvme {
 

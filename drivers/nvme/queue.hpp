@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "dma/mapping.hpp"
-#include "drivers/nvme/commands.hpp"
-#include "vfio/region.hpp"
+#include "vfiokit/dma/mapping.hpp"
+#include "vfiokit/drivers/nvme/commands.hpp"
+#include "vfiokit/vfio/region.hpp"
 
 namespace vfiokit::nvme {
 

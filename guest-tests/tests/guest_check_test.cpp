@@ -14,7 +14,7 @@
 #include "guest-tests/nvidia.hpp"
 #include "guest-tests/report.hpp"
 #include "guest-tests/subprocess.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::guest {
 namespace {

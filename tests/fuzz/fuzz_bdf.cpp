@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "vfio/error.hpp"
-#include "vfio/pci_address.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

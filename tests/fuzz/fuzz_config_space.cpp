@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "vfio/config_space.hpp"
+#include "vfiokit/vfio/config_space.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vfiokit::ConfigSpace cfg(std::vector<uint8_t>(data, data + size));

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "tools/host/journal.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::filesystem::path dir = [] {

@@ -8,8 +8,8 @@
 #include "guest-tests/device_facts.hpp"
 #include "guest-tests/link_budget.hpp"
 #include "guest-tests/nvidia.hpp"
-#include "vfio/error.hpp"
-#include "vfio/pci_address.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vfiokit::guest;

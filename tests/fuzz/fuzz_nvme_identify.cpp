@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <span>
 
-#include "drivers/nvme/identify.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/drivers/nvme/identify.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> page(data, size);

@@ -7,9 +7,9 @@
 #include <span>
 
 #include "vfio/cap_chain.hpp"
-#include "vfio/device.hpp"
-#include "vfio/error.hpp"
-#include "vfio/region.hpp"
+#include "vfiokit/vfio/device.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/region.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> bytes(data, size);

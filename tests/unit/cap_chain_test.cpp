@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {

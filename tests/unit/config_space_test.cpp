@@ -1,4 +1,4 @@
-#include "vfio/config_space.hpp"
+#include "vfiokit/vfio/config_space.hpp"
 
 #include <gtest/gtest.h>
 

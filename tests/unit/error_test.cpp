@@ -1,4 +1,4 @@
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 #include <cerrno>
 

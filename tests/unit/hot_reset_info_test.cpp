@@ -8,8 +8,8 @@
 #include <cstring>
 #include <vector>
 
-#include "vfio/device.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/device.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {

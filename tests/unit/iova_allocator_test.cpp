@@ -1,8 +1,8 @@
-#include "dma/iova_allocator.hpp"
+#include "vfiokit/dma/iova_allocator.hpp"
 
 #include <gtest/gtest.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {

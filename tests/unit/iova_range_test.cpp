@@ -3,8 +3,8 @@
 
 #include <cerrno>
 
-#include "vfio/error.hpp"
-#include "vfio/iommu_context.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
 
 namespace vfiokit {
 namespace {

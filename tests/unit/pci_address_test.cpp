@@ -1,8 +1,8 @@
-#include "vfio/pci_address.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
 
 #include <gtest/gtest.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {

@@ -1,4 +1,4 @@
-#include "vfio/region.hpp"
+#include "vfiokit/vfio/region.hpp"
 
 #include <linux/vfio.h>
 
@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {

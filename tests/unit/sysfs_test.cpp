@@ -1,8 +1,8 @@
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 #include <gtest/gtest.h>
 
-#include "vfio/container.hpp"
+#include "vfiokit/vfio/container.hpp"
 
 namespace vfiokit {
 namespace {

@@ -4,12 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include "drivers/edu/registers.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
 #include "tests/vm/vm_support.hpp"
-#include "vfio/container.hpp"
-#include "vfio/device.hpp"
-#include "vfio/error.hpp"
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/container.hpp"
+#include "vfiokit/vfio/device.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit {
 namespace {

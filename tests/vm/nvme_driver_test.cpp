@@ -16,13 +16,13 @@
 #include <thread>
 #include <vector>
 
-#include "dma/buffer.hpp"
-#include "dma/mapping.hpp"
-#include "drivers/driver.hpp"
-#include "drivers/nvme/nvme.hpp"
+#include "vfiokit/dma/buffer.hpp"
+#include "vfiokit/dma/mapping.hpp"
+#include "vfiokit/drivers/driver.hpp"
+#include "vfiokit/drivers/nvme/nvme.hpp"
 #include "tests/vm/vm_support.hpp"
-#include "vfio/device.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/device.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 namespace {

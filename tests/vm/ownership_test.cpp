@@ -17,14 +17,14 @@
 
 #include <gtest/gtest.h>
 
-#include "dma/buffer.hpp"
-#include "dma/mapping.hpp"
-#include "drivers/edu/edu.hpp"
-#include "drivers/edu/registers.hpp"
+#include "vfiokit/dma/buffer.hpp"
+#include "vfiokit/dma/mapping.hpp"
+#include "vfiokit/drivers/edu/edu.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
 #include "tests/vm/vm_support.hpp"
-#include "vfio/device.hpp"
-#include "vfio/error.hpp"
-#include "vfio/iommufd.hpp"
+#include "vfiokit/vfio/device.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/iommufd.hpp"
 
 namespace vfiokit {
 namespace {

@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include "drivers/edu/registers.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
 #include "tests/vm/vm_support.hpp"
-#include "vfio/device.hpp"
+#include "vfiokit/vfio/device.hpp"
 
 namespace vfiokit {
 namespace {

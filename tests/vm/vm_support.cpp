@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit::test {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "vfio/iommu_context.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
 #include "vfio/kernel_log.hpp"
 
 namespace vfiokit::test {

@@ -11,7 +11,7 @@
 
 #include "tools/host/kernel_modules.hpp"
 #include "tools/host/pci_facts.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace sfs = std::filesystem;
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit::host {
 

@@ -14,7 +14,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace sfs = std::filesystem;
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "vfio/unique_fd.hpp"
+#include "vfiokit/vfio/unique_fd.hpp"
 
 namespace vfiokit::host {
 

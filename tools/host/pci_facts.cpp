@@ -6,8 +6,8 @@
 #include <regex>
 #include <system_error>
 
-#include "vfio/error.hpp"
-#include "vfio/pci_address.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
 #include "vfio/text_parse.hpp"
 
 namespace sfs = std::filesystem;

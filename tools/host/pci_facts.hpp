@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "tools/host/host_fs.hpp"
-#include "vfio/config_space.hpp"
+#include "vfiokit/vfio/config_space.hpp"
 
 namespace vfiokit::host {
 

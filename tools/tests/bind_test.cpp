@@ -7,7 +7,7 @@
 #include "tests/fixtures/hosts/fixture_host.hpp"
 #include "tools/host/binder.hpp"
 #include "tools/host/inventory.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
 namespace {

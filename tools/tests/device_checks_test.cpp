@@ -5,7 +5,7 @@
 
 #include "tests/fixtures/hosts/fixture_host.hpp"
 #include "tools/host/pci_facts.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
 namespace {

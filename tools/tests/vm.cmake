@@ -67,7 +67,7 @@ vfiokit_add_vm_test(NAME vm.vfiokit.probe.iommufd.edu.container KERNEL iommufd I
 # The probe must be able to fail: a backend the stock kernel lacks.
 vfiokit_add_vm_test(NAME vm.vfiokit.probe.stock.edu.no_iommufd_fails KERNEL stock IOMMU intel
   DEVICES edu WILL_FAIL COMMAND vfiokit-vm-test probe-edu iommufd)
-if(EXISTS ${PROJECT_SOURCE_DIR}/drivers/nvme/nvme.hpp)
+if(EXISTS ${PROJECT_SOURCE_DIR}/include/vfiokit/drivers/nvme/nvme.hpp)
   vfiokit_add_vm_test(NAME vm.vfiokit.probe.stock.nvme.container KERNEL stock IOMMU intel
     DEVICES nvme TIMEOUT 600 COMMAND vfiokit-vm-test probe-nvme container)
   vfiokit_add_vm_test(NAME vm.vfiokit.probe.iommufd.nvme.iommufd KERNEL iommufd IOMMU intel

@@ -6,9 +6,9 @@
 #include "tools/host/host_fs.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
-#include "vfio/device.hpp"
-#include "vfio/error.hpp"
-#include "vfio/iommufd.hpp"
+#include "vfiokit/vfio/device.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/iommufd.hpp"
 
 namespace vfiokit::cli {
 namespace {

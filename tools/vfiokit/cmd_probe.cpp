@@ -11,14 +11,14 @@
 #include <functional>
 #include <optional>
 
-#include "dma/buffer.hpp"
-#include "dma/mapping.hpp"
-#include "drivers/driver.hpp"
+#include "vfiokit/dma/buffer.hpp"
+#include "vfiokit/dma/mapping.hpp"
+#include "vfiokit/drivers/driver.hpp"
 #include "tools/host/device_checks.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
-#include "vfio/device.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/device.hpp"
+#include "vfiokit/vfio/error.hpp"
 #include "vfio/kernel_log.hpp"
 
 namespace vfiokit::cli {

@@ -7,7 +7,7 @@
 
 #include "tools/vfiokit/commands.hpp"
 #include "vfiokit/version.hpp"
-#include "vfio/error.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "dma/mapping.hpp"
-#include "vfio/device.hpp"
+#include "vfiokit/dma/mapping.hpp"
+#include "vfiokit/vfio/device.hpp"
 
 namespace vfiokit {
 

@@ -5,9 +5,9 @@
 #include <memory>
 #include <mutex>
 
-#include "dma/buffer.hpp"
-#include "dma/iova_allocator.hpp"
-#include "vfio/iommu_context.hpp"
+#include "vfiokit/dma/buffer.hpp"
+#include "vfiokit/dma/iova_allocator.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
 
 namespace vfiokit {
 

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "vfio/config_space.hpp"
-#include "vfio/iommu_context.hpp"
-#include "vfio/irq.hpp"
-#include "vfio/region.hpp"
-#include "vfio/unique_fd.hpp"
+#include "vfiokit/vfio/config_space.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
+#include "vfiokit/vfio/irq.hpp"
+#include "vfiokit/vfio/region.hpp"
+#include "vfiokit/vfio/unique_fd.hpp"
 
 namespace vfiokit {
 

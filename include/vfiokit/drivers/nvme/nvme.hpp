@@ -7,18 +7,22 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "drivers/driver.hpp"
-#include "drivers/nvme/commands.hpp"
-#include "drivers/nvme/identify.hpp"
-#include "drivers/nvme/queue.hpp"
-#include "drivers/nvme/registers.hpp"
+#include "vfiokit/drivers/driver.hpp"
+#include "vfiokit/drivers/nvme/commands.hpp"
+#include "vfiokit/drivers/nvme/identify.hpp"
+#include "vfiokit/drivers/nvme/registers.hpp"
 
 namespace vfiokit {
+
+namespace nvme {
+class QueuePair;  // drivers/nvme/queue.hpp, private to the library
+}  // namespace nvme
 
 /// How the driver learns that an I/O command completed.
 enum class NvmeCompletionMode {
@@ -123,9 +127,9 @@ class NvmeDriver final : public Driver {
   uint64_t scratch_lba() const { return scratch_lba_; }
 
   /// Commands the I/O queue can hold at once.
-  uint32_t io_queue_depth() const { return io_.capacity(); }
+  uint32_t io_queue_depth() const;
   /// I/O commands submitted and not yet reaped.
-  uint32_t in_flight() const { return io_.in_flight(); }
+  uint32_t in_flight() const;
   /// Queues a Read of `blocks` blocks from `lba` into IOVA-contiguous memory at `iova`;
   /// rings the doorbell unless `ring` is false (then call ring()). Returns its cid.
   /// Throws vfiokit::Error for a range outside the namespace, a transfer over
@@ -176,8 +180,8 @@ class NvmeDriver final : public Driver {
   IrqSet irq_;
   nvme::Cap cap_{};
   uint64_t page_size_ = 4096;
-  nvme::QueuePair admin_;
-  nvme::QueuePair io_;
+  std::unique_ptr<nvme::QueuePair> admin_;  // never null
+  std::unique_ptr<nvme::QueuePair> io_;     // never null
   DmaBuffer id_buf_;
   DmaMapping id_map_;
   nvme::ControllerInfo ctrl_;

@@ -2,7 +2,7 @@
 // buffer, MSI or INTx. See registers.hpp for the spec it follows.
 #pragma once
 
-#include "drivers/driver.hpp"
+#include "vfiokit/drivers/driver.hpp"
 
 namespace vfiokit {
 

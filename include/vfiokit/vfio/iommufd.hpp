@@ -8,8 +8,8 @@
 #include <mutex>
 #include <vector>
 
-#include "vfio/iommu_context.hpp"
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit {
 

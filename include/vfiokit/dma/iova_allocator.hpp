@@ -5,7 +5,7 @@
 #include <map>
 #include <vector>
 
-#include "vfio/iommu_context.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
 
 namespace vfiokit {
 

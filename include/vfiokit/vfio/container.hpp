@@ -7,8 +7,8 @@
 #include <atomic>
 #include <mutex>
 
-#include "vfio/iommu_context.hpp"
-#include "vfio/sysfs.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
+#include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit {
 
