@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/vfio.h>
-#include <sys/ioctl.h>
 
 #include <cerrno>
 #include <cstddef>
@@ -10,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "vfio/cap_chain.hpp"
+#include "vfio/raw/vfio_ioctl.hpp"
+#include "vfio/type1_info.hpp"
 #include "vfiokit/vfio/error.hpp"
-#include "vfio/kernel_struct.hpp"
 
 namespace vfiokit {
 
@@ -31,13 +30,14 @@ Container::Container(bool force_type1, Sysfs sysfs) : sysfs_(std::move(sysfs)) {
   if (!fd_)
     throw_error("open", "/dev/vfio/vfio", errno,
                 errno == ENOENT ? "load the vfio module (modprobe vfio-pci)" : "");
-  const int api = ioctl(fd_.get(), VFIO_GET_API_VERSION);
-  if (api != VFIO_API_VERSION)
-    throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", api < 0 ? errno : EPROTO,
-                fmt::format("kernel VFIO API {} but vfiokit speaks {}", api, VFIO_API_VERSION));
-  if (!force_type1 && ioctl(fd_.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) == 1)
+  const auto api = raw::get_api_version(fd_.get());
+  if (!api) throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", api.err);
+  if (api.value != VFIO_API_VERSION)
+    throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", EPROTO,
+                fmt::format("kernel VFIO API {} but vfiokit speaks {}", api.value, VFIO_API_VERSION));
+  if (!force_type1 && raw::check_extension(fd_.get(), VFIO_TYPE1v2_IOMMU))
     iommu_type_ = VFIO_TYPE1v2_IOMMU;
-  else if (ioctl(fd_.get(), VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) == 1)
+  else if (raw::check_extension(fd_.get(), VFIO_TYPE1_IOMMU))
     iommu_type_ = VFIO_TYPE1_IOMMU;
   else
     throw_error("VFIO_CHECK_EXTENSION(TYPE1)", "/dev/vfio/vfio", ENODEV,
@@ -70,25 +70,22 @@ int Container::open_group(int group, const std::string& bdf) {
     throw_error("open group", object, err, hint);
   }
 
-  vfio_group_status status{.argsz = sizeof(status)};
-  if (ioctl(gfd.get(), VFIO_GROUP_GET_STATUS, &status) < 0)
-    throw_error("VFIO_GROUP_GET_STATUS", object, errno);
-  if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+  const auto status = raw::group_status(gfd.get());
+  if (!status) throw_error("VFIO_GROUP_GET_STATUS", object, status.err);
+  if (!(status.value & VFIO_GROUP_FLAGS_VIABLE))
     throw_error("VFIO_GROUP_GET_STATUS", object, EBUSY,
                 fmt::format("group not viable: every device in it must be bound to vfio-pci "
                             "(or have no driver); members: {}. Bind them all with "
                             "'vfiokit bind --group {}'",
                             describe_group_members(sysfs_, group), bdf));
-  int cfd = fd_.get();
-  if (ioctl(gfd.get(), VFIO_GROUP_SET_CONTAINER, &cfd) < 0)
-    throw_error("VFIO_GROUP_SET_CONTAINER", object, errno);
+  if (const auto r = raw::group_set_container(gfd.get(), fd_.get()); !r)
+    throw_error("VFIO_GROUP_SET_CONTAINER", object, r.err);
   if (!iommu_set_) {
-    if (ioctl(fd_.get(), VFIO_SET_IOMMU, iommu_type_) < 0) {
-      const int err = errno;
-      ioctl(gfd.get(), VFIO_GROUP_UNSET_CONTAINER);
+    if (const auto r = raw::set_iommu(fd_.get(), static_cast<uint32_t>(iommu_type_)); !r) {
+      (void)raw::group_unset_container(gfd.get());
       throw_error(iommu_type_ == VFIO_TYPE1v2_IOMMU ? "VFIO_SET_IOMMU(TYPE1v2)"
                                                     : "VFIO_SET_IOMMU(TYPE1)",
-                  object, err);
+                  object, r.err);
     }
     iommu_set_ = true;
   }
@@ -107,9 +104,9 @@ UniqueFd Container::attach_device(const std::string& bdf) {
                 "the device has no IOMMU group: the IOMMU is off or absent (intel_iommu=on / "
                 "amd_iommu=on on the kernel command line, VT-d/AMD-Vi in firmware)");
   const int gfd = open_group(*group, bdf);
-  const int dfd = ioctl(gfd, VFIO_GROUP_GET_DEVICE_FD, bdf.c_str());
-  if (dfd < 0) {
-    const int err = errno;
+  const auto dfd = raw::group_get_device_fd(gfd, bdf);
+  if (!dfd) {
+    const int err = dfd.err;
     const auto drv = sysfs_.driver(bdf);
     throw_error("VFIO_GROUP_GET_DEVICE_FD", bdf, err,
                 err == EBUSY ? "the device is already open (another process or this one)"
@@ -118,7 +115,7 @@ UniqueFd Container::attach_device(const std::string& bdf) {
                                   *drv, bdf)
                     : "");
   }
-  return UniqueFd(dfd);
+  return UniqueFd(dfd.value);
 }
 
 void Container::require_iommu_set(const char* op) const {
@@ -131,79 +128,52 @@ void Container::require_iommu_set(const char* op) const {
 void Container::map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) {
   require_iommu_set("VFIO_IOMMU_MAP_DMA");
   check_iova_range("VFIO_IOMMU_MAP_DMA", iova, size);
-  vfio_iommu_type1_dma_map m{.argsz = sizeof(m)};
-  m.flags = (static_cast<unsigned>(access) & 1 ? VFIO_DMA_MAP_FLAG_READ : 0) |
-            (static_cast<unsigned>(access) & 2 ? VFIO_DMA_MAP_FLAG_WRITE : 0);
-  m.vaddr = reinterpret_cast<uint64_t>(vaddr);
-  m.iova = iova;
-  m.size = size;
-  if (ioctl(fd_.get(), VFIO_IOMMU_MAP_DMA, &m) < 0)
-    throw_error("VFIO_IOMMU_MAP_DMA", iova_range_name(iova, size), errno);
+  const uint32_t flags = (static_cast<unsigned>(access) & 1 ? VFIO_DMA_MAP_FLAG_READ : 0) |
+                         (static_cast<unsigned>(access) & 2 ? VFIO_DMA_MAP_FLAG_WRITE : 0);
+  if (const auto r = raw::type1_map_dma(fd_.get(), reinterpret_cast<uint64_t>(vaddr), iova, size,
+                                        flags);
+      !r)
+    throw_error("VFIO_IOMMU_MAP_DMA", iova_range_name(iova, size), r.err);
 }
 
 void Container::unmap(uint64_t iova, uint64_t size) {
   require_iommu_set("VFIO_IOMMU_UNMAP_DMA");
   check_iova_range("VFIO_IOMMU_UNMAP_DMA", iova, size);
-  vfio_iommu_type1_dma_unmap u{.argsz = sizeof(u)};
-  u.iova = iova;
-  u.size = size;
   const std::string object = iova_range_name(iova, size);
-  if (ioctl(fd_.get(), VFIO_IOMMU_UNMAP_DMA, &u) < 0)
-    throw_error("VFIO_IOMMU_UNMAP_DMA", object, errno);
+  const auto unmapped = raw::type1_unmap_dma(fd_.get(), iova, size);
+  if (!unmapped) throw_error("VFIO_IOMMU_UNMAP_DMA", object, unmapped.err);
   // type1 reports success with size 0 when nothing was mapped there.
-  if (u.size != size)
+  if (unmapped.value != size)
     throw_error("VFIO_IOMMU_UNMAP_DMA", object, ENOENT,
-                fmt::format("unmapped {} bytes, not {}: that range was not mapped whole", u.size,
-                            size));
+                fmt::format("unmapped {} bytes, not {}: that range was not mapped whole",
+                            unmapped.value, size));
 }
 
-Container::Type1Info Container::get_info() {
-  require_iommu_set("VFIO_IOMMU_GET_INFO");
-  const std::string op = "VFIO_IOMMU_GET_INFO";
-  const std::vector<uint8_t> buf =
-      ioctl_grow(fd_.get(), VFIO_IOMMU_GET_INFO, vfio_iommu_type1_info{}, op, "container");
-  const auto info = read_struct<vfio_iommu_type1_info>(buf, 0, op, "container");
-  Type1Info out;
-  out.pgsizes = (info.flags & VFIO_IOMMU_INFO_PGSIZES) ? info.iova_pgsizes : 4096;
-  if (info.flags & VFIO_IOMMU_INFO_CAPS) {
-    const auto caps = parse_info_caps(buf, info.cap_offset, op.c_str());
-    if (const auto* c = find_info_cap(caps, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)) {
-      const std::string what = "parse VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE";
-      const auto r = read_struct<vfio_iommu_type1_info_cap_iova_range>(c->bytes, 0, what, "container");
-      // Each range is read with a bounds check, so a count larger than the
-      // capability stops at the first range that is not there.
-      const size_t first = offsetof(vfio_iommu_type1_info_cap_iova_range, iova_ranges);
-      for (uint32_t i = 0; i < r.nr_iovas; ++i) {
-        const auto range =
-            read_struct<vfio_iova_range>(c->bytes, first + i * sizeof(vfio_iova_range), what,
-                                         fmt::format("container, range {} of {}", i, r.nr_iovas));
-        out.ranges.push_back({range.start, range.end});
-      }
-    }
-    if (const auto* c = find_info_cap(caps, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL)) {
-      out.dma_avail = read_struct<vfio_iommu_type1_info_dma_avail>(
-                          c->bytes, 0, "parse VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL", "container")
-                          .avail;
-    }
-  }
-  if (out.ranges.empty()) out.ranges.push_back({0, UINT64_MAX});
-  return out;
+namespace {
+Type1Info query_info(int container_fd) {
+  const auto reply = raw::type1_info(container_fd);
+  if (!reply) throw_error("VFIO_IOMMU_GET_INFO", "container", reply.err);
+  return decode_type1_info(reply.value);
 }
+}  // namespace
 
 std::vector<IovaRange> Container::iova_ranges() {
   std::lock_guard lock(mu_);
-  return get_info().ranges;
+  require_iommu_set("VFIO_IOMMU_GET_INFO");
+  return query_info(fd_.get()).ranges;
 }
 
 uint64_t Container::iova_alignment() {
   std::lock_guard lock(mu_);
-  const uint64_t p = get_info().pgsizes;
+  require_iommu_set("VFIO_IOMMU_GET_INFO");
+  const uint64_t p = query_info(fd_.get()).pgsizes;
   return p ? (p & -p) : 4096;
 }
 
 std::optional<uint32_t> Container::dma_avail() {
   std::lock_guard lock(mu_);
-  return get_info().dma_avail;
+  require_iommu_set("VFIO_IOMMU_GET_INFO");
+  return query_info(fd_.get()).dma_avail;
 }
 
 std::vector<int> Container::owned_groups() const {
@@ -213,9 +183,9 @@ std::vector<int> Container::owned_groups() const {
   return ids;
 }
 
-std::vector<int> Container::ownership_fds() const {
+std::vector<int32_t> Container::hot_reset_group_fds() const {
   std::lock_guard lock(mu_);
-  std::vector<int> fds;
+  std::vector<int32_t> fds;
   for (const auto& [g, fd] : groups_) fds.push_back(fd.get());
   return fds;
 }

@@ -1,7 +1,6 @@
 #include "vfiokit/vfio/device.hpp"
 
 #include <linux/vfio.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 
 #include "vfiokit/vfio/error.hpp"
 #include "vfio/kernel_struct.hpp"
+#include "vfio/raw/vfio_ioctl.hpp"
 #include "vfiokit/vfio/pci_address.hpp"
 #include "vfiokit/vfio/sysfs.hpp"
 
@@ -21,12 +21,11 @@ namespace vfiokit {
 Device::Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf)
     : ctx_(std::move(ctx)), bdf_(normalize_bdf(bdf)) {
   fd_ = std::make_shared<const UniqueFd>(ctx_->attach_device(bdf_));
-  vfio_device_info info{.argsz = sizeof(info)};
-  if (ioctl(fd_->get(), VFIO_DEVICE_GET_INFO, &info) < 0)
-    throw_error("VFIO_DEVICE_GET_INFO", bdf_, errno);
-  flags_ = info.flags;
-  num_regions_ = info.num_regions;
-  num_irqs_ = info.num_irqs;
+  const auto info = raw::device_info(fd_->get());
+  if (!info) throw_error("VFIO_DEVICE_GET_INFO", bdf_, info.err);
+  flags_ = info.value.flags;
+  num_regions_ = info.value.num_regions;
+  num_irqs_ = info.value.num_irqs;
   if (!(flags_ & VFIO_DEVICE_FLAGS_PCI))
     throw_error("VFIO_DEVICE_GET_INFO", bdf_, ENOTSUP, "not a PCI device");
   const RegionInfo cfg = region_info(VFIO_PCI_CONFIG_REGION_INDEX);
@@ -51,24 +50,20 @@ RegionInfo Device::region_info(uint32_t index) const {
   if (index >= num_regions_)
     throw_error("VFIO_DEVICE_GET_REGION_INFO", object, EINVAL,
                 fmt::format("the device has regions 0..{}", num_regions_ - 1));
-  vfio_region_info head{};
-  head.index = index;
-  std::vector<uint8_t> buf;
-  try {
-    buf = ioctl_grow(fd_->get(), VFIO_DEVICE_GET_REGION_INFO, head, "VFIO_DEVICE_GET_REGION_INFO",
-                     object);
-  } catch (const Error& e) {
+  const auto reply = raw::region_info(fd_->get(), index);
+  if (!reply) {
     // vfio-pci counts the VGA region for every PCI device but has it only for VGA
     // controllers; for the others it answers EINVAL. That region is absent, not an error.
     if (index == VFIO_PCI_VGA_REGION_INDEX && (flags_ & VFIO_DEVICE_FLAGS_PCI) &&
-        e.error_code() == EINVAL) {
+        reply.err == EINVAL) {
       RegionInfo absent;
       absent.index = index;
       return absent;
     }
-    throw;
+    throw_error("VFIO_DEVICE_GET_REGION_INFO", object, reply.err,
+                reply.err == EOVERFLOW ? "the kernel kept asking for a larger buffer" : "");
   }
-  return parse_region_info(buf);
+  return parse_region_info(reply.value);
 }
 
 MappedRegion Device::map_region(uint32_t index) const {
@@ -121,10 +116,9 @@ IrqInfo Device::irq_info(uint32_t index) const {
   if (index >= num_irqs_)
     throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, EINVAL,
                 fmt::format("the device has IRQ indexes 0..{}", num_irqs_ - 1));
-  vfio_irq_info q{.argsz = sizeof(q), .index = index};
-  if (ioctl(fd_->get(), VFIO_DEVICE_GET_IRQ_INFO, &q) < 0)
-    throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, errno);
-  return {q.index, q.flags, q.count};
+  const auto q = raw::irq_info(fd_->get(), index);
+  if (!q) throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, q.err);
+  return {q.value.index, q.value.flags, q.value.count};
 }
 
 std::vector<IrqInfo> Device::irqs() const {
@@ -150,9 +144,9 @@ IrqSet Device::enable_irq(uint32_t index, uint32_t count) const {
 }
 
 void Device::reset() const {
-  if (ioctl(fd_->get(), VFIO_DEVICE_RESET) < 0)
-    throw_error("VFIO_DEVICE_RESET", bdf_, errno,
-                errno == ENOTTY || errno == EINVAL
+  if (const auto r = raw::device_reset(fd_->get()); !r)
+    throw_error("VFIO_DEVICE_RESET", bdf_, r.err,
+                r.err == ENOTTY || r.err == EINVAL
                     ? "the device offers no reset VFIO can use (no FLR, PM reset or "
                       "exclusive bus); see reset_method in sysfs"
                     : "");
@@ -168,26 +162,14 @@ std::vector<std::string> Device::reset_methods() const {
 }
 
 std::vector<HotResetDevice> Device::hot_reset_info() const {
-  const std::string op = "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO";
-  // This ioctl grows by count (ENOSPC), not by argsz.
-  std::vector<uint8_t> buf(sizeof(vfio_pci_hot_reset_info) + 8 * sizeof(vfio_pci_dependent_device));
-  bool done = false;
-  for (int tries = 0; tries < 4; ++tries) {
-    vfio_pci_hot_reset_info head{};
-    head.argsz = static_cast<uint32_t>(buf.size());
-    write_struct(buf, 0, head);
-    done = ioctl(fd_->get(), VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, buf.data()) == 0;
-    if (done) break;
-    if (errno != ENOSPC)
-      throw_error(op, bdf_, errno,
-                  errno == ENODEV ? "no hot reset: the device is not alone on a bus that "
-                                    "can be reset (or is on the root bus)"
-                                  : "");
-    const auto want = read_struct<vfio_pci_hot_reset_info>(buf, 0, op, bdf_).count;
-    buf.assign(sizeof(vfio_pci_hot_reset_info) + want * sizeof(vfio_pci_dependent_device), 0);
-  }
-  if (!done) throw_error(op, bdf_, ENOSPC, "the kernel kept asking for a larger buffer");
-  return decode_hot_reset_info(buf, ctx_->owned_groups(), bdf_);
+  const auto reply = raw::hot_reset_info(fd_->get());
+  if (!reply)
+    throw_error("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", bdf_, reply.err,
+                reply.err == ENODEV ? "no hot reset: the device is not alone on a bus that "
+                                      "can be reset (or is on the root bus)"
+                : reply.err == ENOSPC ? "the kernel kept asking for a larger buffer"
+                                      : "");
+  return decode_hot_reset_info(reply.value, ctx_->owned_groups(), bdf_);
 }
 
 std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply,
@@ -221,18 +203,10 @@ std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply
 }
 
 void Device::hot_reset() const {
-  const std::vector<int> fds = ctx_->is_iommufd() ? std::vector<int>{} : ctx_->ownership_fds();
-  std::vector<uint8_t> buf(sizeof(vfio_pci_hot_reset) + fds.size() * sizeof(int32_t));
-  vfio_pci_hot_reset head{};
-  head.argsz = static_cast<uint32_t>(buf.size());
-  head.count = static_cast<uint32_t>(fds.size());
-  write_struct(buf, 0, head);
-  for (size_t i = 0; i < fds.size(); ++i)
-    write_struct(buf, offsetof(vfio_pci_hot_reset, group_fds) + i * sizeof(int32_t),
-                 static_cast<int32_t>(fds[i]));
-  if (ioctl(fd_->get(), VFIO_DEVICE_PCI_HOT_RESET, buf.data()) < 0)
-    throw_error("VFIO_DEVICE_PCI_HOT_RESET", bdf_, errno,
-                errno == EPERM || errno == EINVAL
+  const std::vector<int32_t> fds = ctx_->hot_reset_group_fds();
+  if (const auto r = raw::pci_hot_reset(fd_->get(), fds); !r)
+    throw_error("VFIO_DEVICE_PCI_HOT_RESET", bdf_, r.err,
+                r.err == EPERM || r.err == EINVAL
                     ? "every device the reset affects must be opened by this process (see "
                       "hot_reset_info / 'vfiokit info')"
                     : "");

@@ -3,7 +3,6 @@
 #include <linux/vfio.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "vfiokit/vfio/error.hpp"
-#include "vfio/kernel_struct.hpp"
+#include "vfio/raw/vfio_ioctl.hpp"
 
 namespace vfiokit {
 
@@ -45,23 +44,18 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
     : device_fd_(std::move(device_fd)), index_(index), bdf_(std::move(bdf)) {
   if (count == 0)
     throw_error("VFIO_DEVICE_SET_IRQS", irq_object(bdf_, index), EINVAL, "count must be >= 1");
-  std::vector<uint8_t> buf(sizeof(vfio_irq_set) + count * sizeof(int32_t));
-  vfio_irq_set head{};
-  head.argsz = static_cast<uint32_t>(buf.size());
-  head.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-  head.index = index;
-  head.start = 0;
-  head.count = count;
-  write_struct(buf, 0, head);
+  std::vector<int32_t> raw_fds;
   for (uint32_t i = 0; i < count; ++i) {
     UniqueFd efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!efd) throw_error("eventfd", irq_object(bdf_, index), errno);
-    const int32_t raw = efd.get();
-    write_struct(buf, offsetof(vfio_irq_set, data) + i * sizeof(int32_t), raw);
+    raw_fds.push_back(efd.get());
     fds_.push_back(std::move(efd));
   }
-  if (ioctl(device_fd_->get(), VFIO_DEVICE_SET_IRQS, buf.data()) < 0) {
-    const int err = errno;
+  if (const auto r = raw::set_irqs(device_fd_->get(), index,
+                                   VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+                                   count, raw_fds);
+      !r) {
+    const int err = r.err;
     fds_.clear();
     throw_error("VFIO_DEVICE_SET_IRQS", fmt::format("{} vectors 0..{}", irq_object(bdf_, index), count - 1),
                 err,
@@ -90,9 +84,9 @@ IrqSet::~IrqSet() { disable(); }
 
 void IrqSet::disable() noexcept {
   if (!device_fd_ || fds_.empty()) return;
-  vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-                   .index = index_, .start = 0, .count = 0};
-  ioctl(device_fd_->get(), VFIO_DEVICE_SET_IRQS, &set);
+  // count 0 with DATA_NONE | TRIGGER tears down every vector of the index.
+  (void)raw::set_irqs(device_fd_->get(), index_, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+                      0, 0);
   fds_.clear();
   device_fd_.reset();
 }
@@ -120,23 +114,23 @@ uint64_t IrqSet::wait(uint32_t vector, int timeout_ms) const {
 }
 
 void IrqSet::unmask() const {
-  vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK,
-                   .index = index_, .start = 0, .count = 1};
   if (!device_fd_)
     throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), EBADF,
                 "this IrqSet is empty (default-constructed or moved from)");
-  if (ioctl(device_fd_->get(), VFIO_DEVICE_SET_IRQS, &set) < 0)
-    throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), errno);
+  if (const auto r = raw::set_irqs(device_fd_->get(), index_,
+                                   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1);
+      !r)
+    throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), r.err);
 }
 
 void IrqSet::trigger(uint32_t vector) const {
-  vfio_irq_set set{.argsz = sizeof(set), .flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-                   .index = index_, .start = vector, .count = 1};
   if (!device_fd_)
     throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), EBADF,
                 "this IrqSet is empty (default-constructed or moved from)");
-  if (ioctl(device_fd_->get(), VFIO_DEVICE_SET_IRQS, &set) < 0)
-    throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), errno);
+  if (const auto r = raw::set_irqs(device_fd_->get(), index_,
+                                   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, vector, 1);
+      !r)
+    throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), r.err);
 }
 
 }  // namespace vfiokit

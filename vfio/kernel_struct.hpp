@@ -1,9 +1,7 @@
-// Kernel structs in byte buffers. VFIO's info ioctls fill a buffer whose size the
+// Kernel structs in byte buffers (the ioctls that fill them: vfio/raw/). VFIO's info ioctls fill a buffer whose size the
 // kernel decides (argsz) and whose contents a device or driver shapes; a struct is
 // copied in and out of it with memcpy, bounds-checked, never cast over it.
 #pragma once
-
-#include <sys/ioctl.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -40,24 +38,6 @@ void write_struct(std::vector<uint8_t>& bytes, size_t offset, const T& v) {
   if (offset > bytes.size() || bytes.size() - offset < sizeof(T))
     throw_error("build ioctl argument", "buffer", EINVAL, "internal: the struct does not fit");
   std::memcpy(bytes.data() + offset, &v, sizeof(T));
-}
-
-/// The argsz-grow pattern of VFIO's info ioctls: issues `request` on `fd` with `head`
-/// (a struct whose first field is argsz) at the start of a buffer, and again with a
-/// buffer of the size the kernel asked for, until the reply fits. Returns the reply.
-template <class T>
-std::vector<uint8_t> ioctl_grow(int fd, unsigned long request, T head, const std::string& op,
-                                const std::string& object) {
-  std::vector<uint8_t> buf(sizeof(T));
-  for (int tries = 0; tries < 4; ++tries) {
-    head.argsz = static_cast<uint32_t>(buf.size());
-    write_struct(buf, 0, head);
-    if (::ioctl(fd, request, buf.data()) < 0) throw_error(op, object, errno);
-    const uint32_t want = read_struct<T>(buf, 0, op, object).argsz;
-    if (want <= buf.size()) return buf;
-    buf.assign(want, 0);
-  }
-  throw_error(op, object, EOVERFLOW, "the kernel kept asking for a larger buffer");
 }
 
 }  // namespace vfiokit

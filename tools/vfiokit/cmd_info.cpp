@@ -8,7 +8,6 @@
 #include "tools/vfiokit/commands.hpp"
 #include "vfiokit/vfio/device.hpp"
 #include "vfiokit/vfio/error.hpp"
-#include "vfiokit/vfio/iommufd.hpp"
 
 namespace vfiokit::cli {
 namespace {
@@ -115,17 +114,16 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
   for (const auto& r : ctx->iova_ranges()) ranges.push_back({{"start", r.start}, {"last", r.last}});
   const auto avail = ctx->dma_avail();
   nlohmann::json hw = nullptr;
-  if (auto* fd = dynamic_cast<Iommufd*>(ctx.get())) {
-    try {
-      const IommuHwInfo h = fd->hw_info(bdf);
-      hw = {{"type", h.data_type},
-            {"type_name", h.data_type_name},
-            {"capabilities", fmt::format("{:#x}", h.capabilities)}};
-      if (h.vtd_cap_reg) hw["vtd_cap_reg"] = fmt::format("{:#018x}", *h.vtd_cap_reg);
-      if (h.vtd_ecap_reg) hw["vtd_ecap_reg"] = fmt::format("{:#018x}", *h.vtd_ecap_reg);
-    } catch (const Error& e) {
-      hw = {{"error", e.what()}};
+  try {
+    if (const std::optional<IommuHwInfo> h = ctx->hw_info(bdf)) {
+      hw = {{"type", h->data_type},
+            {"type_name", h->data_type_name},
+            {"capabilities", fmt::format("{:#x}", h->capabilities)}};
+      if (h->vtd_cap_reg) hw["vtd_cap_reg"] = fmt::format("{:#018x}", *h->vtd_cap_reg);
+      if (h->vtd_ecap_reg) hw["vtd_ecap_reg"] = fmt::format("{:#018x}", *h->vtd_ecap_reg);
     }
+  } catch (const Error& e) {
+    hw = {{"error", e.what()}};
   }
   nlohmann::json hot = nullptr;
   try {

@@ -27,9 +27,9 @@ class Container final : public IommuContext {
   std::vector<IovaRange> iova_ranges() override;
   uint64_t iova_alignment() override;
   std::optional<uint32_t> dma_avail() override;
-  std::vector<int> ownership_fds() const override;
   std::vector<int> owned_groups() const override;
-  bool is_iommufd() const override { return false; }
+  /// nullopt: IOMMU_GET_HW_INFO is an iommufd ioctl.
+  std::optional<IommuHwInfo> hw_info(const std::string&) override { return std::nullopt; }
 
   /// The container fd (for raw-ioctl benchmarks and debugging).
   int fd() const { return fd_.get(); }
@@ -39,12 +39,7 @@ class Container final : public IommuContext {
  private:
   int open_group(int group, const std::string& bdf);
   void require_iommu_set(const char* op) const;
-  struct Type1Info {
-    uint64_t pgsizes = 0;
-    std::vector<IovaRange> ranges;
-    std::optional<uint32_t> dma_avail;
-  };
-  Type1Info get_info();
+  std::vector<int32_t> hot_reset_group_fds() const override;
 
   UniqueFd fd_;
   Sysfs sysfs_;

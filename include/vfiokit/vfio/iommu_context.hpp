@@ -33,6 +33,18 @@ struct IovaRange {
   uint64_t last;
 };
 
+/// What IOMMU_GET_HW_INFO reports for an attached device (iommufd only).
+struct IommuHwInfo {
+  uint32_t data_type = 0;  ///< enum iommu_hw_info_type: 0 none, 1 intel-vtd, 2 arm-smmuv3
+  std::string data_type_name;
+  uint64_t capabilities = 0;  ///< IOMMU_HW_CAP_* bits
+  std::vector<uint8_t> data;  ///< the driver-specific struct (e.g. iommu_hw_info_vtd)
+  /// For intel-vtd: the capability and extended capability registers.
+  std::optional<uint64_t> vtd_cap_reg, vtd_ecap_reg;
+};
+
+class Device;
+
 /// DMA access the device gets to a mapping.
 enum class DmaAccess : unsigned { kRead = 1, kWrite = 2, kReadWrite = 3 };
 
@@ -65,15 +77,22 @@ class IommuContext {
   /// How many more mappings the kernel allows (type1 DMA_AVAIL), where it says.
   virtual std::optional<uint32_t> dma_avail() = 0;
 
-  /// The fds VFIO_DEVICE_PCI_HOT_RESET needs to prove ownership: the group fds
-  /// (container) or the iommufd (cdev).
-  virtual std::vector<int> ownership_fds() const = 0;
   /// The IOMMU groups this context holds open (container: one per attached group, so
   /// a device of any of them is ours); empty for iommufd, whose hot-reset info names
   /// owned devices by dev_id instead.
   virtual std::vector<int> owned_groups() const = 0;
-  /// True for iommufd (cdev devices).
-  virtual bool is_iommufd() const = 0;
+  /// IOMMU_GET_HW_INFO for the attached device `bdf`: what the IOMMU driver reports
+  /// (iommufd); nullopt where the backend has no such query (the type1 container).
+  /// Throws vfiokit::Error when the backend has it and the query fails.
+  virtual std::optional<IommuHwInfo> hw_info(const std::string& bdf) = 0;
+
+ private:
+  friend class Device;
+  /// What VFIO_DEVICE_PCI_HOT_RESET takes as proof of ownership: the group fds this
+  /// context holds (container), or none (iommufd: the kernel checks the device's iommufd).
+  /// Borrowed fds, valid while the context lives; only Device (which holds the context)
+  /// uses them.
+  virtual std::vector<int32_t> hot_reset_group_fds() const = 0;
 };
 
 /// How an IOVA range is named in errors: "IOVA [0x1000, 0x1fff] (4096 bytes)".
