@@ -8,7 +8,7 @@
 #include <fstream>
 #include <utility>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/unique_fd.hpp"
@@ -34,7 +34,7 @@ uint64_t backing_page_size(PageBacking b) {
 }
 
 uint64_t free_hugepages(uint64_t page_size) {
-  std::ifstream in(fmt::format("/sys/kernel/mm/hugepages/hugepages-{}kB/free_hugepages",
+  std::ifstream in(detail::format("/sys/kernel/mm/hugepages/hugepages-{}kB/free_hugepages",
                                page_size / 1024));
   uint64_t n = 0;
   in >> n;
@@ -57,7 +57,7 @@ DmaBuffer DmaBuffer::allocate(size_t size, PageBacking backing, bool populate) {
     // asked for. Populate after madvise, else the fault may already take a THP.
     void* p = mmap(nullptr, b.size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
-      throw_error("mmap anonymous DMA buffer", fmt::format("{} bytes", b.size_), errno);
+      throw_error("mmap anonymous DMA buffer", detail::format("{} bytes", b.size_), errno);
     b.data_ = p;
     madvise(p, b.size_, MADV_NOHUGEPAGE);
     if (populate)
@@ -70,7 +70,7 @@ DmaBuffer DmaBuffer::allocate(size_t size, PageBacking backing, bool populate) {
           ? "/proc/sys/vm/nr_hugepages (2 MiB pages)"
           : "/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages (or boot with "
             "hugepagesz=1G hugepages=N)";
-  const std::string object = fmt::format("{} bytes of {} pages", b.size_, backing_name(backing));
+  const std::string object = detail::format("{} bytes of {} pages", b.size_, backing_name(backing));
   UniqueFd fd(memfd_create("vfiokit-dma", MFD_CLOEXEC | MFD_HUGETLB | huge_flag));
   if (!fd) throw_error("memfd_create(MFD_HUGETLB)", object, errno, "no hugetlbfs support for this page size");
   if (ftruncate(fd.get(), static_cast<off_t>(b.size_)) < 0)
@@ -81,7 +81,7 @@ DmaBuffer DmaBuffer::allocate(size_t size, PageBacking backing, bool populate) {
     const int err = errno;
     const uint64_t have = free_hugepages(b.page_size_);
     throw_error("mmap hugetlb DMA buffer", object, err,
-                fmt::format("{} free hugepages of this size, {} needed: reserve more in {}", have,
+                detail::format("{} free hugepages of this size, {} needed: reserve more in {}", have,
                             b.size_ / b.page_size_, pool));
   }
   b.data_ = p;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/vfio/error.hpp"
 
@@ -17,7 +17,7 @@ bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 IovaAllocator::IovaAllocator(std::vector<IovaRange> ranges, uint64_t alignment)
     : alignment_(alignment) {
   if (!is_pow2(alignment))
-    throw_error("IOVA allocator", fmt::format("alignment {:#x}", alignment), EINVAL,
+    throw_error("IOVA allocator", detail::format("alignment {:#x}", alignment), EINVAL,
                 "alignment must be a power of two");
   std::sort(ranges.begin(), ranges.end(),
             [](const IovaRange& a, const IovaRange& b) { return a.start < b.start; });
@@ -47,7 +47,7 @@ IovaAllocator::IovaAllocator(std::vector<IovaRange> ranges, uint64_t alignment)
 
 uint64_t IovaAllocator::allocate(uint64_t size, uint64_t align) {
   if (size == 0 || (align != 0 && !is_pow2(align)))
-    throw_error("allocate IOVA", fmt::format("{} bytes, alignment {:#x}", size, align), EINVAL,
+    throw_error("allocate IOVA", detail::format("{} bytes, alignment {:#x}", size, align), EINVAL,
                 "size must be > 0 and alignment a power of two");
   align = std::max(align, alignment_);
   const uint64_t rounded = (size + alignment_ - 1) & ~(alignment_ - 1);
@@ -62,15 +62,15 @@ uint64_t IovaAllocator::allocate(uint64_t size, uint64_t align) {
     allocated_[iova] = rounded;
     return iova;
   }
-  throw_error("allocate IOVA", fmt::format("{} bytes aligned to {:#x}", size, align), ENOSPC,
-              fmt::format("no usable IOVA range has room ({} bytes free in {} ranges)",
+  throw_error("allocate IOVA", detail::format("{} bytes aligned to {:#x}", size, align), ENOSPC,
+              detail::format("no usable IOVA range has room ({} bytes free in {} ranges)",
                           free_bytes(), free_.size()));
 }
 
 void IovaAllocator::free(uint64_t iova) {
   auto it = allocated_.find(iova);
   if (it == allocated_.end())
-    throw_error("free IOVA", fmt::format("{:#x}", iova), EINVAL, "not allocated here");
+    throw_error("free IOVA", detail::format("{:#x}", iova), EINVAL, "not allocated here");
   uint64_t start = iova, last = iova + it->second - 1;
   allocated_.erase(it);
   auto next = free_.upper_bound(start);

@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <utility>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/vfio/error.hpp"
 
@@ -61,13 +61,13 @@ void DmaMapping::unmap() {
 uint64_t DmaMapping::to_iova(const void* p) const {
   const auto off = static_cast<const uint8_t*>(p) - static_cast<const uint8_t*>(vaddr_);
   if (off < 0 || static_cast<uint64_t>(off) >= size_)
-    throw_error("translate address", fmt::format("{}", p), ERANGE, "not inside this mapping");
+    throw_error("translate address", detail::format("{}", p), ERANGE, "not inside this mapping");
   return iova_ + static_cast<uint64_t>(off);
 }
 
 void* DmaMapping::to_vaddr(uint64_t iova) const {
   if (iova < iova_ || iova - iova_ >= size_)
-    throw_error("translate IOVA", fmt::format("{:#x}", iova), ERANGE, "not inside this mapping");
+    throw_error("translate IOVA", detail::format("{:#x}", iova), ERANGE, "not inside this mapping");
   return static_cast<uint8_t*>(const_cast<void*>(vaddr_)) + (iova - iova_);
 }
 

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <set>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/vfio/error.hpp"
 
@@ -16,12 +16,12 @@ std::vector<InfoCap> parse_info_caps(std::span<const uint8_t> info, uint32_t fir
   std::set<uint32_t> seen;
   for (uint32_t off = first_offset; off != 0;) {
     if (off < kHeader || off > info.size() || info.size() - off < kHeader)
-      throw_error(fmt::format("parse {} capability chain", what),
-                  fmt::format("offset {:#x} (buffer {} bytes)", off, info.size()), EINVAL,
+      throw_error(detail::format("parse {} capability chain", what),
+                  detail::format("offset {:#x} (buffer {} bytes)", off, info.size()), EINVAL,
                   "the kernel returned a malformed capability chain");
     if (!seen.insert(off).second)
-      throw_error(fmt::format("parse {} capability chain", what),
-                  fmt::format("offset {:#x}", off), ELOOP,
+      throw_error(detail::format("parse {} capability chain", what),
+                  detail::format("offset {:#x}", off), ELOOP,
                   "the capability chain loops back on itself");
     const uint8_t* p = info.data() + off;
     InfoCap cap{};

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 namespace vfiokit {
 
@@ -24,7 +24,7 @@ std::string pci_capability_name(bool extended, uint16_t id) {
       case 0x12: return "SATA";
       case 0x13: return "Advanced Features";
       case 0x14: return "Enhanced Allocation";
-      default: return fmt::format("capability {:#04x}", id);
+      default: return detail::format("capability {:#04x}", id);
     }
   }
   switch (id) {
@@ -51,7 +51,7 @@ std::string pci_capability_name(bool extended, uint16_t id) {
     case 0x25: return "Data Link Feature";
     case 0x26: return "Physical Layer 16 GT/s";
     case 0x27: return "Lane Margining";
-    default: return fmt::format("extended capability {:#06x}", id);
+    default: return detail::format("extended capability {:#06x}", id);
   }
 }
 
@@ -72,7 +72,7 @@ uint32_t ConfigSpace::read32(size_t off) const {
 
 void ConfigSpace::walk() {
   if (bytes_.size() < 64) {
-    errors_.push_back(fmt::format("config space snapshot is {} bytes, need 64", bytes_.size()));
+    errors_.push_back(detail::format("config space snapshot is {} bytes, need 64", bytes_.size()));
     return;
   }
   // Standard list: Status bit 4, pointer at 0x34 (0x14 for CardBus bridges).
@@ -82,11 +82,11 @@ void ConfigSpace::walk() {
     while (ptr != 0) {
       ptr &= ~size_t{3};
       if (ptr < 0x40 || ptr + 2 > std::min<size_t>(bytes_.size(), 256)) {
-        errors_.push_back(fmt::format("capability pointer {:#x} out of range", ptr));
+        errors_.push_back(detail::format("capability pointer {:#x} out of range", ptr));
         break;
       }
       if (!seen.insert(ptr).second) {
-        errors_.push_back(fmt::format("capability list loops at {:#x}", ptr));
+        errors_.push_back(detail::format("capability list loops at {:#x}", ptr));
         break;
       }
       const uint8_t id = read8(ptr);
@@ -100,11 +100,11 @@ void ConfigSpace::walk() {
   std::set<size_t> seen;
   while (ptr != 0) {
     if (ptr < 0x100 || ptr + 4 > bytes_.size()) {
-      errors_.push_back(fmt::format("extended capability pointer {:#x} out of range", ptr));
+      errors_.push_back(detail::format("extended capability pointer {:#x} out of range", ptr));
       break;
     }
     if (!seen.insert(ptr).second) {
-      errors_.push_back(fmt::format("extended capability list loops at {:#x}", ptr));
+      errors_.push_back(detail::format("extended capability list loops at {:#x}", ptr));
       break;
     }
     const uint32_t hdr = read32(ptr);

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfio/raw/vfio_ioctl.hpp"
 #include "vfio/type1_info.hpp"
@@ -20,7 +20,7 @@ std::string describe_group_members(const Sysfs& sysfs, int group) {
   for (const auto& member : sysfs.group_devices(group)) {
     if (!s.empty()) s += ", ";
     const auto drv = sysfs.driver(member);
-    s += fmt::format("{} ({})", member, drv ? "driver " + *drv : std::string("no driver"));
+    s += detail::format("{} ({})", member, drv ? "driver " + *drv : std::string("no driver"));
   }
   return s.empty() ? "no members listed in sysfs" : s;
 }
@@ -34,7 +34,7 @@ Container::Container(bool force_type1, Sysfs sysfs) : sysfs_(std::move(sysfs)) {
   if (!api) throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", api.err);
   if (api.value != VFIO_API_VERSION)
     throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", EPROTO,
-                fmt::format("kernel VFIO API {} but vfiokit speaks {}", api.value, VFIO_API_VERSION));
+                detail::format("kernel VFIO API {} but vfiokit speaks {}", api.value, VFIO_API_VERSION));
   if (!force_type1 && raw::check_extension(fd_.get(), VFIO_TYPE1v2_IOMMU))
     iommu_type_ = VFIO_TYPE1v2_IOMMU;
   else if (raw::check_extension(fd_.get(), VFIO_TYPE1_IOMMU))
@@ -57,8 +57,8 @@ int Container::group_fd(int group) const {
 
 int Container::open_group(int group, const std::string& bdf) {
   if (auto it = groups_.find(group); it != groups_.end()) return it->second.get();
-  const std::string path = fmt::format("/dev/vfio/{}", group);
-  const std::string object = fmt::format("group {} ({}) of {}", group, path, bdf);
+  const std::string path = detail::format("/dev/vfio/{}", group);
+  const std::string object = detail::format("group {} ({}) of {}", group, path, bdf);
   UniqueFd gfd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (!gfd) {
     const int err = errno;
@@ -74,7 +74,7 @@ int Container::open_group(int group, const std::string& bdf) {
   if (!status) throw_error("VFIO_GROUP_GET_STATUS", object, status.err);
   if (!(status.value & VFIO_GROUP_FLAGS_VIABLE))
     throw_error("VFIO_GROUP_GET_STATUS", object, EBUSY,
-                fmt::format("group not viable: every device in it must be bound to vfio-pci "
+                detail::format("group not viable: every device in it must be bound to vfio-pci "
                             "(or have no driver); members: {}. Bind them all with "
                             "'vfiokit bind --group {}'",
                             describe_group_members(sysfs_, group), bdf));
@@ -111,7 +111,7 @@ UniqueFd Container::attach_device(const std::string& bdf) {
     throw_error("VFIO_GROUP_GET_DEVICE_FD", bdf, err,
                 err == EBUSY ? "the device is already open (another process or this one)"
                 : drv && *drv != "vfio-pci"
-                    ? fmt::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
+                    ? detail::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
                                   *drv, bdf)
                     : "");
   }
@@ -145,7 +145,7 @@ void Container::unmap(uint64_t iova, uint64_t size) {
   // type1 reports success with size 0 when nothing was mapped there.
   if (unmapped.value != size)
     throw_error("VFIO_IOMMU_UNMAP_DMA", object, ENOENT,
-                fmt::format("unmapped {} bytes, not {}: that range was not mapped whole",
+                detail::format("unmapped {} bytes, not {}: that range was not mapped whole",
                             unmapped.value, size));
 }
 

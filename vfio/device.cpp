@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <sstream>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/vfio/error.hpp"
 #include "vfio/kernel_struct.hpp"
@@ -46,10 +46,10 @@ std::unique_ptr<Device> Device::open_unique(const std::string& bdf, Backend back
 bool Device::can_reset() const { return flags_ & VFIO_DEVICE_FLAGS_RESET; }
 
 RegionInfo Device::region_info(uint32_t index) const {
-  const std::string object = fmt::format("{} region {}", bdf_, index);
+  const std::string object = detail::format("{} region {}", bdf_, index);
   if (index >= num_regions_)
     throw_error("VFIO_DEVICE_GET_REGION_INFO", object, EINVAL,
-                fmt::format("the device has regions 0..{}", num_regions_ - 1));
+                detail::format("the device has regions 0..{}", num_regions_ - 1));
   const auto reply = raw::region_info(fd_->get(), index);
   if (!reply) {
     // vfio-pci counts the VGA region for every PCI device but has it only for VGA
@@ -69,7 +69,7 @@ RegionInfo Device::region_info(uint32_t index) const {
 MappedRegion Device::map_region(uint32_t index) const {
   RegionInfo info = region_info(index);
   if (info.size == 0)
-    throw_error("map region", fmt::format("{} {}", bdf_, info.name()), ENODEV,
+    throw_error("map region", detail::format("{} {}", bdf_, info.name()), ENODEV,
                 "the device does not implement this region");
   return MappedRegion(fd_, std::move(info), bdf_);
 }
@@ -79,7 +79,7 @@ T Device::cfg_read(uint32_t off) const {
   T v{};
   if (off + sizeof(T) > config_size_ ||
       pread(fd_->get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
-    throw_error("read config space", fmt::format("{} offset {:#x}", bdf_, off),
+    throw_error("read config space", detail::format("{} offset {:#x}", bdf_, off),
                 off + sizeof(T) > config_size_ ? ERANGE : errno);
   return v;
 }
@@ -88,7 +88,7 @@ template <typename T>
 void Device::cfg_write(uint32_t off, T v) const {
   if (off + sizeof(T) > config_size_ ||
       pwrite(fd_->get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
-    throw_error("write config space", fmt::format("{} offset {:#x}", bdf_, off),
+    throw_error("write config space", detail::format("{} offset {:#x}", bdf_, off),
                 off + sizeof(T) > config_size_ ? ERANGE : errno);
 }
 
@@ -112,10 +112,10 @@ void Device::enable_bus_master() const {
 }
 
 IrqInfo Device::irq_info(uint32_t index) const {
-  const std::string object = fmt::format("{} IRQ index {}", bdf_, index);
+  const std::string object = detail::format("{} IRQ index {}", bdf_, index);
   if (index >= num_irqs_)
     throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, EINVAL,
-                fmt::format("the device has IRQ indexes 0..{}", num_irqs_ - 1));
+                detail::format("the device has IRQ indexes 0..{}", num_irqs_ - 1));
   const auto q = raw::irq_info(fd_->get(), index);
   if (!q) throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, q.err);
   return {q.value.index, q.value.flags, q.value.count};
@@ -138,8 +138,8 @@ std::vector<IrqInfo> Device::irqs() const {
 IrqSet Device::enable_irq(uint32_t index, uint32_t count) const {
   const IrqInfo info = irq_info(index);
   if (info.count < count)
-    throw_error("VFIO_DEVICE_SET_IRQS", fmt::format("{} {}", bdf_, info.name()), EINVAL,
-                fmt::format("asked for {} vectors, the device offers {}", count, info.count));
+    throw_error("VFIO_DEVICE_SET_IRQS", detail::format("{} {}", bdf_, info.name()), EINVAL,
+                detail::format("asked for {} vectors, the device offers {}", count, info.count));
   return IrqSet(fd_, index, count, bdf_);
 }
 
@@ -184,9 +184,9 @@ std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply
   for (uint32_t i = 0; i < info.count; ++i) {
     const auto d = read_struct<vfio_pci_dependent_device>(
         reply, first + i * sizeof(vfio_pci_dependent_device), op,
-        fmt::format("{}, dependent device {} of {}", bdf, i, info.count));
+        detail::format("{}, dependent device {} of {}", bdf, i, info.count));
     HotResetDevice h;
-    h.bdf = fmt::format("{:04x}:{:02x}:{:02x}.{:x}", d.segment, d.bus, d.devfn >> 3, d.devfn & 7);
+    h.bdf = detail::format("{:04x}:{:02x}:{:02x}.{:x}", d.segment, d.bus, d.devfn >> 3, d.devfn & 7);
 #ifdef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
     if (info.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) {
       h.dev_id = static_cast<int>(d.devid);

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 namespace vfiokit {
 namespace {
@@ -14,7 +14,7 @@ std::string format_what(const std::string& op, const std::string& object, int er
                         const std::string& hint) {
   std::string s = op;
   if (!object.empty()) s += " on " + object;
-  if (err != 0) s += fmt::format(": {} (errno {})", std::strerror(err), err);
+  if (err != 0) s += detail::format(": {} (errno {})", std::strerror(err), err);
   if (!hint.empty()) s += "; hint: " + hint;
   return s;
 }
@@ -55,7 +55,7 @@ std::string errno_hint(const std::string& op, int err) {
         rlimit rl{};
         getrlimit(RLIMIT_MEMLOCK, &rl);
         if (rl.rlim_cur == RLIM_INFINITY) return "out of memory pinning the pages";
-        return fmt::format(
+        return detail::format(
             "RLIMIT_MEMLOCK is {} KiB: the mapping pins its pages; raise it (ulimit -l, "
             "systemd LimitMEMLOCK=) above what is mapped",
             rl.rlim_cur / 1024);

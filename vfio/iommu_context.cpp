@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/vfio/container.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -31,8 +31,8 @@ Backend parse_backend(const std::string& name) {
 }
 
 std::string iova_range_name(uint64_t iova, uint64_t size) {
-  if (size == 0) return fmt::format("IOVA {:#x} (0 bytes)", iova);
-  return fmt::format("IOVA [{:#x}, {:#x}] ({} bytes)", iova, iova + (size - 1), size);
+  if (size == 0) return detail::format("IOVA {:#x} (0 bytes)", iova);
+  return detail::format("IOVA [{:#x}, {:#x}] ({} bytes)", iova, iova + (size - 1), size);
 }
 
 void check_iova_range(const std::string& op, uint64_t iova, uint64_t size) {
@@ -40,7 +40,7 @@ void check_iova_range(const std::string& op, uint64_t iova, uint64_t size) {
     throw_error(op, iova_range_name(iova, size), EINVAL,
                 "a mapping needs at least one IOMMU page: give a size > 0");
   if (iova + (size - 1) < iova)
-    throw_error(op, fmt::format("IOVA {:#x} + {} bytes", iova, size), EINVAL,
+    throw_error(op, detail::format("IOVA {:#x} + {} bytes", iova, size), EINVAL,
                 "the range runs past the end of the 64-bit IOVA space: pick an IOVA inside "
                 "the IOMMU's ranges ('vfiokit info BDF' lists them)");
 }

@@ -1,6 +1,6 @@
 #include "vfio/iommu_fault.hpp"
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -102,7 +102,7 @@ std::optional<IommuFault> parse_amd(std::string_view line) {
   f.iova = *addr;
   if (const auto flags = number_after(line, "flags=")) {
     f.access = (*flags & 0x20) ? "write" : "read";  // RW bit of the event's flags
-    f.reason = fmt::format("IO_PAGE_FAULT flags={:#06x}", *flags);
+    f.reason = detail::format("IO_PAGE_FAULT flags={:#06x}", *flags);
   } else {
     f.reason = "IO_PAGE_FAULT";
   }
@@ -157,8 +157,8 @@ bool fault_matches(const IommuFault& fault, const std::string& bdf, uint64_t iov
 
 std::string describe(const IommuFault& f) {
   const std::string who =
-      f.requester.empty() ? fmt::format("endpoint {}", f.endpoint.value_or(0)) : f.requester;
-  return fmt::format("{}: {} by {} at IOVA {:#x} blocked{}", f.iommu,
+      f.requester.empty() ? detail::format("endpoint {}", f.endpoint.value_or(0)) : f.requester;
+  return detail::format("{}: {} by {} at IOVA {:#x} blocked{}", f.iommu,
                      f.access.empty() ? std::string("DMA") : f.access, who, f.iova,
                      f.reason.empty() ? "" : " (" + f.reason + ")");
 }

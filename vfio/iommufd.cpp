@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfio/iommu_hw_info.hpp"
 #include "vfio/raw/iommufd_ioctl.hpp"
@@ -48,7 +48,7 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
                     : sysfs_.not_on_vfio_hint(bdf));
   }
   const std::string path = "/dev/vfio/devices/" + *cdev;
-  const std::string object = fmt::format("{} ({})", bdf, path);
+  const std::string object = detail::format("{} ({})", bdf, path);
   UniqueFd dfd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (!dfd) throw_error("open device cdev", object, errno);
 
@@ -58,7 +58,7 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
     const auto group = sysfs_.iommu_group(bdf);
     if (group && !sysfs_.group_blockers(*group).empty())
       throw_error("VFIO_DEVICE_BIND_IOMMUFD", object, err,
-                  fmt::format("group {} not viable: every device in it must be bound to vfio-pci "
+                  detail::format("group {} not viable: every device in it must be bound to vfio-pci "
                               "(or have no driver); members: {}. Bind them all with "
                               "'vfiokit bind --group {}'",
                               *group, describe_group_members(sysfs_, *group), bdf));
@@ -93,13 +93,13 @@ void Iommufd::unmap(uint64_t iova, uint64_t size) {
                 unmapped.err == ENOENT ? "that range was not mapped whole" : "");
   if (unmapped.value != size)
     throw_error("IOMMU_IOAS_UNMAP", iova_range_name(iova, size), ENOENT,
-                fmt::format("unmapped {} bytes, not {}", unmapped.value, size));
+                detail::format("unmapped {} bytes, not {}", unmapped.value, size));
 }
 
 namespace {
 raw::IoasRanges query_ranges(int iommufd, uint32_t ioas_id) {
   auto r = raw::ioas_iova_ranges(iommufd, ioas_id);
-  if (!r) throw_error("IOMMU_IOAS_IOVA_RANGES", fmt::format("IOAS {}", ioas_id), r.err);
+  if (!r) throw_error("IOMMU_IOAS_IOVA_RANGES", detail::format("IOAS {}", ioas_id), r.err);
   std::sort(r.value.ranges.begin(), r.value.ranges.end(),
             [](const IovaRange& a, const IovaRange& b) { return a.start < b.start; });
   if (r.value.alignment == 0) r.value.alignment = 4096;

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstring>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/vfio/error.hpp"
 #include "vfio/raw/vfio_ioctl.hpp"
@@ -28,14 +28,14 @@ std::string IrqInfo::name() const {
     case VFIO_PCI_MSIX_IRQ_INDEX: return "MSI-X";
     case VFIO_PCI_ERR_IRQ_INDEX: return "ERR";
     case VFIO_PCI_REQ_IRQ_INDEX: return "REQ";
-    default: return fmt::format("index {}", index);
+    default: return detail::format("index {}", index);
   }
 }
 
 namespace {
 
 std::string irq_object(const std::string& bdf, uint32_t index) {
-  return fmt::format("{} {}", bdf, IrqInfo{.index = index}.name());
+  return detail::format("{} {}", bdf, IrqInfo{.index = index}.name());
 }
 
 }  // namespace
@@ -57,7 +57,7 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
       !r) {
     const int err = r.err;
     fds_.clear();
-    throw_error("VFIO_DEVICE_SET_IRQS", fmt::format("{} vectors 0..{}", irq_object(bdf_, index), count - 1),
+    throw_error("VFIO_DEVICE_SET_IRQS", detail::format("{} vectors 0..{}", irq_object(bdf_, index), count - 1),
                 err,
                 err == EINVAL ? "more vectors than the device offers, or the index has none "
                                 "(see 'vfiokit info')"
@@ -93,7 +93,7 @@ void IrqSet::disable() noexcept {
 
 int IrqSet::eventfd(uint32_t vector) const {
   if (vector >= fds_.size())
-    throw_error("eventfd", fmt::format("{} vector {}", irq_object(bdf_, index_), vector), ERANGE);
+    throw_error("eventfd", detail::format("{} vector {}", irq_object(bdf_, index_), vector), ERANGE);
   return fds_[vector].get();
 }
 

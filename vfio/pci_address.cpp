@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/vfio/error.hpp"
 
@@ -25,9 +25,9 @@ std::string normalize_bdf(std::string_view text) {
   for (char c : s) hex_only &= std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
   if (n != 4 || !hex_only || colons < 1 || colons > 2 || dom > 0xffff || bus > 0xff ||
       dev > 0x1f || fn > 7)
-    throw_error("parse PCI address", fmt::format("'{}'", s), EINVAL,
+    throw_error("parse PCI address", detail::format("'{}'", s), EINVAL,
                 "write it as DOMAIN:BUS:DEVICE.FUNCTION, e.g. 0000:01:00.0 (see lspci -D)");
-  return fmt::format("{:04x}:{:02x}:{:02x}.{:x}", dom, bus, dev, fn);
+  return detail::format("{:04x}:{:02x}:{:02x}.{:x}", dom, bus, dev, fn);
 }
 
 }  // namespace vfiokit

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfio/cap_chain.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -25,11 +25,11 @@ std::vector<SparseArea> RegionInfo::mmap_areas() const {
 }
 
 std::string RegionInfo::name() const {
-  if (index <= VFIO_PCI_BAR5_REGION_INDEX) return fmt::format("BAR{}", index);
+  if (index <= VFIO_PCI_BAR5_REGION_INDEX) return detail::format("BAR{}", index);
   if (index == VFIO_PCI_ROM_REGION_INDEX) return "ROM";
   if (index == VFIO_PCI_CONFIG_REGION_INDEX) return "config";
   if (index == VFIO_PCI_VGA_REGION_INDEX) return "VGA";
-  return fmt::format("region {}", index);
+  return detail::format("region {}", index);
 }
 
 RegionInfo parse_region_info(std::span<const uint8_t> reply) {
@@ -55,7 +55,7 @@ RegionInfo parse_region_info(std::span<const uint8_t> reply) {
         const size_t room = (c.bytes.size() - sizeof(sm)) / sizeof(vfio_region_sparse_mmap_area);
         if (sm.nr_areas > room)
           throw_error("parse sparse-mmap capability", r.name(), EINVAL,
-                      fmt::format("{} areas claimed, room for {}", sm.nr_areas, room));
+                      detail::format("{} areas claimed, room for {}", sm.nr_areas, room));
         r.has_sparse = true;
         for (uint32_t i = 0; i < sm.nr_areas; ++i) {
           vfio_region_sparse_mmap_area a;
@@ -63,7 +63,7 @@ RegionInfo parse_region_info(std::span<const uint8_t> reply) {
           if (a.size == 0) continue;
           if (a.offset > r.size || a.size > r.size - a.offset)
             throw_error("parse sparse-mmap capability", r.name(), EINVAL,
-                        fmt::format("area [{:#x}, +{:#x}) outside the region", a.offset, a.size));
+                        detail::format("area [{:#x}, +{:#x}) outside the region", a.offset, a.size));
           r.sparse.push_back({a.offset, a.size});
         }
         break;
@@ -94,7 +94,7 @@ MappedRegion::MappedRegion(SharedFd fd, RegionInfo info, std::string bdf)
       const int err = errno;
       unmap_all();
       throw_error("mmap " + info_.name(),
-                  fmt::format("{} [{:#x}, +{:#x})", bdf_, a.offset, a.size), err);
+                  detail::format("{} [{:#x}, +{:#x})", bdf_, a.offset, a.size), err);
     }
     areas_.push_back({a.offset, a.size, static_cast<uint8_t*>(p)});
   }
@@ -134,33 +134,33 @@ volatile uint8_t* MappedRegion::ptr(uint64_t offset, uint64_t len) const {
 template <typename T>
 T MappedRegion::read(uint64_t off) const {
   if (off > info_.size || info_.size - off < sizeof(T))
-    throw_error("read " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), ERANGE,
-                fmt::format("the region is {:#x} bytes", info_.size));
+    throw_error("read " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), ERANGE,
+                detail::format("the region is {:#x} bytes", info_.size));
   // Devices decode naturally aligned accesses only; a split one may hit two registers.
   if (off % sizeof(T))
-    throw_error("read " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), EINVAL,
-                fmt::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
+    throw_error("read " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), EINVAL,
+                detail::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
   if (auto* p = ptr(off, sizeof(T))) return *reinterpret_cast<volatile T*>(p);
   T v{};
   if (pread(fd_->get(), &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
-    throw_error("pread " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), errno);
+    throw_error("pread " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), errno);
   return v;
 }
 
 template <typename T>
 void MappedRegion::write(uint64_t off, T v) const {
   if (off > info_.size || info_.size - off < sizeof(T))
-    throw_error("write " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), ERANGE,
-                fmt::format("the region is {:#x} bytes", info_.size));
+    throw_error("write " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), ERANGE,
+                detail::format("the region is {:#x} bytes", info_.size));
   if (off % sizeof(T))
-    throw_error("write " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), EINVAL,
-                fmt::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
+    throw_error("write " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), EINVAL,
+                detail::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
   if (auto* p = ptr(off, sizeof(T))) {
     *reinterpret_cast<volatile T*>(p) = v;
     return;
   }
   if (pwrite(fd_->get(), &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
-    throw_error("pwrite " + info_.name(), fmt::format("{} offset {:#x}", bdf_, off), errno);
+    throw_error("pwrite " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), errno);
 }
 
 uint8_t MappedRegion::read8(uint64_t off) const { return read<uint8_t>(off); }

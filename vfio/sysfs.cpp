@@ -1,6 +1,6 @@
 #include "vfiokit/vfio/sysfs.hpp"
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -92,11 +92,11 @@ std::optional<std::string> Sysfs::attr(const std::string& bdf, const std::string
 
 std::string Sysfs::not_on_vfio_hint(const std::string& bdf) const {
   if (const auto cls = hex_attr(bdf, "class"); cls && is_bridge_class(*cls))
-    return fmt::format("it is a bridge (class {:06x}), which VFIO does not take: open the "
+    return detail::format("it is a bridge (class {:06x}), which VFIO does not take: open the "
                        "device behind it",
                        *cls);
   const auto drv = driver(bdf);
-  return fmt::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
+  return detail::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
                      drv ? *drv : "no driver", bdf);
 }
 

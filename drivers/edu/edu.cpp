@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include "vfiokit/drivers/edu/registers.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -69,7 +69,7 @@ void EduDriver::wait_irq(uint32_t bit, int timeout_ms, const char* what) {
         deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0 || irq_.wait(0, static_cast<int>(left)) == 0)
       throw_error(what, device_.bdf(), ETIMEDOUT,
-                  fmt::format("no {} interrupt within {} ms (IRQ status {:#x})",
+                  detail::format("no {} interrupt within {} ms (IRQ status {:#x})",
                               irq_mode_name(mode_), timeout_ms, bar0_.read32(edu::kRegIrqStatus)));
     const uint32_t status = bar0_.read32(edu::kRegIrqStatus);
     bar0_.write32(edu::kRegIrqAck, status);
@@ -82,7 +82,7 @@ void EduDriver::dma_start(uint64_t iova, uint64_t buf_off, size_t size, bool to_
   // QEMU 7.2 aborts the whole VM on a DMA that reaches the buffer's last byte.
   if (size == 0 || buf_off + size >= edu::kBufferSize || iova > edu::kDmaMask ||
       edu::kDmaMask - iova < size)
-    throw_error("edu DMA", fmt::format("{} IOVA {:#x} buffer offset {:#x} size {}", device_.bdf(),
+    throw_error("edu DMA", detail::format("{} IOVA {:#x} buffer offset {:#x} size {}", device_.bdf(),
                                        iova, buf_off, size),
                 EINVAL, "edu DMA must stay below 2^28 and inside [0, 4095) of its buffer");
   if (bar0_.read32(edu::kRegDmaCmd) & edu::kDmaCmdStart)
@@ -106,8 +106,8 @@ void EduDriver::read_wait(int timeout_ms) { wait_irq(edu::kIrqDma, timeout_ms, "
 
 void EduDriver::memcpy_start(uint64_t src_iova, uint64_t dst_iova, size_t size) {
   if (size > max_memcpy_size())
-    throw_error("edu memcpy", fmt::format("{} {} bytes", device_.bdf(), size), EINVAL,
-                fmt::format("at most {} bytes per copy", max_memcpy_size()));
+    throw_error("edu memcpy", detail::format("{} {} bytes", device_.bdf(), size), EINVAL,
+                detail::format("at most {} bytes per copy", max_memcpy_size()));
   dma_start(src_iova, 0, size, false);
   pending_to_ram_ = true;
   pending_dst_ = dst_iova;

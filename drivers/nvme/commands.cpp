@@ -1,6 +1,6 @@
 #include "vfiokit/drivers/nvme/commands.hpp"
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 namespace vfiokit::nvme {
 
@@ -159,8 +159,8 @@ std::string status_text(uint16_t sf) {
                      : sct == 1 ? specific_status_name(sc)
                      : sct == 2 ? media_status_name(sc)
                                 : nullptr;
-  std::string s = fmt::format("SCT {:x}h SC {:02x}h", sct, sc);
-  if (name) s += fmt::format(" ({})", name);
+  std::string s = detail::format("SCT {:x}h SC {:02x}h", sct, sc);
+  if (name) s += detail::format(" ({})", name);
   if (status_dnr(sf)) s += ", DNR";
   return s;
 }

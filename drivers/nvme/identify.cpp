@@ -1,6 +1,6 @@
 #include "vfiokit/drivers/nvme/identify.hpp"
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -30,8 +30,8 @@ std::string ascii(std::span<const uint8_t> p, size_t off, size_t len) {
 
 void check_size(std::span<const uint8_t> page, const char* what) {
   if (page.size() != kIdentifySize)
-    throw_error(what, fmt::format("{} bytes", page.size()), EINVAL,
-                fmt::format("an Identify data structure is {} bytes", kIdentifySize));
+    throw_error(what, detail::format("{} bytes", page.size()), EINVAL,
+                detail::format("an Identify data structure is {} bytes", kIdentifySize));
 }
 
 }  // namespace
@@ -65,7 +65,7 @@ NamespaceInfo parse_identify_namespace(std::span<const uint8_t> page, uint32_t n
   n.nuse = le<uint64_t>(page, 16);
   n.nlbaf = page[25];
   n.flbas = page[26];
-  const std::string object = fmt::format("namespace {}", nsid);
+  const std::string object = detail::format("namespace {}", nsid);
   if (n.nsze == 0)
     throw_error("Identify Namespace", object, ENODEV,
                 "the namespace is inactive (NSZE 0): attach it or pick an active NSID");
@@ -81,12 +81,12 @@ NamespaceInfo parse_identify_namespace(std::span<const uint8_t> page, uint32_t n
   if (n.nlbaf >= 16) n.format_index |= static_cast<uint8_t>(((n.flbas >> 5) & 3) << 4);
   if (n.format_index >= n.formats.size())
     throw_error("Identify Namespace", object, EINVAL,
-                fmt::format("FLBAS selects LBA format {} but NLBAF lists {}", n.format_index,
+                detail::format("FLBAS selects LBA format {} but NLBAF lists {}", n.format_index,
                             n.formats.size()));
   const LbaFormat& f = n.formats[n.format_index];
   if (f.lba_shift < 9 || f.lba_shift > 24)
     throw_error("Identify Namespace", object, EINVAL,
-                fmt::format("LBA format {} has LBADS {} (block size must be 512 B .. 16 MiB)",
+                detail::format("LBA format {} has LBADS {} (block size must be 512 B .. 16 MiB)",
                             n.format_index, f.lba_shift));
   n.lba_size = 1u << f.lba_shift;
   n.metadata_size = f.metadata_size;

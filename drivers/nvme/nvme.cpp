@@ -1,6 +1,6 @@
 #include "vfiokit/drivers/nvme/nvme.hpp"
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 #include <linux/vfio.h>
 
 #include <algorithm>
@@ -86,13 +86,13 @@ void NvmeDriver::wait_ready(bool ready, const char* what) {
                   "or memory decoding off)");
     if (ready && (s & nvme::kCstsCfs))
       throw_error(what, object(), EIO,
-                  fmt::format("the controller reports a fatal error (CSTS.CFS, CSTS {:#x}); "
+                  detail::format("the controller reports a fatal error (CSTS.CFS, CSTS {:#x}); "
                               "reset the function (VFIO_DEVICE_RESET) and retry",
                               s));
     if (((s & nvme::kCstsRdy) != 0) == ready) return;
     if (Clock::now() > deadline)
       throw_error(what, object(), ETIMEDOUT,
-                  fmt::format("CSTS.RDY did not become {} within CAP.TO = {} ms (CSTS {:#x})",
+                  detail::format("CSTS.RDY did not become {} within CAP.TO = {} ms (CSTS {:#x})",
                               ready ? 1 : 0, timeout_ms, s));
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
@@ -130,7 +130,7 @@ void NvmeDriver::enable_controller(uint32_t cc) {
 void NvmeDriver::init(IrqMode mode) {
   if (mode != IrqMode::kDefault && mode != IrqMode::kMsix)
     throw_error("NVMe init", object(), EINVAL,
-                fmt::format("the NVMe driver takes MSI-X interrupts, not {} (use msix or default; "
+                detail::format("the NVMe driver takes MSI-X interrupts, not {} (use msix or default; "
                             "NvmeOptions::completion = kPoll polls the I/O queue)",
                             irq_mode_name(mode)));
   teardown(false);
@@ -139,16 +139,16 @@ void NvmeDriver::init(IrqMode mode) {
   cap_ = cap();
   if (!(cap_.css & 1))
     throw_error("NVMe init", object(), ENOTSUP,
-                fmt::format("CAP.CSS {:#x} lacks the NVM command set", cap_.css));
+                detail::format("CAP.CSS {:#x} lacks the NVM command set", cap_.css));
   page_size_ = std::max<uint64_t>(4096, cap_.mps_min);
   if (page_size_ > cap_.mps_max)
     throw_error("NVMe init", object(), ENOTSUP,
-                fmt::format("no usable memory page size (CAP.MPSMIN {} B, MPSMAX {} B)",
+                detail::format("no usable memory page size (CAP.MPSMIN {} B, MPSMAX {} B)",
                             cap_.mps_min, cap_.mps_max));
   const IrqInfo msix = device_.irq_info(VFIO_PCI_MSIX_IRQ_INDEX);
   if (msix.count < 2)
     throw_error("NVMe init", object(), ENOTSUP,
-                fmt::format("the controller offers {} MSI-X vectors; the driver needs 2 "
+                detail::format("the controller offers {} MSI-X vectors; the driver needs 2 "
                             "(admin and I/O)",
                             msix.count));
 
@@ -180,20 +180,20 @@ void NvmeDriver::init(IrqMode mode) {
     };
     if (!entry_size_ok(ctrl_.sqes, nvme::kSqesLog2) || !entry_size_ok(ctrl_.cqes, nvme::kCqesLog2))
       throw_error("NVMe init", object(), ENOTSUP,
-                  fmt::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
+                  detail::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
                               ctrl_.sqes, ctrl_.cqes));
     uint32_t nsid = options_.nsid;
     if (nsid == 0) {
       const auto active = active_namespaces();
       if (active.empty())
         throw_error("NVMe init", object(), ENODEV,
-                    fmt::format("no active namespace (NN {}): create and attach one", ctrl_.nn));
+                    detail::format("no active namespace (NN {}): create and attach one", ctrl_.nn));
       nsid = active.front();
     }
     ns_ = identify_namespace(nsid);
     if (ns_.metadata_size != 0)
-      throw_error("NVMe init", fmt::format("{} namespace {}", object(), nsid), ENOTSUP,
-                  fmt::format("its LBA format {} carries {} metadata bytes per block; the driver "
+      throw_error("NVMe init", detail::format("{} namespace {}", object(), nsid), ENOTSUP,
+                  detail::format("its LBA format {} carries {} metadata bytes per block; the driver "
                               "handles formats without metadata (nvme format --lbaf)",
                               ns_.format_index, ns_.metadata_size));
 
@@ -203,7 +203,7 @@ void NvmeDriver::init(IrqMode mode) {
     max_transfer_ -= max_transfer_ % ns_.lba_size;
     if (max_transfer_ == 0)
       throw_error("NVMe init", object(), EINVAL,
-                  fmt::format("max transfer {} B is below one {} B block (MDTS {}, option {})",
+                  detail::format("max transfer {} B is below one {} B block (MDTS {}, option {})",
                               max_transfer_, ns_.lba_size, ctrl_.mdts, options_.max_transfer));
 
     // Step 6: the number of I/O queues (Set Features 07h), then the I/O CQ and SQ (5.3, 5.4).
@@ -221,7 +221,7 @@ void NvmeDriver::init(IrqMode mode) {
     const uint64_t scratch_blocks = std::min<uint64_t>(max_transfer_ / ns_.lba_size, ns_.nsze / 2);
     if (scratch_blocks == 0)
       throw_error("NVMe init", object(), ENOSPC,
-                  fmt::format("namespace {} has {} blocks: too small for a scratch range", ns_.nsid,
+                  detail::format("namespace {} has {} blocks: too small for a scratch range", ns_.nsid,
                               ns_.nsze));
     scratch_lba_ = ns_.nsze - scratch_blocks;
     scratch_bytes_ = static_cast<size_t>(scratch_blocks * ns_.lba_size);
@@ -324,8 +324,8 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
         return c;
       }
       admin_detached_.insert(cid);
-      throw_error(fmt::format("NVMe admin opcode {:#04x}", sqe.opcode), object(), ETIMEDOUT,
-                  fmt::format("no completion (and no MSI-X vector {} interrupt) within {} ms; "
+      throw_error(detail::format("NVMe admin opcode {:#04x}", sqe.opcode), object(), ETIMEDOUT,
+                  detail::format("no completion (and no MSI-X vector {} interrupt) within {} ms; "
                               "CSTS {:#x}",
                               kAdminVector, timeout_ms, csts()));
     }
@@ -335,7 +335,7 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
 NvmeCompletion NvmeDriver::admin_checked(const nvme::Sqe& sqe, const char* what) {
   const NvmeCompletion c = admin(sqe);
   if (!c.ok())
-    throw_error(what, object(), EIO, fmt::format("the controller failed it: {}", c.status_text()));
+    throw_error(what, object(), EIO, detail::format("the controller failed it: {}", c.status_text()));
   return c;
 }
 
@@ -355,8 +355,8 @@ nvme::ControllerInfo NvmeDriver::identify() {
 nvme::NamespaceInfo NvmeDriver::identify_namespace(uint32_t nsid) {
   if (!id_buf_.data()) throw_error("NVMe Identify", object(), EINVAL, "call init() first");
   if (nsid == 0 || nsid == 0xffffffffu || (ctrl_.nn && nsid > ctrl_.nn))
-    throw_error("Identify Namespace", fmt::format("{} namespace {}", object(), nsid), EINVAL,
-                fmt::format("namespace IDs run from 1 to NN = {}", ctrl_.nn));
+    throw_error("Identify Namespace", detail::format("{} namespace {}", object(), nsid), EINVAL,
+                detail::format("namespace IDs run from 1 to NN = {}", ctrl_.nn));
   std::memset(id_buf_.data(), 0, nvme::kIdentifySize);
   admin_checked(nvme::make_identify(nvme::kCnsNamespace, nsid, id_map_.iova()),
                 "Identify Namespace");
@@ -385,16 +385,16 @@ uint16_t NvmeDriver::submit_io(uint8_t opcode, uint64_t lba, uint32_t blocks, ui
   const char* op = opcode == nvme::kNvmRead ? "NVMe Read" : "NVMe Write";
   if (!live_) throw_error(op, object(), EINVAL, "call init() first");
   auto what = [&] {
-    return fmt::format("{} namespace {} LBA {} + {} blocks", object(), ns_.nsid, lba, blocks);
+    return detail::format("{} namespace {} LBA {} + {} blocks", object(), ns_.nsid, lba, blocks);
   };
   if (blocks == 0) throw_error(op, what(), EINVAL, "transfer at least one block");
   if (lba >= ns_.nsze || ns_.nsze - lba < blocks)
     throw_error(op, what(), EINVAL,
-                fmt::format("the namespace has {} blocks of {} bytes", ns_.nsze, ns_.lba_size));
+                detail::format("the namespace has {} blocks of {} bytes", ns_.nsze, ns_.lba_size));
   const uint64_t bytes = uint64_t{blocks} * ns_.lba_size;
   if (bytes > max_transfer_)
     throw_error(op, what(), EINVAL,
-                fmt::format("{} bytes exceed the {} byte transfer limit (MDTS): split it", bytes,
+                detail::format("{} bytes exceed the {} byte transfer limit (MDTS): split it", bytes,
                             max_transfer_));
   const uint16_t cid = io_->claim();
   try {
@@ -441,7 +441,7 @@ std::vector<NvmeCompletion> NvmeDriver::reap(size_t min, int timeout_ms) {
     if (Clock::now() >= deadline)
       throw_error(
           "NVMe reap", object(), ETIMEDOUT,
-          fmt::format("{} of {} completions within {} ms ({} in flight, {} mode)", io_done_.size(),
+          detail::format("{} of {} completions within {} ms ({} in flight, {} mode)", io_done_.size(),
                       min, timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
     if (!poll)
       wait_irq(kIoVector, deadline);
@@ -459,7 +459,7 @@ std::optional<NvmeCompletion> NvmeDriver::wait_for(uint16_t cid, int timeout_ms)
                         [&](const NvmeCompletion& c) { return c.cid == cid; });
   };
   if (find() == io_done_.end() && !io_->busy(cid))
-    throw_error("NVMe wait", fmt::format("{} command {}", object(), cid), EINVAL,
+    throw_error("NVMe wait", detail::format("{} command {}", object(), cid), EINVAL,
                 "no such command in flight");
   const auto deadline = after_ms(timeout_ms);
   const bool poll = options_.completion == NvmeCompletionMode::kPoll;
@@ -482,8 +482,8 @@ std::optional<NvmeCompletion> NvmeDriver::wait_for(uint16_t cid, int timeout_ms)
 
 NvmeCompletion NvmeDriver::wait(uint16_t cid, int timeout_ms) {
   if (auto c = wait_for(cid, timeout_ms)) return *c;
-  throw_error("NVMe wait", fmt::format("{} command {}", object(), cid), ETIMEDOUT,
-              fmt::format("no completion within {} ms ({} mode, CSTS {:#x})", timeout_ms,
+  throw_error("NVMe wait", detail::format("{} command {}", object(), cid), ETIMEDOUT,
+              detail::format("no completion within {} ms ({} mode, CSTS {:#x})", timeout_ms,
                           completion_mode_name(options_.completion), csts()));
 }
 
@@ -492,9 +492,9 @@ void NvmeDriver::io_sync(uint8_t opcode, uint64_t lba, uint32_t blocks, uint64_t
   const NvmeCompletion c = wait(submit_io(opcode, lba, blocks, iova, true), timeout_ms);
   if (!c.ok())
     throw_error(opcode == nvme::kNvmRead ? "NVMe Read" : "NVMe Write",
-                fmt::format("{} namespace {} LBA {} + {} blocks, IOVA {:#x}", object(), ns_.nsid,
+                detail::format("{} namespace {} LBA {} + {} blocks, IOVA {:#x}", object(), ns_.nsid,
                             lba, blocks, iova),
-                EIO, fmt::format("the controller failed it: {}", c.status_text()));
+                EIO, detail::format("the controller failed it: {}", c.status_text()));
 }
 
 void NvmeDriver::read(uint64_t lba, uint32_t blocks, uint64_t iova, int timeout_ms) {
@@ -512,8 +512,8 @@ void NvmeDriver::memcpy_start(uint64_t src_iova, uint64_t dst_iova, size_t size)
   if (copy_.active)
     throw_error("NVMe memcpy", object(), EBUSY, "memcpy_wait() the previous copy first");
   if (size == 0 || size % ns_.lba_size || size > scratch_bytes_)
-    throw_error("NVMe memcpy", fmt::format("{} {} bytes", object(), size), EINVAL,
-                fmt::format("copies are whole {} byte blocks, at most {} bytes", ns_.lba_size,
+    throw_error("NVMe memcpy", detail::format("{} {} bytes", object(), size), EINVAL,
+                detail::format("copies are whole {} byte blocks, at most {} bytes", ns_.lba_size,
                             scratch_bytes_));
   const auto blocks = static_cast<uint32_t>(size / ns_.lba_size);
   const uint16_t cid = submit_write(scratch_lba_, blocks, src_iova);
@@ -526,7 +526,7 @@ void NvmeDriver::memcpy_wait(int timeout_ms) {
   const NvmeCompletion c = wait(copy_.write_cid, timeout_ms);
   if (!c.ok())
     throw_error("NVMe memcpy (write to scratch)", object(), EIO,
-                fmt::format("the controller failed it: {}", c.status_text()));
+                detail::format("the controller failed it: {}", c.status_text()));
   read(scratch_lba_, copy_.blocks, copy_.dst, timeout_ms);
 }
 
@@ -534,8 +534,8 @@ void NvmeDriver::read_start(uint64_t dst_iova, size_t size) {
   if (!live_) throw_error("NVMe read", object(), EINVAL, "call init() first");
   if (read_cid_) throw_error("NVMe read", object(), EBUSY, "read_wait() the previous read first");
   if (size == 0 || size % ns_.lba_size || size > scratch_bytes_)
-    throw_error("NVMe read", fmt::format("{} {} bytes", object(), size), EINVAL,
-                fmt::format("reads are whole {} byte blocks, at most {} bytes", ns_.lba_size,
+    throw_error("NVMe read", detail::format("{} {} bytes", object(), size), EINVAL,
+                detail::format("reads are whole {} byte blocks, at most {} bytes", ns_.lba_size,
                             scratch_bytes_));
   read_cid_ = submit_read(scratch_lba_, static_cast<uint32_t>(size / ns_.lba_size), dst_iova);
 }
@@ -547,7 +547,7 @@ void NvmeDriver::read_wait(int timeout_ms) {
   const NvmeCompletion c = wait(cid, timeout_ms);
   if (!c.ok())
     throw_error("NVMe read (scratch LBAs)", object(), EIO,
-                fmt::format("the controller failed it: {}", c.status_text()));
+                detail::format("the controller failed it: {}", c.status_text()));
 }
 
 void NvmeDriver::send_msi() {

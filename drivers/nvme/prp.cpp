@@ -1,6 +1,6 @@
 #include "drivers/nvme/prp.hpp"
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include <cerrno>
 
@@ -23,7 +23,7 @@ size_t list_pages_for(uint64_t entries, uint64_t per_page) {
 
 size_t prp_list_pages(uint64_t max_len, uint64_t page_size) {
   if (!valid_page_size(page_size))
-    throw_error("NVMe PRP sizing", fmt::format("page size {}", page_size), EINVAL,
+    throw_error("NVMe PRP sizing", detail::format("page size {}", page_size), EINVAL,
                 "the memory page size must be a power of two >= 4096");
   if (max_len == 0) return 0;
   const uint64_t pages = (page_size - 4 + max_len + page_size - 1) / page_size;
@@ -32,7 +32,7 @@ size_t prp_list_pages(uint64_t max_len, uint64_t page_size) {
 
 PrpPlan plan_prps(uint64_t iova, uint64_t len, uint64_t page_size, uint64_t list_iova,
                   size_t list_pages) {
-  auto object = [&] { return fmt::format("IOVA {:#x} + {} bytes", iova, len); };
+  auto object = [&] { return detail::format("IOVA {:#x} + {} bytes", iova, len); };
   if (!valid_page_size(page_size))
     throw_error("NVMe PRP", object(), EINVAL,
                 "the memory page size must be a power of two >= 4096");
@@ -56,11 +56,11 @@ PrpPlan plan_prps(uint64_t iova, uint64_t len, uint64_t page_size, uint64_t list
   const size_t need = list_pages_for(entries, per_page);
   if (list_iova & mask)
     throw_error("NVMe PRP", object(), EINVAL,
-                fmt::format("the PRP list at {:#x} must be page-aligned", list_iova));
+                detail::format("the PRP list at {:#x} must be page-aligned", list_iova));
   if (need > list_pages)
     throw_error(
         "NVMe PRP", object(), EINVAL,
-        fmt::format("needs {} PRP list pages, {} available: split the transfer", need, list_pages));
+        detail::format("needs {} PRP list pages, {} available: split the transfer", need, list_pages));
   p.prp2 = list_iova;
   p.list.reserve(entries + need);
   uint64_t list_page = 0;

@@ -1,6 +1,6 @@
 #include "drivers/nvme/queue.hpp"
 
-#include <fmt/format.h>
+#include "vfio/format.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -28,7 +28,7 @@ QueuePair::QueuePair(DmaSpace& dma, const MappedRegion& bar0, uint16_t qid, uint
       page_size_(page_size),
       prp_pages_(prp_pages) {
   if (entries < 2 || entries > 65536)
-    throw_error("NVMe queue", fmt::format("queue {} of {} entries", qid, entries), EINVAL,
+    throw_error("NVMe queue", detail::format("queue {} of {} entries", qid, entries), EINVAL,
                 "a queue has 2 to 65536 entries (and at most CAP.MQES + 1)");
   cq_offset_ = round_up(uint64_t{entries} * sizeof(Sqe), page_size);
   prp_offset_ = cq_offset_ + round_up(uint64_t{entries} * sizeof(Cqe), page_size);
@@ -64,15 +64,15 @@ QueuePair& QueuePair::operator=(QueuePair&& o) noexcept {
 uint16_t QueuePair::claim() {
   if (full())
     throw_error(
-        "NVMe submit", fmt::format("queue {}", qid_), EBUSY,
-        fmt::format("{} commands in flight (the queue depth): reap completions first", in_flight_));
+        "NVMe submit", detail::format("queue {}", qid_), EBUSY,
+        detail::format("{} commands in flight (the queue depth): reap completions first", in_flight_));
   for (uint16_t cid = 0; cid < busy_.size(); ++cid)
     if (!busy_[cid]) {
       busy_[cid] = true;
       ++in_flight_;
       return cid;
     }
-  throw_error("NVMe submit", fmt::format("queue {}", qid_), EBUSY, "no free command identifier");
+  throw_error("NVMe submit", detail::format("queue {}", qid_), EBUSY, "no free command identifier");
 }
 
 void QueuePair::unclaim(uint16_t cid) {
