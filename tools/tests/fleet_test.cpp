@@ -1,5 +1,5 @@
 // The fleet outputs of `vfiokit check`: Kubernetes label syntax, the node labels
-// and NFD feature file, and the atomic file write.
+// and NFD feature file, the Prometheus text and the atomic file write.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -15,6 +15,7 @@
 #include "tools/host/fleet_facts.hpp"
 #include "tools/host/host_checks.hpp"
 #include "tools/host/node_labels.hpp"
+#include "tools/host/prometheus_text.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
@@ -181,6 +182,67 @@ TEST(NodeLabels, FeatureFileHasExpiryAndRefusesBadLabels) {
   EXPECT_EQ(rfc3339_utc(0), "1970-01-01T00:00:00Z");
 }
 
+TEST(Prometheus, Escaping) {
+  EXPECT_EQ(escape_label_value(R"(a\b"c)"), R"(a\\b\"c)");
+  EXPECT_EQ(escape_label_value("a\nb"), R"(a\nb)");
+  EXPECT_EQ(escape_help("a\\b\"c\nd"), "a\\\\b\"c\\nd");
+}
+
+TEST(Prometheus, TextHasEveryFamilyAndTheVerdicts) {
+  FixtureHost h;
+  HostSpec s;
+  s.audio_driver = "snd_hda_intel";
+  hosts::build_host(h, s);
+  const auto groups = check_all(h);
+  const std::string t = prometheus_text(groups, fleet_facts(groups), "0.2.0", 1764547800);
+  for (const char* line :
+       {"# TYPE vfiokit_build_info gauge\nvfiokit_build_info{version=\"0.2.0\"} 1\n",
+        "vfiokit_host_check{check=\"host.iommu\",verdict=\"pass\"} 1\n",
+        "vfiokit_host_check{check=\"host.iommu\",verdict=\"fail\"} 0\n",
+        "vfiokit_device_check{check=\"device.iommu_group\",device=\"0000:01:00.0\","
+        "pci_id=\"10de:2206\",class=\"030000\",verdict=\"fail\"} 1\n",
+        "vfiokit_device_passthrough_ready{device=\"0000:01:00.0\",pci_id=\"10de:2206\","
+        "class=\"030000\"} 0\n",
+        "vfiokit_device_passthrough_ready{device=\"0000:02:00.0\",pci_id=\"144d:a808\","
+        "class=\"010802\"} 1\n",
+        "vfiokit_pci_devices{pci_id=\"10de:2206\"} 1\n",
+        "vfiokit_pci_devices_passthrough_ready{pci_id=\"10de:2206\"} 0\n",
+        "vfiokit_iommu_enabled 1\n", "vfiokit_interrupt_remapping_enabled 1\n",
+        "vfiokit_last_check_timestamp_seconds 1764547800\n"})
+    EXPECT_NE(t.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << t;
+  // Each verdict is counted once per check.
+  size_t checks = 0;
+  for (const auto& g : groups) checks += g.checks.size();
+  size_t ones = 0;
+  for (std::istringstream in(t); !in.eof();) {
+    std::string line;
+    std::getline(in, line);
+    if (line.rfind("vfiokit_checks{", 0) == 0) ones += std::stoul(line.substr(line.rfind(' ')));
+  }
+  EXPECT_EQ(ones, checks);
+}
+
+// promtool (Debian's prometheus package, ci/install-deps) accepts the file; the VM
+// test vm.fleet.prometheus_roundtrip runs it unconditionally on a real guest's file.
+TEST(Prometheus, PromtoolAcceptsTheText) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no promtool: run ci/install-deps";
+  FixtureHost h;
+  HostSpec s;
+  s.audio_driver = "snd_hda_intel";
+  hosts::build_host(h, s);
+  const auto groups = check_all(h);
+  const sfs::path p = h.root() / "vfiokit.prom";
+  write_file_atomically(p, prometheus_text(groups, fleet_facts(groups), "0.2.0\"x\ny", 1));
+  const std::string cmd = "promtool check metrics < " + p.string() + " >/dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << "promtool rejects " << p;
+  // Negative control: a family without its samples' escaping is rejected.
+  std::ofstream(h.root() / "broken.prom") << "vfiokit_x{a=\"b\"c\"} 1\n";
+  const std::string bad =
+      "promtool check metrics < " + (h.root() / "broken.prom").string() + " >/dev/null 2>&1";
+  EXPECT_NE(std::system(bad.c_str()), 0);
+}
+
 TEST(AtomicFile, ReplacesTheFileAndLeavesNoTemporary) {
   FixtureHost h;
   const sfs::path p = h.root() / "features.d" / "vfiokit";
@@ -209,13 +271,15 @@ TEST(AtomicFile, MissingDirectoryIsNamed) {
   }
 }
 
-TEST(FleetCli, CheckAllWritesTheNfdFile) {
+TEST(FleetCli, CheckAllWritesBothFiles) {
   FixtureHost h;
   hosts::build_host(h);
   const sfs::path nfd = h.root() / "out" / "vfiokit";
+  const sfs::path prom = h.root() / "out" / "vfiokit.prom";
   sfs::create_directories(nfd.parent_path());
   const std::string cmd = std::string(VFIOKIT_BIN) + " --root " + h.root().string() +
-                          " check --all --nfd " + nfd.string() + " >/dev/null 2>&1";
+                          " check --all --nfd " + nfd.string() + " --prometheus " + prom.string() +
+                          " >/dev/null 2>&1";
   const int st = std::system(cmd.c_str());
   ASSERT_TRUE(WIFEXITED(st));
   EXPECT_EQ(WEXITSTATUS(st), 1);  // the audio function has only a bus reset: WARN
@@ -223,6 +287,8 @@ TEST(FleetCli, CheckAllWritesTheNfdFile) {
   EXPECT_NE(labels.find("\nvfiokit.io/pci-10de_2206.ready=1\n"), std::string::npos) << labels;
   EXPECT_NE(labels.find("\nvfiokit.io/pci-144d_a808.devices=1\n"), std::string::npos) << labels;
   EXPECT_EQ(labels.find("pci-8086_"), std::string::npos) << "bridges are not checked:\n" << labels;
+  EXPECT_NE(slurp(prom).find("vfiokit_pci_devices_passthrough_ready{pci_id=\"10de:1aef\"} 1\n"),
+            std::string::npos);
   // An unwritable destination is exit 3 with the directory named, not a silent success.
   const std::string bad = std::string(VFIOKIT_BIN) + " --root " + h.root().string() +
                           " check --nfd " + (h.root() / "missing" / "f").string() + " 2>&1";

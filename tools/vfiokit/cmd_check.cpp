@@ -10,6 +10,7 @@
 #include "tools/host/host_checks.hpp"
 #include "tools/host/node_labels.hpp"
 #include "tools/host/pci_facts.hpp"
+#include "tools/host/prometheus_text.hpp"
 #include "tools/vfiokit/commands.hpp"
 #include "vfiokit/version.hpp"
 #include "vfiokit/vfio/sysfs.hpp"
@@ -29,12 +30,16 @@ int run_check(const GlobalOptions& g, const CheckOptions& o) {
   for (const auto& bdf : devices) groups.push_back(host::run_device_checks(fs, bdf));
   const int status = host::exit_status(groups);
 
-  // The NFD file first: a reader of stdout (or a closed pipe) must not keep it stale.
-  if (!o.nfd.empty()) {
+  // The fleet files first: a reader of stdout (or a closed pipe) must not keep them stale.
+  if (!o.nfd.empty() || !o.prometheus.empty()) {
+    const host::FleetFacts facts = host::fleet_facts(groups);
     const int64_t now = std::time(nullptr);
-    host::write_file_atomically(
-        o.nfd, host::nfd_feature_file(host::node_labels(host::fleet_facts(groups), kVersion), now,
-                                      o.nfd_ttl, kVersion));
+    if (!o.nfd.empty())
+      host::write_file_atomically(o.nfd, host::nfd_feature_file(host::node_labels(facts, kVersion),
+                                                                now, o.nfd_ttl, kVersion));
+    if (!o.prometheus.empty())
+      host::write_file_atomically(o.prometheus,
+                                  host::prometheus_text(groups, facts, kVersion, now));
   }
 
   if (g.json) {

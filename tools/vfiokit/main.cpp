@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
                    "Seconds until NFD drops the labels unless vfiokit rewrites the file")
       ->check(CLI::Range(60L, 31L * 24 * 3600))
       ->capture_default_str();
+  check->add_option("--prometheus", check_opts.prometheus,
+                    "Write metrics for node_exporter's textfile collector (a *.prom file), "
+                    "atomically");
 
   std::string bdf;
   bool bind_group = false, force = false;
