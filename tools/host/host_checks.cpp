@@ -124,7 +124,16 @@ CheckResult check_iommu_enabled(const HostFs& fs) {
   if (intel) params.push_back("intel_iommu=" + *intel);
   if (amd) params.push_back("amd_iommu=" + *amd);
   if (iommu) params.push_back("iommu=" + *iommu);
-  r.data = {{"groups", groups.size()}, {"iommu_units", units}, {"cmdline", params}};
+  // The default domain type of each group (sysfs `type`, Linux 5.11+): "DMA",
+  // "DMA-FQ" (translated) or "identity" (iommu=pt), counted per type.
+  nlohmann::json types = nlohmann::json::object();
+  for (const auto& g : groups)
+    if (const auto t = fs.read_line("sys/kernel/iommu_groups/" + g + "/type"))
+      types[*t] = types.value(*t, 0) + 1;
+  r.data = {{"groups", groups.size()},
+            {"iommu_units", units},
+            {"cmdline", params},
+            {"domain_types", types}};
   const std::string shown = params.empty()
                                 ? "no IOMMU parameters on the command line"
                                 : fmt::format("command line: {}", fmt::join(params, " "));

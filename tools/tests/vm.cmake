@@ -75,3 +75,12 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/include/vfiokit/drivers/nvme/nvme.hpp)
 else()
   message(STATUS "vfiokit: drivers/nvme absent, the probe-on-NVMe VM tests are not registered")
 endif()
+
+# The fleet outputs (check --nfd/--prometheus) of a clean device and a non-viable group,
+# through promtool, prometheus-node-exporter and prometheus on the host (docs/fleet.md).
+if(VFIOKIT_VM_TESTS)
+  add_test(NAME vm.fleet.prometheus_roundtrip
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fleet/prometheus_roundtrip ${CMAKE_BINARY_DIR})
+  set_tests_properties(vm.fleet.prometheus_roundtrip PROPERTIES LABELS "fleet;vm" TIMEOUT 420
+    ENVIRONMENT "VFIOKIT_TEST=vm.fleet.prometheus_roundtrip;VFIOKIT_BUILD_DIR=${CMAKE_BINARY_DIR}")
+endif()

@@ -10,8 +10,17 @@ namespace vfiokit::cli {
 
 /// `vfiokit list`: every PCI device by IOMMU group, with names and viability.
 int run_list(const GlobalOptions& g);
-/// `vfiokit check [BDF...]`: host checks, then each device's.
-int run_check(const GlobalOptions& g, const std::vector<std::string>& bdfs);
+/// Options of `vfiokit check`.
+struct CheckOptions {
+  std::vector<std::string> bdfs;
+  bool all = false;        ///< also every PCI device that is not a bridge
+  std::string nfd;         ///< write the NFD feature file here (docs/fleet.md)
+  long nfd_ttl = 3600;     ///< seconds until NFD drops the labels
+  std::string prometheus;  ///< write the node_exporter textfile here
+};
+/// `vfiokit check [BDF...] [--all] [--nfd FILE] [--prometheus FILE]`: host checks,
+/// then each device's; the fleet files are written (atomically) after the checks.
+int run_check(const GlobalOptions& g, const CheckOptions& options);
 /// `vfiokit bind BDF [--group] [--force]`.
 int run_bind(const GlobalOptions& g, const std::string& bdf, bool group, bool force);
 /// `vfiokit unbind BDF`.

@@ -44,12 +44,24 @@ int main(int argc, char** argv) {
                                   "Every PCI device by IOMMU group, with names, driver and "
                                   "whether the group is viable for VFIO");
 
-  std::vector<std::string> check_bdfs;
+  CheckOptions check_opts;
   auto* check = app.add_subcommand(
       "check",
       "Host checks, then per-device checks: PASS/WARN/FAIL/SKIP with a hint each. "
       "Exit 0 all pass, 1 a WARN, 2 a FAIL");
-  check->add_option("BDF", check_bdfs, "Devices to check (e.g. 0000:01:00.0 or 01:00.0)");
+  check->add_option("BDF", check_opts.bdfs, "Devices to check (e.g. 0000:01:00.0 or 01:00.0)");
+  check->add_flag("--all", check_opts.all, "Also check every PCI device that is not a bridge");
+  check->add_option("--nfd", check_opts.nfd,
+                    "Write node labels as a Node Feature Discovery feature file (e.g. "
+                    "/etc/kubernetes/node-feature-discovery/features.d/vfiokit), atomically");
+  check
+      ->add_option("--nfd-ttl", check_opts.nfd_ttl,
+                   "Seconds until NFD drops the labels unless vfiokit rewrites the file")
+      ->check(CLI::Range(60L, 31L * 24 * 3600))
+      ->capture_default_str();
+  check->add_option("--prometheus", check_opts.prometheus,
+                    "Write metrics for node_exporter's textfile collector (a *.prom file), "
+                    "atomically");
 
   std::string bdf;
   bool bind_group = false, force = false;
@@ -111,7 +123,7 @@ int main(int argc, char** argv) {
   const std::string command = app.get_subcommands().front()->get_name();
   try {
     if (list->parsed()) return run_list(g);
-    if (check->parsed()) return run_check(g, check_bdfs);
+    if (check->parsed()) return run_check(g, check_opts);
     if (bind->parsed()) return run_bind(g, bdf, bind_group, force);
     if (unbind->parsed()) return run_unbind(g, bdf);
     if (probe->parsed()) {

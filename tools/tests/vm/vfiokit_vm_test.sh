@@ -2,7 +2,7 @@
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
 # Cases: check-edu, check-nvme, check-iommu-off PARAM, bind-cycle, in-use, group, kill,
-#        probe-edu BACKEND, probe-nvme BACKEND. Exit 0 when every assertion held.
+#        probe-edu BACKEND, probe-nvme BACKEND, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
 arg=${2:-}
@@ -378,6 +378,29 @@ case "$case_" in
     vk restore
     expect_rc 0 "restore after the removal"
     [ ! -e "$journal" ] || fail "the journal kept an entry for a device back on its driver"
+    ;;
+
+  fleet)
+    # The fleet files for a clean device (nvme on vfio-pci) and a non-viable group
+    # (edu beside an e1000e on its kernel driver): written here, printed between
+    # markers for tools/tests/fleet/prometheus_roundtrip to check on the host.
+    nvme=$(find_dev 1b36 0010) || fail "no nvme"
+    edu=$(find_dev 1234 11e8) || fail "no edu"
+    nic=$(find_dev 8086 10d3) || fail "no e1000e"
+    expect_driver "$nvme" vfio-pci "start"
+    expect_driver "$nic" e1000e "start"
+    mkdir -p /tmp/fleet/textfile
+    vk check --all --nfd /tmp/fleet/vfiokit --prometheus /tmp/fleet/textfile/vfiokit.prom
+    expect_rc 2 "check --all with a non-viable group"
+    expect_out "FAIL +IOMMU group +group [0-9]+ is not viable: $nic" "the edu's group is not viable"
+    [ -z "$(ls -A /tmp/fleet | grep -v -x -e vfiokit -e textfile)" ] || fail "files left beside the NFD file: $(ls -A /tmp/fleet)"
+    [ "$(ls -A /tmp/fleet/textfile)" = vfiokit.prom ] || fail "files left in the textfile dir: $(ls -A /tmp/fleet/textfile)"
+    ok "no temporary files left"
+    for f in vfiokit textfile/vfiokit.prom; do
+      echo "@@FLEET-FILE ${f##*/}@@"
+      cat "/tmp/fleet/$f"
+      echo "@@FLEET-END@@"
+    done
     ;;
 
   *) fail "unknown case '$case_'" ;;
