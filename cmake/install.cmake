@@ -25,6 +25,13 @@ install(FILES ${PROJECT_BINARY_DIR}/vfiokitConfig.cmake ${PROJECT_BINARY_DIR}/vf
 
 file(RELATIVE_PATH VFIOKIT_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 string(REGEX REPLACE "/$" "" VFIOKIT_PC_TO_PREFIX "${VFIOKIT_PC_TO_PREFIX}")
+# A shared libvfiokit brings fmt itself; a static one needs -lfmt on the program's link
+# line, and `pkg-config --libs` (without --static) lists only Requires, not Requires.private.
+if(BUILD_SHARED_LIBS)
+  set(VFIOKIT_PC_REQUIRES Requires.private)
+else()
+  set(VFIOKIT_PC_REQUIRES Requires)
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/vfiokit.pc.in ${PROJECT_BINARY_DIR}/vfiokit.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/vfiokit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
   COMPONENT dev)
