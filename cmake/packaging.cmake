@@ -31,7 +31,7 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "userspace VFIO driver toolkit")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)                           # the programs
 set(CPACK_VFIOKIT_STRIP "${CMAKE_STRIP}")
-set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_CURRENT_LIST_DIR}/packaging-strip.cmake)  # libvfiokit.a
+set(CPACK_PRE_BUILD_SCRIPTS ${CMAKE_CURRENT_LIST_DIR}/packaging-staging.cmake)  # .a, man pages
 # The build folder's settings, for the check cpack runs before packaging.
 set(CPACK_VFIOKIT_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
 set(CPACK_VFIOKIT_SHARED "${BUILD_SHARED_LIBS}")
