@@ -28,3 +28,66 @@ stock_kernel_package() {
 linux_source_tarball() {
   ls /usr/src/linux-source-6.12.tar.xz 2>/dev/null || die "linux-source-6.12 is not installed: run ci/install-deps"
 }
+
+# --- fresh Debian 12 roots (ci/fresh-machine, ci/check-deb) --------------------
+# minbase_tarball: prints the path of a minimal Debian 12 root (mmdebstrap minbase
+# plus git and ca-certificates) as a tarball, built on first use and cached in
+# $CACHE_DIR/fresh-machine for a week, keyed by the host's apt sources (the root's
+# apt reaches the same package mirror). Progress goes to stderr.
+minbase_tarball() {
+  local sources=() aptopts=() f
+  command -v mmdebstrap >/dev/null || die "mmdebstrap not found: run ci/install-deps"
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -s "$f" ] && sources+=("$f")
+  done
+  [ ${#sources[@]} -gt 0 ] || die "no apt sources in /etc/apt: the fresh root needs the host's package mirror"
+  local cache="$CACHE_DIR/fresh-machine" key tarball
+  key=$(cat "${sources[@]}" | sha256sum | cut -c1-12)
+  tarball="$cache/bookworm-minbase-$key.tar"
+  mkdir -p "$cache"
+  if [ ! -s "$tarball" ] || [ -n "$(find "$tarball" -mtime +7)" ]; then
+    echo "== mmdebstrap bookworm minbase + git, ca-certificates into $tarball" >&2
+    rm -f "$cache"/bookworm-minbase-*.tar
+    for f in /etc/apt/apt.conf.d/*; do [ -f "$f" ] && aptopts+=(--aptopt="$f"); done
+    mmdebstrap --quiet --format=tar --variant=minbase --include=git,ca-certificates "${aptopts[@]}" \
+      bookworm "$tarball.tmp" "${sources[@]}" >&2
+    mv "$tarball.tmp" "$tarball"
+  fi
+  echo "$tarball"
+}
+
+# fresh_root_enter ROOT: unpacks minbase_tarball into ROOT (an empty folder) and binds
+# /dev, /sys, a new /proc and the host's /etc/apt (read-only) into it, with the
+# host's name resolution; every mount is recorded in FRESH_ROOT_MOUNTS for
+# fresh_root_leave, which the caller runs on exit (also after a failure). Root only.
+FRESH_ROOT_MOUNTS=()
+fresh_root_enter() {
+  local root=$1 tarball f
+  tarball=$(minbase_tarball)
+  tar -xf "$tarball" -C "$root"
+  fresh_root_bind /dev "$root/dev"
+  fresh_root_bind /sys "$root/sys"
+  mkdir -p "$root/proc" && mount -t proc proc "$root/proc" && FRESH_ROOT_MOUNTS+=("$root/proc")
+  fresh_root_bind /etc/apt "$root/etc/apt" ro
+  for f in /etc/resolv.conf /etc/hosts; do [ -f "$f" ] && cp -L "$f" "$root$f"; done
+  return 0
+}
+fresh_root_bind() { # fresh_root_bind SRC DST [ro]
+  mkdir -p "$2"
+  mount --rbind "$1" "$2"
+  mount --make-rslave "$2"
+  FRESH_ROOT_MOUNTS+=("$2")
+  [ "${3:-}" = ro ] && mount -o remount,bind,ro "$2"
+  return 0
+}
+# fresh_root_leave ROOT: unmounts them; fails if anything is still mounted under ROOT
+# (then ROOT must not be deleted: rm -rf would go through the host's /dev and /sys).
+fresh_root_leave() {
+  local root=$1 i m
+  for ((i = ${#FRESH_ROOT_MOUNTS[@]} - 1; i >= 0; i--)); do
+    m=${FRESH_ROOT_MOUNTS[$i]}
+    umount -R "$m" 2>/dev/null || umount -lR "$m" 2>/dev/null || true
+  done
+  FRESH_ROOT_MOUNTS=()
+  ! awk '{print $2}' /proc/self/mounts | grep -q "^$root/"
+}
