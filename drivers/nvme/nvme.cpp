@@ -11,6 +11,7 @@
 
 #include "drivers/nvme/prp.hpp"
 #include "drivers/nvme/queue.hpp"
+#include "vfio/barrier.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -29,12 +30,6 @@ int ms_left(Clock::time_point deadline) {
 }
 
 Clock::time_point after_ms(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
 
 NvmeCompletion to_completion(const nvme::Cqe& e) {
   return {e.cid, nvme::status_field(e.status), e.dw0, e.sqhd};
@@ -448,7 +443,7 @@ std::vector<NvmeCompletion> NvmeDriver::reap(size_t min, int timeout_ms) {
     else if (spins % 256 == 255)
       std::this_thread::yield();
     else
-      cpu_relax();
+      io::cpu_relax();
   }
 }
 
@@ -476,7 +471,7 @@ std::optional<NvmeCompletion> NvmeDriver::wait_for(uint16_t cid, int timeout_ms)
     else if (spins % 256 == 255)
       std::this_thread::yield();
     else
-      cpu_relax();
+      io::cpu_relax();
   }
 }
 

@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
+#include "vfio/barrier.hpp"
 #include "vfiokit/drivers/nvme/registers.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -100,7 +100,7 @@ void QueuePair::submit(const Sqe& sqe, bool ring_now) {
 void QueuePair::ring() {
   if (sq_tail_ == rung_tail_) return;
   // The entries must be in memory before the controller learns of them.
-  std::atomic_thread_fence(std::memory_order_release);
+  io::dma_wmb();
   bar0_->write32(sq_doorbell_, sq_tail_);
   rung_tail_ = sq_tail_;
 }
@@ -108,8 +108,9 @@ void QueuePair::ring() {
 std::optional<Cqe> QueuePair::pop() {
   auto* slot = reinterpret_cast<Cqe*>(mem_.bytes() + cq_offset_) + cq_head_;
   // The controller writes the entry, then flips its phase tag (4.6): read the tag first.
-  const uint16_t status = std::atomic_ref<uint16_t>(slot->status).load(std::memory_order_acquire);
+  const uint16_t status = *reinterpret_cast<const volatile uint16_t*>(&slot->status);
   if ((status & 1) != phase_) return std::nullopt;
+  io::dma_rmb();
   Cqe e;
   std::memcpy(&e, slot, sizeof(e));
   e.status = status;
