@@ -391,22 +391,7 @@ uint16_t NvmeDriver::submit_io(uint8_t opcode, uint64_t lba, uint32_t blocks, ui
     throw_error(op, what(), EINVAL,
                 fmt::format("{} bytes exceed the {} byte transfer limit (MDTS): split it", bytes,
                             max_transfer_));
-  const uint16_t cid = io_->claim();
-  try {
-    const nvme::PrpPlan plan =
-        nvme::plan_prps(iova, bytes, page_size_, io_->prp_list_iova(cid), io_->prp_pages());
-    if (!plan.list.empty())
-      std::memcpy(io_->prp_list(cid), plan.list.data(), plan.list.size() * sizeof(uint64_t));
-    nvme::Sqe sqe = nvme::make_rw(opcode, ns_.nsid, lba, blocks);
-    sqe.cid = cid;
-    sqe.prp1 = plan.prp1;
-    sqe.prp2 = plan.prp2;
-    io_->submit(sqe, ring_now);
-  } catch (...) {
-    io_->unclaim(cid);
-    throw;
-  }
-  return cid;
+  return io_->submit_rw(opcode, ns_.nsid, lba, blocks, iova, bytes, ring_now);
 }
 
 uint16_t NvmeDriver::submit_read(uint64_t lba, uint32_t blocks, uint64_t iova, bool ring_now) {
@@ -421,10 +406,7 @@ void NvmeDriver::ring() {
   if (live_) io_->ring();
 }
 
-void NvmeDriver::drain_io() {
-  while (auto e = io_->pop()) io_done_.push_back(to_completion(*e));
-  io_->update_head();
-}
+void NvmeDriver::drain_io() { io_->drain(io_done_); }
 
 std::vector<NvmeCompletion> NvmeDriver::reap(size_t min, int timeout_ms) {
   if (!live_) throw_error("NVMe reap", object(), EINVAL, "call init() first");
