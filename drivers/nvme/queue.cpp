@@ -38,7 +38,17 @@ void QueuePair::init_layout(uint16_t qid, uint32_t entries, uint32_t doorbell_st
   prp_pages_ = prp_pages;
   cq_offset_ = round_up(uint64_t{entries} * sizeof(Sqe), page_size);
   prp_offset_ = cq_offset_ + round_up(uint64_t{entries} * sizeof(Cqe), page_size);
-  busy_.assign(capacity(), false);
+  busy_.assign(capacity(), 0);
+  free_.resize(capacity());
+  // Lowest cid on top: a fresh queue hands out 0, 1, 2, ... like the scan it replaced.
+  for (uint32_t i = 0; i < capacity(); ++i) free_[i] = static_cast<uint16_t>(capacity() - 1 - i);
+}
+
+void QueuePair::cache_doorbells() {
+  // A direct pointer where the doorbells are mmap'ed (always, on a BAR without sparse
+  // areas over them); else ring() and update_head() go through MappedRegion's checks.
+  sq_db_ = reinterpret_cast<volatile uint32_t*>(bar0_->ptr(sq_doorbell_, 4));
+  cq_db_ = reinterpret_cast<volatile uint32_t*>(bar0_->ptr(cq_doorbell_, 4));
 }
 
 QueuePair::QueuePair(DmaSpace& dma, const MappedRegion& bar0, uint16_t qid, uint32_t entries,
@@ -49,6 +59,7 @@ QueuePair::QueuePair(DmaSpace& dma, const MappedRegion& bar0, uint16_t qid, uint
   map_ = dma.map(mem_.data(), mem_.size(), DmaAccess::kReadWrite, page_size);
   base_ = mem_.bytes();
   iova_ = map_.iova();
+  cache_doorbells();
 }
 
 QueuePair QueuePair::over_memory(std::span<uint8_t> mem, uint64_t iova, const MappedRegion& bar0,
@@ -65,6 +76,7 @@ QueuePair QueuePair::over_memory(std::span<uint8_t> mem, uint64_t iova, const Ma
                             memory_size(entries, page_size, prp_pages)));
   q.base_ = mem.data();
   q.iova_ = iova;
+  q.cache_doorbells();
   return q;
 }
 
@@ -79,6 +91,8 @@ QueuePair& QueuePair::operator=(QueuePair&& o) noexcept {
   entries_ = std::exchange(o.entries_, 0);
   sq_doorbell_ = o.sq_doorbell_;
   cq_doorbell_ = o.cq_doorbell_;
+  sq_db_ = std::exchange(o.sq_db_, nullptr);
+  cq_db_ = std::exchange(o.cq_db_, nullptr);
   page_size_ = o.page_size_;
   cq_offset_ = o.cq_offset_;
   prp_offset_ = o.prp_offset_;
@@ -90,26 +104,30 @@ QueuePair& QueuePair::operator=(QueuePair&& o) noexcept {
   phase_ = o.phase_;
   in_flight_ = std::exchange(o.in_flight_, 0);
   busy_ = std::move(o.busy_);
+  free_ = std::move(o.free_);
   return *this;
 }
 
+void QueuePair::throw_full() const {
+  throw_error(
+      "NVMe submit", fmt::format("queue {}", qid_), EBUSY,
+      fmt::format("{} commands in flight (the queue depth): reap completions first", in_flight_));
+}
+
 uint16_t QueuePair::claim() {
-  if (full())
-    throw_error(
-        "NVMe submit", fmt::format("queue {}", qid_), EBUSY,
-        fmt::format("{} commands in flight (the queue depth): reap completions first", in_flight_));
-  for (uint16_t cid = 0; cid < busy_.size(); ++cid)
-    if (!busy_[cid]) {
-      busy_[cid] = true;
-      ++in_flight_;
-      return cid;
-    }
-  throw_error("NVMe submit", fmt::format("queue {}", qid_), EBUSY, "no free command identifier");
+  if (free_.empty()) [[unlikely]]
+    throw_full();
+  const uint16_t cid = free_.back();
+  free_.pop_back();
+  busy_[cid] = 1;
+  ++in_flight_;
+  return cid;
 }
 
 void QueuePair::unclaim(uint16_t cid) {
   if (busy(cid)) {
-    busy_[cid] = false;
+    busy_[cid] = 0;
+    free_.push_back(cid);
     --in_flight_;
   }
 }
@@ -132,7 +150,10 @@ void QueuePair::ring() {
   if (sq_tail_ == rung_tail_) return;
   // The entries must be in memory before the controller learns of them.
   io::dma_wmb();
-  bar0_->write32(sq_doorbell_, sq_tail_);
+  if (sq_db_) [[likely]]
+    *sq_db_ = sq_tail_;
+  else
+    bar0_->write32(sq_doorbell_, sq_tail_);
   rung_tail_ = sq_tail_;
 }
 
@@ -156,19 +177,21 @@ std::optional<Cqe> QueuePair::pop() {
 uint16_t QueuePair::submit_rw(uint8_t opcode, uint32_t nsid, uint64_t lba, uint32_t blocks,
                               uint64_t iova, uint64_t bytes, bool ring_now) {
   const uint16_t cid = claim();
+  PrpPair prp;
   try {
-    const PrpPlan plan = plan_prps(iova, bytes, page_size_, prp_list_iova(cid), prp_pages_);
-    if (!plan.list.empty())
-      std::memcpy(prp_list(cid), plan.list.data(), plan.list.size() * sizeof(uint64_t));
-    Sqe sqe = make_rw(opcode, nsid, lba, blocks);
-    sqe.cid = cid;
-    sqe.prp1 = plan.prp1;
-    sqe.prp2 = plan.prp2;
-    submit(sqe, ring_now);
+    prp = write_prps(iova, bytes, page_size_, prp_list_iova(cid), prp_list(cid), prp_pages_);
   } catch (...) {
     unclaim(cid);
     throw;
   }
+  // The SQE is built in its SQ slot: no staging copy.
+  Sqe& slot = reinterpret_cast<Sqe*>(base_)[sq_tail_];
+  slot = make_rw(opcode, nsid, lba, blocks);
+  slot.cid = cid;
+  slot.prp1 = prp.prp1;
+  slot.prp2 = prp.prp2;
+  if (++sq_tail_ == entries_) sq_tail_ = 0;
+  if (ring_now) ring();
   return cid;
 }
 
@@ -184,7 +207,10 @@ size_t QueuePair::drain(std::vector<NvmeCompletion>& out) {
 
 void QueuePair::update_head() {
   if (cq_head_ == head_written_) return;
-  bar0_->write32(cq_doorbell_, cq_head_);
+  if (cq_db_) [[likely]]
+    *cq_db_ = cq_head_;
+  else
+    bar0_->write32(cq_doorbell_, cq_head_);
   head_written_ = cq_head_;
 }
 

@@ -56,9 +56,10 @@ class QueuePair {
   uint32_t in_flight() const { return in_flight_; }
   bool full() const { return in_flight_ >= capacity(); }
   /// Whether command `cid` is submitted and not yet completed.
-  bool busy(uint16_t cid) const { return cid < busy_.size() && busy_[cid]; }
+  bool busy(uint16_t cid) const { return cid < busy_.size() && busy_[cid] != 0; }
 
-  /// Claims a free command identifier. Throws vfiokit::Error (EBUSY) when full().
+  /// Claims a free command identifier from a free list (O(1)). Throws vfiokit::Error (EBUSY) when
+  /// full().
   uint16_t claim();
   /// Gives back a claimed identifier that was never submitted.
   void unclaim(uint16_t cid);
@@ -88,6 +89,8 @@ class QueuePair {
   void update_head();
 
  private:
+  [[noreturn, gnu::cold]] void throw_full() const;
+  void cache_doorbells();
   void init_layout(uint16_t qid, uint32_t entries, uint32_t doorbell_stride, uint64_t page_size,
                    size_t prp_pages);
 
@@ -99,6 +102,8 @@ class QueuePair {
   uint16_t qid_ = 0;
   uint32_t entries_ = 0;
   uint32_t sq_doorbell_ = 0, cq_doorbell_ = 0;
+  volatile uint32_t* sq_db_ = nullptr;  // the doorbells in bar0_'s mapping, if mmap'ed
+  volatile uint32_t* cq_db_ = nullptr;
   uint64_t page_size_ = 0;
   uint64_t cq_offset_ = 0, prp_offset_ = 0;
   size_t prp_pages_ = 0;
@@ -106,7 +111,8 @@ class QueuePair {
   uint32_t cq_head_ = 0, head_written_ = 0;
   uint16_t phase_ = 1;
   uint32_t in_flight_ = 0;
-  std::vector<bool> busy_;
+  std::vector<uint8_t> busy_;   // per cid: submitted, not completed
+  std::vector<uint16_t> free_;  // free cids, a stack
 };
 
 }  // namespace vfiokit::nvme
