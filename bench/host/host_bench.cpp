@@ -21,11 +21,13 @@
 #define VFIOKIT_HAVE_CALLGRIND 0
 #endif
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,8 +87,8 @@ struct Rig {
   }
 };
 
-// The library: QueuePair::submit_rw and QueuePair::drain are NvmeDriver::submit_read and
-// the non-waiting part of NvmeDriver::reap (which hands its vector over, as here).
+// The library: QueuePair::submit_rw and QueuePair::drain(span) are NvmeDriver::submit_read
+// and the non-waiting part of NvmeDriver::reap(span, min) (its completions already there).
 class Library {
  public:
   Library()
@@ -101,9 +103,8 @@ class Library {
     ++next_;
   }
   void ring() { qp_.ring(); }
-  std::vector<NvmeCompletion> reap() {
-    qp_.drain(done_);
-    return std::exchange(done_, {});
+  std::span<const NvmeCompletion> reap() {
+    return {done_.data(), qp_.drain(std::span<NvmeCompletion>(done_))};
   }
   Rig& rig() { return rig_; }
 
@@ -111,7 +112,7 @@ class Library {
   Rig rig_;
   MappedRegion bar0_;
   nvme::QueuePair qp_;
-  std::vector<NvmeCompletion> done_;
+  std::array<NvmeCompletion, kEntries> done_{};
   uint64_t next_ = 0;
 };
 
@@ -270,8 +271,9 @@ std::vector<Case> cases() {
 // Callgrind mode: collection is on only around each case's measured iterations.
 int run_callgrind(unsigned long iterations) {
   if (!VFIOKIT_HAVE_CALLGRIND) {
-    std::fprintf(stderr, "vfiokit_host_bench: built without <valgrind/callgrind.h>: install "
-                         "valgrind and rebuild for --callgrind\n");
+    std::fprintf(stderr,
+                 "vfiokit_host_bench: built without <valgrind/callgrind.h>: install "
+                 "valgrind and rebuild for --callgrind\n");
     return 2;
   }
   std::printf("[\n");

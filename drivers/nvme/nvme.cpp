@@ -410,22 +410,43 @@ void NvmeDriver::drain_io() { io_->drain(io_done_); }
 
 std::vector<NvmeCompletion> NvmeDriver::reap(size_t min, int timeout_ms) {
   if (!live_) throw_error("NVMe reap", object(), EINVAL, "call init() first");
+  // Room for everything that can be there: what wait_for() queued and all in flight.
+  std::vector<NvmeCompletion> out(std::max<size_t>(min, io_done_.size() + io_->in_flight()));
+  out.resize(reap(std::span<NvmeCompletion>(out), min, timeout_ms));
+  return out;
+}
+
+size_t NvmeDriver::reap(std::span<NvmeCompletion> out, size_t min, int timeout_ms) {
+  if (!live_) throw_error("NVMe reap", object(), EINVAL, "call init() first");
+  if (min > out.size())
+    throw_error("NVMe reap", object(), EINVAL,
+                fmt::format("waiting for {} completions with room for {}", min, out.size()));
+  size_t n = 0;
+  if (!io_done_.empty()) {  // completions wait_for() popped come first
+    n = std::min(out.size(), io_done_.size());
+    std::copy_n(io_done_.begin(), n, out.begin());
+    io_done_.erase(io_done_.begin(), io_done_.begin() + static_cast<ptrdiff_t>(n));
+  }
+  n += io_->drain(out.subspan(n));
+  if (n >= min) return n;  // the common case: no clock read, no wait
   const auto deadline = after_ms(timeout_ms);
   const bool poll = options_.completion == NvmeCompletionMode::kPoll;
   for (unsigned spins = 0;; ++spins) {
-    drain_io();
-    if (io_done_.size() >= min) return std::exchange(io_done_, {});
-    if (Clock::now() >= deadline)
+    if (Clock::now() >= deadline) {
+      io_done_.insert(io_done_.begin(), out.begin(), out.begin() + static_cast<ptrdiff_t>(n));
       throw_error(
           "NVMe reap", object(), ETIMEDOUT,
-          fmt::format("{} of {} completions within {} ms ({} in flight, {} mode)", io_done_.size(),
-                      min, timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
+          fmt::format("{} of {} completions within {} ms ({} in flight, {} mode)", n, min,
+                      timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
+    }
     if (!poll)
       wait_irq(kIoVector, deadline);
     else if (spins % 256 == 255)
       std::this_thread::yield();
     else
       io::cpu_relax();
+    n += io_->drain(out.subspan(n));
+    if (n >= min) return n;
   }
 }
 

@@ -205,6 +205,17 @@ size_t QueuePair::drain(std::vector<NvmeCompletion>& out) {
   return n;
 }
 
+size_t QueuePair::drain(std::span<NvmeCompletion> out) {
+  size_t n = 0;
+  while (n < out.size()) {
+    const auto e = pop();
+    if (!e) break;
+    out[n++] = {e->cid, status_field(e->status), e->dw0, e->sqhd};
+  }
+  update_head();
+  return n;
+}
+
 void QueuePair::update_head() {
   if (cq_head_ == head_written_) return;
   if (cq_db_) [[likely]]

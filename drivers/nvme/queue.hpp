@@ -77,6 +77,8 @@ class QueuePair {
   /// Appends every new completion to `out`, frees their cids and writes the CQ head
   /// doorbell once. Returns how many were appended.
   size_t drain(std::vector<NvmeCompletion>& out);
+  /// As drain, into caller memory: at most out.size() completions, the rest stay in the CQ.
+  size_t drain(std::span<NvmeCompletion> out);
 
   /// Copies `sqe` (its cid claimed) to the SQ tail; rings the tail doorbell when `ring`.
   void submit(const Sqe& sqe, bool ring = true);
