@@ -16,6 +16,11 @@ Verdicts and the policy for each (see docs/benchmarks.md):
   skipped     skipped (SkipWithError) in both        passes; the reason is printed
   failed      ran in the baseline, errored now      fails like MISSING
 
+Instruction counts: an entry with "metric": "instructions" (bench/host/insn.py) is
+gated on its "instructions" value (per I/O, deterministic under callgrind) instead of
+its time, with --insn-tolerance (default 0.02: 2 %, or "instructions" in a tolerances
+file); the time tolerances never apply to it.
+
 Tolerances: --tolerance (default 0.25, i.e. up to 1.25x slower), overridden by a
 JSON file (--tolerances) of the form
   {"default": 3.0, "overrides": [{"pattern": "REGEX", "tolerance": 5.0, "why": "..."}]}
@@ -80,9 +85,18 @@ def summarize(data, name_filter=None):
             continue
         if name_filter and not re.search(name_filter, name):
             continue
-        r = runs.setdefault(name, {"times": [], "error": None})
+        insn = b.get("metric") == "instructions"
+        r = runs.setdefault(name, {"times": [], "error": None, "insn": insn})
+        if r["insn"] != insn:
+            raise GateError(f"benchmark {name}: mixes instruction counts and times")
         if b.get("error_occurred"):
             r["error"] = b.get("error_message") or "skipped"
+            continue
+        if insn:
+            v = number(b.get("instructions"))
+            if v is None:
+                raise GateError(f"benchmark {name}: instructions {b.get('instructions')!r} is not a count >= 0")
+            r["times"].append(v)
             continue
         unit = b.get("time_unit", "ns")
         t = number(b.get("real_time"))
@@ -93,13 +107,15 @@ def summarize(data, name_filter=None):
     out = {}
     for name, r in runs.items():
         ns = statistics.median(r["times"]) if r["times"] else None
-        out[name] = {"ns": ns, "error": None if ns is not None else r["error"], "reps": len(r["times"])}
+        out[name] = {"ns": ns, "error": None if ns is not None else r["error"], "reps": len(r["times"]),
+                     "insn": r["insn"]}
     return out
 
 
 class Tolerances:
-    def __init__(self, default, path=None):
+    def __init__(self, default, path=None, insn=0.02):
         self.default = default
+        self.insn = insn
         self.overrides = []
         if path:
             data = load_json_plain(path, "tolerances file")
@@ -109,6 +125,11 @@ class Tolerances:
             if self.default is None:
                 raise GateError(f"tolerances file {path}: 'default' is {data.get('default')!r}; "
                                 f"a tolerance is a number >= 0 (0.25 allows 1.25x the baseline time)")
+            if "instructions" in data:
+                self.insn = number(data["instructions"])
+                if self.insn is None:
+                    raise GateError(f"tolerances file {path}: 'instructions' is {data['instructions']!r}; "
+                                    f"a tolerance is a number >= 0 (0.02 allows 2 % more instructions)")
             overrides = data.get("overrides", [])
             if not isinstance(overrides, list):
                 raise GateError(f"tolerances file {path}: 'overrides' is not a list")
@@ -121,7 +142,7 @@ class Tolerances:
                 except (ValueError, re.error) as e:
                     raise GateError(f"tolerances file {path}: bad override {o!r} ({e}); "
                                     f"each needs 'pattern' (a regex) and 'tolerance' (a number >= 0)")
-        if number(self.default) is None:
+        if number(self.default) is None or number(self.insn) is None:
             raise GateError("a tolerance must be >= 0 (0.25 allows 1.25x the baseline time)")
 
     def get(self, name):
@@ -143,9 +164,11 @@ def load_json_plain(path, what, hint=""):
         raise GateError(f"{what} {path}: not JSON ({e}){hint}")
 
 
-def fmt_ns(ns):
+def fmt_ns(ns, insn=False):
     if ns is None:
         return "-"
+    if insn:
+        return f"{ns:.1f} insn"
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
         if ns >= scale:
             return f"{ns / scale:.3g} {unit}"
@@ -157,13 +180,16 @@ def gate(base, now, tols, missing_policy, new_policy):
     rows, failed = [], False
     for name in sorted(set(base) | set(now)):
         b, n = base.get(name), now.get(name)
-        tol = tols.get(name)
+        insn = (b or n)["insn"]
+        if b is not None and n is not None and b["insn"] != n["insn"]:
+            raise GateError(f"benchmark {name}: an instruction count on one side, a time on the other")
+        tol = tols.insn if insn else tols.get(name)
         if b is None:
             verdict = "new"
             note = n["error"] or ""
             if new_policy == "fail":
                 verdict, failed = "NEW", True
-            rows.append((name, None, n["ns"], None, verdict, note))
+            rows.append((name, None, n["ns"], None, verdict, note, insn))
             continue
         if n is None or (n["ns"] is None and b["ns"] is not None):
             verdict = "MISSING" if n is None else "FAILED"
@@ -172,11 +198,11 @@ def gate(base, now, tols, missing_policy, new_policy):
                 failed = True
             else:
                 verdict = verdict.lower()
-            rows.append((name, b["ns"], None, None, verdict, note))
+            rows.append((name, b["ns"], None, None, verdict, note, insn))
             continue
         if b["ns"] is None:
             verdict = "skipped" if n["ns"] is None else "new"
-            rows.append((name, None, n["ns"], None, verdict, n["error"] or "skipped in the baseline"))
+            rows.append((name, None, n["ns"], None, verdict, n["error"] or "skipped in the baseline", insn))
             continue
         ratio = n["ns"] / b["ns"] if b["ns"] > 0 else float("inf")
         if ratio > 1 + tol:
@@ -185,17 +211,18 @@ def gate(base, now, tols, missing_policy, new_policy):
             verdict = "faster"
         else:
             verdict = "ok"
-        rows.append((name, b["ns"], n["ns"], ratio, verdict, f"limit {1 + tol:.2f}x"))
+        limit = f"limit +{100 * tol:g} % instructions" if insn else f"limit {1 + tol:.2f}x"
+        rows.append((name, b["ns"], n["ns"], ratio, verdict, limit, insn))
     return rows, failed
 
 
 def print_table(rows, out=None):
     out = out or sys.stdout
     w = max([len("benchmark")] + [len(r[0]) for r in rows])
-    print(f"{'benchmark':<{w}}  {'baseline':>10}  {'now':>10}  {'ratio':>7}  {'verdict':<10}  note", file=out)
-    for name, b, n, ratio, verdict, note in rows:
-        r = f"{ratio:.2f}x" if ratio is not None else "-"
-        print(f"{name:<{w}}  {fmt_ns(b):>10}  {fmt_ns(n):>10}  {r:>7}  {verdict:<10}  {note}", file=out)
+    print(f"{'benchmark':<{w}}  {'baseline':>12}  {'now':>12}  {'ratio':>7}  {'verdict':<10}  note", file=out)
+    for name, b, n, ratio, verdict, note, insn in rows:
+        r = (f"{ratio:.4f}x" if insn else f"{ratio:.2f}x") if ratio is not None else "-"
+        print(f"{name:<{w}}  {fmt_ns(b, insn):>12}  {fmt_ns(n, insn):>12}  {r:>7}  {verdict:<10}  {note}", file=out)
 
 
 def update(baseline_path, run, name_filter, keep_slower=False):
@@ -243,6 +270,8 @@ def main(argv=None):
     p.add_argument("run", help="this run's JSON (vfiokit_bench --benchmark_out=FILE)")
     p.add_argument("--tolerance", type=float, default=0.25,
                    help="allowed slowdown: 0.25 passes up to 1.25x the baseline (default 0.25)")
+    p.add_argument("--insn-tolerance", type=float, default=0.02,
+                   help="allowed increase of an instruction count (metric 'instructions'): 0.02 = 2 %% (default)")
     p.add_argument("--tolerances", metavar="FILE", help="JSON file with a default and per-benchmark overrides")
     p.add_argument("--filter", metavar="REGEX", help="gate (or update) only benchmarks whose name matches")
     p.add_argument("--missing", choices=["fail", "warn"], default="fail",
@@ -271,11 +300,11 @@ def main(argv=None):
             raise GateError(f"baseline {args.baseline}: no benchmark matches"
                             + (f" --filter {args.filter!r}" if args.filter else "")
                             + "; refresh it with --update")
-        tols = Tolerances(args.tolerance, args.tolerances)
+        tols = Tolerances(args.tolerance, args.tolerances, args.insn_tolerance)
+        rows, failed = gate(base, now, tols, args.missing, args.new)
     except GateError as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
-    rows, failed = gate(base, now, tols, args.missing, args.new)
     print_table(rows)
     counts = {}
     for r in rows:

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <span>
 #include <vector>
 
 #include "bench/bench_env.hpp"
@@ -52,6 +53,7 @@ void BM_Nvme(benchmark::State& state, Target t, bool write, uint32_t qd, NvmeCom
                    : nvme.submit_read(lba, blocks, iova, false);
     };
     std::map<uint16_t, uint32_t> slot_of;  // cid -> buffer slot
+    std::vector<NvmeCompletion> reaped(qd);  // reap's caller memory
     for (auto _ : state) {
       if (qd == 1) {
         const uint16_t cid = submit(0);
@@ -69,14 +71,16 @@ void BM_Nvme(benchmark::State& state, Target t, bool write, uint32_t qd, NvmeCom
       while (done < qd) {
         // Free every reaped slot before resubmitting: the driver may hand a reaped
         // command's cid to the next submission.
-        std::vector<uint32_t> free_slots;
-        for (const NvmeCompletion& c : nvme.reap(1)) {
+        const size_t n = nvme.reap(std::span<NvmeCompletion>(reaped), 1);
+        std::vector<uint32_t> free_slots(n);
+        for (size_t i = 0; i < n; ++i) {
+          const NvmeCompletion& c = reaped[i];
           if (!c.ok()) return state.SkipWithError(("NVMe I/O failed: " + c.status_text()).c_str());
-          free_slots.push_back(slot_of.at(c.cid));
+          free_slots[i] = slot_of.at(c.cid);
           slot_of.erase(c.cid);
         }
-        for (uint32_t slot : free_slots) slot_of[submit(slot)] = slot;
-        done += static_cast<uint32_t>(free_slots.size());
+        for (size_t i = 0; i < n; ++i) slot_of[submit(free_slots[i])] = free_slots[i];
+        done += static_cast<uint32_t>(n);
         nvme.ring();
       }
     }

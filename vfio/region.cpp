@@ -1,13 +1,13 @@
 #include "vfiokit/vfio/region.hpp"
 
+#include "vfio/format.hpp"
 #include <linux/vfio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstring>
-
-#include "vfio/format.hpp"
 
 #include "vfio/cap_chain.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -78,8 +78,11 @@ RegionInfo parse_region_info(std::span<const uint8_t> reply) {
         }
         break;
       }
-      case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE: r.msix_mappable = true; break;
-      default: break;
+      case VFIO_REGION_INFO_CAP_MSIX_MAPPABLE:
+        r.msix_mappable = true;
+        break;
+      default:
+        break;
     }
   }
   return r;
@@ -89,20 +92,53 @@ MappedRegion::MappedRegion(SharedFd fd, RegionInfo info, std::string bdf)
     : fd_(std::move(fd)), info_(std::move(info)), bdf_(std::move(bdf)) {
   for (const auto& a : info_.mmap_areas()) {
     const int prot = (info_.readable() ? PROT_READ : 0) | (info_.writable() ? PROT_WRITE : 0);
-    void* p = mmap(nullptr, a.size, prot, MAP_SHARED, fd_->get(), static_cast<off_t>(info_.offset + a.offset));
+    void* p = mmap(nullptr, a.size, prot, MAP_SHARED, fd_->get(),
+                   static_cast<off_t>(info_.offset + a.offset));
     if (p == MAP_FAILED) {
       const int err = errno;
       unmap_all();
-      throw_error("mmap " + info_.name(),
-                  detail::format("{} [{:#x}, +{:#x})", bdf_, a.offset, a.size), err);
+      throw_error("mmap " + info_.name(), detail::format("{} [{:#x}, +{:#x})", bdf_, a.offset, a.size),
+                  err);
     }
     areas_.push_back({a.offset, a.size, static_cast<uint8_t*>(p)});
   }
+  cache_fast_path();
+}
+
+MappedRegion MappedRegion::over_memory(void* base, uint64_t size, std::string name) {
+  if (base == nullptr || size == 0)
+    throw_error("MappedRegion::over_memory", name, EINVAL, "needs a non-null base and a size");
+  MappedRegion r;
+  r.info_.flags =
+      VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
+  r.info_.size = size;
+  r.info_.index = UINT32_MAX;
+  r.bdf_ = std::move(name);
+  r.owns_areas_ = false;
+  r.areas_.push_back({0, size, static_cast<uint8_t*>(base)});
+  r.cache_fast_path();
+  return r;
+}
+
+void MappedRegion::cache_fast_path() {
+  fast_base_ = nullptr;
+  fast_size_ = 0;
+  for (const auto& a : areas_)
+    if (a.offset == 0) {
+      fast_base_ = a.base;
+      fast_size_ = a.size;
+    }
 }
 
 MappedRegion::MappedRegion(MappedRegion&& o) noexcept
-    : fd_(std::move(o.fd_)), info_(std::move(o.info_)), bdf_(std::move(o.bdf_)), areas_(std::move(o.areas_)) {
+    : fd_(std::move(o.fd_)),
+      info_(std::move(o.info_)),
+      bdf_(std::move(o.bdf_)),
+      areas_(std::move(o.areas_)),
+      owns_areas_(o.owns_areas_) {
   o.areas_.clear();
+  o.cache_fast_path();
+  cache_fast_path();
 }
 
 MappedRegion& MappedRegion::operator=(MappedRegion&& o) noexcept {
@@ -112,7 +148,10 @@ MappedRegion& MappedRegion::operator=(MappedRegion&& o) noexcept {
     info_ = std::move(o.info_);
     bdf_ = std::move(o.bdf_);
     areas_ = std::move(o.areas_);
+    owns_areas_ = o.owns_areas_;
     o.areas_.clear();
+    o.cache_fast_path();
+    cache_fast_path();
   }
   return *this;
 }
@@ -120,8 +159,10 @@ MappedRegion& MappedRegion::operator=(MappedRegion&& o) noexcept {
 MappedRegion::~MappedRegion() { unmap_all(); }
 
 void MappedRegion::unmap_all() {
-  for (const auto& a : areas_) munmap(a.base, a.size);
+  if (owns_areas_)
+    for (const auto& a : areas_) munmap(a.base, a.size);
   areas_.clear();
+  cache_fast_path();
 }
 
 volatile uint8_t* MappedRegion::ptr(uint64_t offset, uint64_t len) const {
@@ -131,45 +172,81 @@ volatile uint8_t* MappedRegion::ptr(uint64_t offset, uint64_t len) const {
   return nullptr;
 }
 
-template <typename T>
-T MappedRegion::read(uint64_t off) const {
-  if (off > info_.size || info_.size - off < sizeof(T))
-    throw_error("read " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), ERANGE,
-                detail::format("the region is {:#x} bytes", info_.size));
+void MappedRegion::check_access(const char* op, uint64_t off, unsigned size) const {
+  if (off > info_.size || info_.size - off < size)
+    throw_error(detail::format("{} {}", op, info_.name()), detail::format("{} offset {:#x}", bdf_, off),
+                ERANGE, detail::format("the region is {:#x} bytes", info_.size));
   // Devices decode naturally aligned accesses only; a split one may hit two registers.
-  if (off % sizeof(T))
-    throw_error("read " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), EINVAL,
-                detail::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
-  if (auto* p = ptr(off, sizeof(T))) return *reinterpret_cast<volatile T*>(p);
-  T v{};
-  if (pread(fd_->get(), &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
+  if (off % size)
+    throw_error(detail::format("{} {}", op, info_.name()), detail::format("{} offset {:#x}", bdf_, off),
+                EINVAL, detail::format("a {}-byte MMIO access must be {}-byte aligned", size, size));
+}
+
+namespace {
+
+template <typename T>
+uint64_t load(volatile uint8_t* p) {
+  return *reinterpret_cast<volatile T*>(p);
+}
+
+template <typename T>
+void store(volatile uint8_t* p, uint64_t v) {
+  *reinterpret_cast<volatile T*>(p) = static_cast<T>(v);
+}
+
+}  // namespace
+
+static_assert(std::endian::native == std::endian::little,
+              "read_slow/write_slow pass the low bytes");
+
+uint64_t MappedRegion::read_slow(uint64_t off, unsigned size) const {
+  check_access("read", off, size);
+  if (auto* p = ptr(off, size)) {
+    switch (size) {
+      case 1:
+        return load<uint8_t>(p);
+      case 2:
+        return load<uint16_t>(p);
+      case 4:
+        return load<uint32_t>(p);
+      default:
+        return load<uint64_t>(p);
+    }
+  }
+  if (!fd_)
+    throw_error("read " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), ENXIO,
+                "outside the memory this region stands for");
+  uint64_t v = 0;  // little-endian: the low `size` bytes
+  if (pread(fd_->get(), &v, size, static_cast<off_t>(info_.offset + off)) !=
+      static_cast<ssize_t>(size))
     throw_error("pread " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), errno);
   return v;
 }
 
-template <typename T>
-void MappedRegion::write(uint64_t off, T v) const {
-  if (off > info_.size || info_.size - off < sizeof(T))
-    throw_error("write " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), ERANGE,
-                detail::format("the region is {:#x} bytes", info_.size));
-  if (off % sizeof(T))
-    throw_error("write " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), EINVAL,
-                detail::format("a {}-byte MMIO access must be {}-byte aligned", sizeof(T), sizeof(T)));
-  if (auto* p = ptr(off, sizeof(T))) {
-    *reinterpret_cast<volatile T*>(p) = v;
-    return;
+void MappedRegion::write_slow(uint64_t off, uint64_t v, unsigned size) const {
+  check_access("write", off, size);
+  if (auto* p = ptr(off, size)) {
+    switch (size) {
+      case 1:
+        store<uint8_t>(p, v);
+        return;
+      case 2:
+        store<uint16_t>(p, v);
+        return;
+      case 4:
+        store<uint32_t>(p, v);
+        return;
+      default:
+        store<uint64_t>(p, v);
+        return;
+    }
   }
-  if (pwrite(fd_->get(), &v, sizeof(T), static_cast<off_t>(info_.offset + off)) != sizeof(T))
+  if (!fd_)
+    throw_error("write " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), ENXIO,
+                "outside the memory this region stands for");
+  if (pwrite(fd_->get(), &v, size, static_cast<off_t>(info_.offset + off)) !=
+      static_cast<ssize_t>(size))
     throw_error("pwrite " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), errno);
 }
-
-uint8_t MappedRegion::read8(uint64_t off) const { return read<uint8_t>(off); }
-uint16_t MappedRegion::read16(uint64_t off) const { return read<uint16_t>(off); }
-uint32_t MappedRegion::read32(uint64_t off) const { return read<uint32_t>(off); }
-uint64_t MappedRegion::read64(uint64_t off) const { return read<uint64_t>(off); }
-void MappedRegion::write8(uint64_t off, uint8_t v) const { write(off, v); }
-void MappedRegion::write16(uint64_t off, uint16_t v) const { write(off, v); }
-void MappedRegion::write32(uint64_t off, uint32_t v) const { write(off, v); }
-void MappedRegion::write64(uint64_t off, uint64_t v) const { write(off, v); }
 
 }  // namespace vfiokit

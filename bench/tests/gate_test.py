@@ -226,5 +226,28 @@ class GateTest(unittest.TestCase):
                 self.assertIn("tolerances file", p.stderr)
 
 
+    def test_instruction_counts_are_gated_at_two_percent(self):
+        # The wide test-bed tolerances (4x and more) never apply to instruction counts.
+        def insn(v):
+            return {"benchmarks": [{"name": "host/x/insn", "run_name": "host/x/insn",
+                                    "run_type": "iteration", "metric": "instructions",
+                                    "instructions": v}]}
+        base = insn(1000.0)
+        rc, out = self.run_gate(insn(1019.0), baseline=base)
+        self.assertEqual(rc, 0, out)
+        rc, out = self.run_gate(insn(1021.0), baseline=base)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("REGRESSION", out)
+        rc, out = self.run_gate(insn(1005.0), "--insn-tolerance", "0.001", baseline=base)
+        self.assertEqual(rc, 1, out)
+        timed = {"benchmarks": [{"name": "host/x/insn", "run_name": "host/x/insn",
+                                 "run_type": "iteration", "real_time": 5.0, "time_unit": "ns"}]}
+        rc, out = self.run_gate(timed, baseline=base)
+        self.assertEqual(rc, 2, out)
+        self.assertIn("instruction", out)
+        bad = insn("many")
+        rc, out = self.run_gate(bad, baseline=base)
+        self.assertEqual(rc, 2, out)
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

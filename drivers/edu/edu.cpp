@@ -8,6 +8,7 @@
 
 #include "vfio/format.hpp"
 
+#include "vfio/barrier.hpp"
 #include "vfiokit/drivers/edu/registers.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -91,6 +92,8 @@ void EduDriver::dma_start(uint64_t iova, uint64_t buf_off, size_t size, bool to_
   bar0_.write64(edu::kRegDmaSrc, to_ram ? dev_addr : iova);
   bar0_.write64(edu::kRegDmaDst, to_ram ? iova : dev_addr);
   bar0_.write64(edu::kRegDmaCount, size);
+  // A DMA from RAM must see what the host wrote to the buffer before the start bit.
+  io::dma_wmb();
   bar0_.write64(edu::kRegDmaCmd,
                 edu::kDmaCmdStart | edu::kDmaCmdIrq | (to_ram ? edu::kDmaCmdToRam : 0));
 }

@@ -11,6 +11,7 @@
 
 #include "drivers/nvme/prp.hpp"
 #include "drivers/nvme/queue.hpp"
+#include "vfio/barrier.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -29,12 +30,6 @@ int ms_left(Clock::time_point deadline) {
 }
 
 Clock::time_point after_ms(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#endif
-}
 
 NvmeCompletion to_completion(const nvme::Cqe& e) {
   return {e.cid, nvme::status_field(e.status), e.dw0, e.sqhd};
@@ -396,22 +391,7 @@ uint16_t NvmeDriver::submit_io(uint8_t opcode, uint64_t lba, uint32_t blocks, ui
     throw_error(op, what(), EINVAL,
                 detail::format("{} bytes exceed the {} byte transfer limit (MDTS): split it", bytes,
                             max_transfer_));
-  const uint16_t cid = io_->claim();
-  try {
-    const nvme::PrpPlan plan =
-        nvme::plan_prps(iova, bytes, page_size_, io_->prp_list_iova(cid), io_->prp_pages());
-    if (!plan.list.empty())
-      std::memcpy(io_->prp_list(cid), plan.list.data(), plan.list.size() * sizeof(uint64_t));
-    nvme::Sqe sqe = nvme::make_rw(opcode, ns_.nsid, lba, blocks);
-    sqe.cid = cid;
-    sqe.prp1 = plan.prp1;
-    sqe.prp2 = plan.prp2;
-    io_->submit(sqe, ring_now);
-  } catch (...) {
-    io_->unclaim(cid);
-    throw;
-  }
-  return cid;
+  return io_->submit_rw(opcode, ns_.nsid, lba, blocks, iova, bytes, ring_now);
 }
 
 uint16_t NvmeDriver::submit_read(uint64_t lba, uint32_t blocks, uint64_t iova, bool ring_now) {
@@ -426,29 +406,47 @@ void NvmeDriver::ring() {
   if (live_) io_->ring();
 }
 
-void NvmeDriver::drain_io() {
-  while (auto e = io_->pop()) io_done_.push_back(to_completion(*e));
-  io_->update_head();
-}
+void NvmeDriver::drain_io() { io_->drain(io_done_); }
 
 std::vector<NvmeCompletion> NvmeDriver::reap(size_t min, int timeout_ms) {
   if (!live_) throw_error("NVMe reap", object(), EINVAL, "call init() first");
+  // Room for everything that can be there: what wait_for() queued and all in flight.
+  std::vector<NvmeCompletion> out(std::max<size_t>(min, io_done_.size() + io_->in_flight()));
+  out.resize(reap(std::span<NvmeCompletion>(out), min, timeout_ms));
+  return out;
+}
+
+size_t NvmeDriver::reap(std::span<NvmeCompletion> out, size_t min, int timeout_ms) {
+  if (!live_) throw_error("NVMe reap", object(), EINVAL, "call init() first");
+  if (min > out.size())
+    throw_error("NVMe reap", object(), EINVAL,
+                detail::format("waiting for {} completions with room for {}", min, out.size()));
+  size_t n = 0;
+  if (!io_done_.empty()) {  // completions wait_for() popped come first
+    n = std::min(out.size(), io_done_.size());
+    std::copy_n(io_done_.begin(), n, out.begin());
+    io_done_.erase(io_done_.begin(), io_done_.begin() + static_cast<ptrdiff_t>(n));
+  }
+  n += io_->drain(out.subspan(n));
+  if (n >= min) return n;  // the common case: no clock read, no wait
   const auto deadline = after_ms(timeout_ms);
   const bool poll = options_.completion == NvmeCompletionMode::kPoll;
   for (unsigned spins = 0;; ++spins) {
-    drain_io();
-    if (io_done_.size() >= min) return std::exchange(io_done_, {});
-    if (Clock::now() >= deadline)
+    if (Clock::now() >= deadline) {
+      io_done_.insert(io_done_.begin(), out.begin(), out.begin() + static_cast<ptrdiff_t>(n));
       throw_error(
           "NVMe reap", object(), ETIMEDOUT,
-          detail::format("{} of {} completions within {} ms ({} in flight, {} mode)", io_done_.size(),
-                      min, timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
+          detail::format("{} of {} completions within {} ms ({} in flight, {} mode)", n, min,
+                      timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
+    }
     if (!poll)
       wait_irq(kIoVector, deadline);
     else if (spins % 256 == 255)
       std::this_thread::yield();
     else
-      cpu_relax();
+      io::cpu_relax();
+    n += io_->drain(out.subspan(n));
+    if (n >= min) return n;
   }
 }
 
@@ -476,7 +474,7 @@ std::optional<NvmeCompletion> NvmeDriver::wait_for(uint16_t cid, int timeout_ms)
     else if (spins % 256 == 255)
       std::this_thread::yield();
     else
-      cpu_relax();
+      io::cpu_relax();
   }
 }
 

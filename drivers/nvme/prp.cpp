@@ -2,6 +2,7 @@
 
 #include "vfio/format.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 #include "vfiokit/vfio/error.hpp"
@@ -30,46 +31,70 @@ size_t prp_list_pages(uint64_t max_len, uint64_t page_size) {
   return pages <= 2 ? 0 : list_pages_for(pages - 1, page_size / 8);
 }
 
-PrpPlan plan_prps(uint64_t iova, uint64_t len, uint64_t page_size, uint64_t list_iova,
-                  size_t list_pages) {
-  auto object = [&] { return detail::format("IOVA {:#x} + {} bytes", iova, len); };
+namespace {
+
+// Throws the first of write_prps' input errors (the checks the fast path folds together).
+[[noreturn, gnu::cold]] void reject(uint64_t iova, uint64_t len, uint64_t page_size,
+                                    uint64_t list_iova, size_t need, size_t list_pages) {
+  const auto object = detail::format("IOVA {:#x} + {} bytes", iova, len);
   if (!valid_page_size(page_size))
-    throw_error("NVMe PRP", object(), EINVAL,
-                "the memory page size must be a power of two >= 4096");
-  if (len == 0) throw_error("NVMe PRP", object(), EINVAL, "a transfer needs at least one byte");
+    throw_error("NVMe PRP", object, EINVAL, "the memory page size must be a power of two >= 4096");
+  if (len == 0) throw_error("NVMe PRP", object, EINVAL, "a transfer needs at least one byte");
   if (iova & 3)
-    throw_error("NVMe PRP", object(), EINVAL, "data buffers must be dword (4-byte) aligned");
+    throw_error("NVMe PRP", object, EINVAL, "data buffers must be dword (4-byte) aligned");
   if (iova + len < iova)
-    throw_error("NVMe PRP", object(), EINVAL, "the buffer wraps around the IOVA space");
+    throw_error("NVMe PRP", object, EINVAL, "the buffer wraps around the IOVA space");
+  if (list_iova & (page_size - 1))
+    throw_error("NVMe PRP", object, EINVAL,
+                detail::format("the PRP list at {:#x} must be page-aligned", list_iova));
+  throw_error(
+      "NVMe PRP", object, EINVAL,
+      detail::format("needs {} PRP list pages, {} available: split the transfer", need, list_pages));
+}
+
+}  // namespace
+
+PrpPair write_prps(uint64_t iova, uint64_t len, uint64_t page_size, uint64_t list_iova,
+                   uint64_t* list, size_t list_pages, size_t* list_len) {
+  if (list_len) *list_len = 0;
+  if (!valid_page_size(page_size) || len == 0 || (iova & 3) || iova + len < iova) [[unlikely]]
+    reject(iova, len, page_size, list_iova, 0, list_pages);
   const uint64_t mask = page_size - 1;
-  PrpPlan p;
-  p.prp1 = iova;
   const uint64_t first_page = iova & ~mask;
   const uint64_t pages = ((iova & mask) + len + mask) / page_size;
-  if (pages == 1) return p;
-  if (pages == 2) {
-    p.prp2 = first_page + page_size;
-    return p;
-  }
+  if (pages == 1) return {iova, 0};
+  if (pages == 2) return {iova, first_page + page_size};
   const uint64_t entries = pages - 1;
   const uint64_t per_page = page_size / 8;
   const size_t need = list_pages_for(entries, per_page);
-  if (list_iova & mask)
-    throw_error("NVMe PRP", object(), EINVAL,
-                detail::format("the PRP list at {:#x} must be page-aligned", list_iova));
-  if (need > list_pages)
-    throw_error(
-        "NVMe PRP", object(), EINVAL,
-        detail::format("needs {} PRP list pages, {} available: split the transfer", need, list_pages));
-  p.prp2 = list_iova;
-  p.list.reserve(entries + need);
+  if ((list_iova & mask) || need > list_pages) [[unlikely]]
+    reject(iova, len, page_size, list_iova, need, list_pages);
+  size_t n = 0;
   uint64_t list_page = 0;
   for (uint64_t i = 0; i < entries; ++i) {
-    const uint64_t remaining = entries - i;
-    if (p.list.size() % per_page == per_page - 1 && remaining > 1)
-      p.list.push_back(list_iova + ++list_page * page_size);  // chain to the next list page
-    p.list.push_back(first_page + (i + 1) * page_size);
+    if (n % per_page == per_page - 1 && entries - i > 1)
+      list[n++] = list_iova + ++list_page * page_size;  // chain to the next list page
+    list[n++] = first_page + (i + 1) * page_size;
   }
+  if (list_len) *list_len = n;
+  return {iova, list_iova};
+}
+
+PrpPlan plan_prps(uint64_t iova, uint64_t len, uint64_t page_size, uint64_t list_iova,
+                  size_t list_pages) {
+  PrpPlan p;
+  // Room for the list: at most the entries the list pages hold, and at most two per data
+  // page; write_prps checks its input (and that the list fits list_pages) before writing.
+  const uint64_t room =
+      valid_page_size(page_size)
+          ? std::min<uint64_t>(uint64_t{list_pages} * (page_size / 8), (len / page_size + 2) * 2)
+          : 0;
+  p.list.resize(room);
+  size_t n = 0;
+  const PrpPair pair = write_prps(iova, len, page_size, list_iova, p.list.data(), list_pages, &n);
+  p.prp1 = pair.prp1;
+  p.prp2 = pair.prp2;
+  p.list.resize(n);
   return p;
 }
 

@@ -20,6 +20,19 @@ struct PrpPlan {
   std::vector<uint64_t> list;
 };
 
+/// PRP Entry 1 and 2 of a command.
+struct PrpPair {
+  uint64_t prp1 = 0;
+  uint64_t prp2 = 0;
+};
+
+/// As plan_prps, without a vector: the list (when the transfer spans more than two
+/// pages) is written in place at `list`, the host address of the `list_pages` pages at
+/// `list_iova` (the command's own PRP pages), and `*list_len` (if given) says how many
+/// entries. The I/O path's version; same checks and errors, nothing written on error.
+PrpPair write_prps(uint64_t iova, uint64_t len, uint64_t page_size, uint64_t list_iova,
+                   uint64_t* list, size_t list_pages, size_t* list_len = nullptr);
+
 /// The PRP list pages a transfer of up to `max_len` bytes needs in the worst
 /// case (its start at the last dword of a page). 0 when PRP1/PRP2 suffice.
 size_t prp_list_pages(uint64_t max_len, uint64_t page_size);

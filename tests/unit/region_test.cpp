@@ -118,5 +118,48 @@ TEST(MappedRegion, AccessesAreBoundedAndNaturallyAligned) {
   EXPECT_EQ(fcntl(fd, F_GETFD), -1);
 }
 
+TEST(MappedRegion, OverMemoryTakesTheInlinePathAndKeepsTheChecks) {
+  alignas(8) uint8_t mem[64] = {};
+  const MappedRegion r = MappedRegion::over_memory(mem, sizeof(mem), "test BAR");
+  EXPECT_EQ(r.ptr(0, 4), mem);
+  r.write32(8, 0xa1b2c3d4);
+  EXPECT_EQ(mem[8], 0xd4);
+  EXPECT_EQ(r.read32(8), 0xa1b2c3d4u);
+  EXPECT_EQ(r.read16(10), 0xa1b2u);
+  EXPECT_EQ(r.read8(11), 0xa1u);
+  r.write64(56, 0x0102030405060708ull);  // the last 8 bytes
+  EXPECT_EQ(r.read64(56), 0x0102030405060708ull);
+  r.write8(63, 0xee);
+  EXPECT_EQ(mem[63], 0xee);
+  try {
+    (void)r.read32(62);
+    FAIL() << "read32 at 62";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.error_code(), ERANGE);
+  }
+  try {
+    r.write32(6, 1);
+    FAIL() << "unaligned write32";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.error_code(), EINVAL);
+  }
+  EXPECT_THROW((void)r.read64(UINT64_MAX - 7), Error);  // off + 8 would wrap to 0
+  EXPECT_THROW((void)r.read8(64), Error);
+  EXPECT_THROW(MappedRegion::over_memory(nullptr, 64), Error);
+}
+
+TEST(MappedRegion, MovesCarryTheFastPath) {
+  alignas(8) uint8_t mem[16] = {};
+  MappedRegion a = MappedRegion::over_memory(mem, sizeof(mem));
+  MappedRegion b = std::move(a);
+  b.write32(0, 7);
+  EXPECT_EQ(b.read32(0), 7u);
+  MappedRegion c;
+  EXPECT_THROW((void)c.read32(0), Error);  // empty: no fast path, no fd
+  c = std::move(b);
+  EXPECT_EQ(c.read32(0), 7u);
+  EXPECT_EQ(mem[0], 7);
+}
+
 }  // namespace
 }  // namespace vfiokit

@@ -19,15 +19,15 @@ struct SparseArea {
 /// What VFIO_DEVICE_GET_REGION_INFO says of one region, capabilities decoded.
 struct RegionInfo {
   uint32_t index = 0;
-  uint32_t flags = 0;   ///< VFIO_REGION_INFO_FLAG_{READ,WRITE,MMAP,CAPS}
+  uint32_t flags = 0;  ///< VFIO_REGION_INFO_FLAG_{READ,WRITE,MMAP,CAPS}
   uint64_t size = 0;
-  uint64_t offset = 0;  ///< of the region in the device fd
-  bool has_sparse = false;           ///< a sparse-mmap capability was present
-  std::vector<SparseArea> sparse;    ///< mmap-able parts when has_sparse
-  bool has_type = false;             ///< VFIO_REGION_INFO_CAP_TYPE present
+  uint64_t offset = 0;             ///< of the region in the device fd
+  bool has_sparse = false;         ///< a sparse-mmap capability was present
+  std::vector<SparseArea> sparse;  ///< mmap-able parts when has_sparse
+  bool has_type = false;           ///< VFIO_REGION_INFO_CAP_TYPE present
   uint32_t type = 0, subtype = 0;
-  bool msix_mappable = false;        ///< VFIO_REGION_INFO_CAP_MSIX_MAPPABLE
-  std::vector<uint16_t> cap_ids;     ///< every capability id in the chain
+  bool msix_mappable = false;     ///< VFIO_REGION_INFO_CAP_MSIX_MAPPABLE
+  std::vector<uint16_t> cap_ids;  ///< every capability id in the chain
 
   bool readable() const;
   bool writable() const;
@@ -46,11 +46,22 @@ RegionInfo parse_region_info(std::span<const uint8_t> reply);
 /// rest is reached with pread/pwrite on the device fd, which it shares with its
 /// Device (so it stays valid even if the Device is closed first). Move-only; unmaps
 /// on destruction.
+///
+/// Register accesses are inline: when an mmap'ed area starts at offset 0 (every BAR
+/// without sparse areas), an access inside it is one bounds and alignment test on a
+/// cached base pointer and size, then the volatile load or store. Everything else
+/// (other sparse areas, the pread/pwrite fallback, errors) is one cold out-of-line call.
 class MappedRegion {
  public:
   MappedRegion() = default;
   /// Maps `info` of the device `fd`; `bdf` names it in errors.
   MappedRegion(SharedFd fd, RegionInfo info, std::string bdf);
+  /// A region over `size` bytes of ordinary memory at `base` that the caller owns and
+  /// keeps alive (nothing is mapped or unmapped; there is no fd, so every access must
+  /// lie inside it). For host unit tests and benchmarks that stand in memory for a
+  /// device's BAR: the accessors run the same code as over a real mapping. `name`
+  /// names it in errors.
+  static MappedRegion over_memory(void* base, uint64_t size, std::string name = "memory");
   MappedRegion(MappedRegion&&) noexcept;
   MappedRegion& operator=(MappedRegion&&) noexcept;
   MappedRegion(const MappedRegion&) = delete;
@@ -62,36 +73,61 @@ class MappedRegion {
   volatile uint8_t* ptr(uint64_t offset, uint64_t len = 1) const;
 
   /// 8/16/32/64-bit register access: through the mapping where there is one,
-  /// else pread/pwrite. Throws vfiokit::Error outside the region.
-  uint8_t read8(uint64_t off) const;
+  /// else pread/pwrite. Throws vfiokit::Error outside the region (ERANGE) or for an
+  /// access that is not naturally aligned (EINVAL).
+  uint8_t read8(uint64_t off) const { return read<uint8_t>(off); }
   /// See read8.
-  uint16_t read16(uint64_t off) const;
+  uint16_t read16(uint64_t off) const { return read<uint16_t>(off); }
   /// See read8.
-  uint32_t read32(uint64_t off) const;
+  uint32_t read32(uint64_t off) const { return read<uint32_t>(off); }
   /// See read8.
-  uint64_t read64(uint64_t off) const;
+  uint64_t read64(uint64_t off) const { return read<uint64_t>(off); }
   /// See read8.
-  void write8(uint64_t off, uint8_t v) const;
+  void write8(uint64_t off, uint8_t v) const { write(off, v); }
   /// See read8.
-  void write16(uint64_t off, uint16_t v) const;
+  void write16(uint64_t off, uint16_t v) const { write(off, v); }
   /// See read8.
-  void write32(uint64_t off, uint32_t v) const;
+  void write32(uint64_t off, uint32_t v) const { write(off, v); }
   /// See read8.
-  void write64(uint64_t off, uint64_t v) const;
+  void write64(uint64_t off, uint64_t v) const { write(off, v); }
 
  private:
-  template <typename T> T read(uint64_t off) const;
-  template <typename T> void write(uint64_t off, T v) const;
+  // In the area at offset 0 and naturally aligned (fast_size_ is 0 without one).
+  template <typename T>
+  bool fast(uint64_t off) const {
+    return fast_size_ >= sizeof(T) && off <= fast_size_ - sizeof(T) && (off & (sizeof(T) - 1)) == 0;
+  }
+  template <typename T>
+  T read(uint64_t off) const {
+    if (fast<T>(off)) [[likely]]
+      return *reinterpret_cast<const volatile T*>(fast_base_ + off);
+    return static_cast<T>(read_slow(off, sizeof(T)));
+  }
+  template <typename T>
+  void write(uint64_t off, T v) const {
+    if (fast<T>(off)) [[likely]] {
+      *reinterpret_cast<volatile T*>(fast_base_ + off) = v;
+      return;
+    }
+    write_slow(off, v, sizeof(T));
+  }
+  [[gnu::cold]] uint64_t read_slow(uint64_t off, unsigned size) const;
+  [[gnu::cold]] void write_slow(uint64_t off, uint64_t v, unsigned size) const;
+  void check_access(const char* op, uint64_t off, unsigned size) const;
   void unmap_all();
+  void cache_fast_path();
 
   struct Area {
     uint64_t offset, size;
     uint8_t* base;
   };
+  uint8_t* fast_base_ = nullptr;  // the area at offset 0, if any
+  uint64_t fast_size_ = 0;
   SharedFd fd_;
   RegionInfo info_;
   std::string bdf_;
   std::vector<Area> areas_;
+  bool owns_areas_ = true;  // false for over_memory()
 };
 
 }  // namespace vfiokit

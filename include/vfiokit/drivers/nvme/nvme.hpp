@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -142,7 +143,13 @@ class NvmeDriver final : public Driver {
   /// Waits until at least `min` I/O completions are available and returns all that are
   /// (in completion order). Throws vfiokit::Error (ETIMEDOUT) when fewer came in time; the
   /// ones that did stay queued for the next call.
+  /// A thin wrapper over the span overload (it allocates the vector).
   std::vector<NvmeCompletion> reap(size_t min, int timeout_ms = 5000);
+  /// The I/O path's reap: as above, into caller memory, no allocation. Waits until at
+  /// least `min` (<= out.size()) completions are available, writes up to out.size() of
+  /// them in completion order and returns how many; the rest stay queued. Throws
+  /// vfiokit::Error (EINVAL for min > out.size(), ETIMEDOUT as above, with none lost).
+  size_t reap(std::span<NvmeCompletion> out, size_t min, int timeout_ms = 5000);
   /// Waits for I/O command `cid`; nullopt on timeout (the command stays in flight).
   std::optional<NvmeCompletion> wait_for(uint16_t cid, int timeout_ms = 5000);
   /// As wait_for; throws vfiokit::Error (ETIMEDOUT) on timeout.
