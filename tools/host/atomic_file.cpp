@@ -31,15 +31,7 @@ void write_file_atomically(const sfs::path& path, const std::string& text) {
       if (armed) ::unlink(p.c_str());
     }
   } cleanup{tmp};
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw_error("write", tmp.string(), errno);
-    }
-    done += static_cast<size_t>(n);
-  }
+  write_all(fd.get(), text, tmp.string());
   // mkstemp makes 0600; readers (nfd-worker, node_exporter) may run as another user.
   if (::fchmod(fd.get(), 0644) != 0) throw_error("chmod", tmp.string(), errno);
   if (::fsync(fd.get()) != 0) throw_error("fsync", tmp.string(), errno);
@@ -49,6 +41,18 @@ void write_file_atomically(const sfs::path& path, const std::string& text) {
   const UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dfd) throw_error("open", dir.string(), errno);
   if (::fsync(dfd.get()) != 0) throw_error("fsync", dir.string(), errno);
+}
+
+void write_all(int fd, const std::string& text, const std::string& name) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw_error("write", name, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace vfiokit::host

@@ -15,4 +15,8 @@ namespace vfiokit::host {
 /// or not writable.
 void write_file_atomically(const std::filesystem::path& path, const std::string& text);
 
+/// Writes all of `text` to `fd` (retrying short writes and EINTR); throws
+/// vfiokit::Error naming `name`.
+void write_all(int fd, const std::string& text, const std::string& name);
+
 }  // namespace vfiokit::host

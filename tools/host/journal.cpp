@@ -14,6 +14,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "tools/host/atomic_file.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace sfs = std::filesystem;
@@ -105,15 +106,7 @@ void Journal::save(const std::vector<JournalEntry>& entries) const {
   {
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!fd) throw_error("create", tmp.string(), errno);
-    size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw_error("write", tmp.string(), errno);
-      }
-      done += static_cast<size_t>(n);
-    }
+    write_all(fd.get(), text, tmp.string());
     if (::fsync(fd.get()) != 0) throw_error("fsync", tmp.string(), errno);
   }
   if (::rename(tmp.c_str(), file().c_str()) != 0) throw_error("rename", file().string(), errno);
