@@ -41,15 +41,15 @@ std::string lower_verdict(Verdict v) {
 
 constexpr Verdict kVerdicts[] = {Verdict::kPass, Verdict::kWarn, Verdict::kFail, Verdict::kSkip};
 
-}  // namespace
 
-std::string escape_label_value(std::string_view v) {
+// The exposition format's escapes: backslash and newline, and in label values the quote.
+std::string escape(std::string_view v, bool quote) {
   std::string o;
   o.reserve(v.size());
   for (const char c : v) {
     if (c == '\\')
       o += "\\\\";
-    else if (c == '"')
+    else if (quote && c == '"')
       o += "\\\"";
     else if (c == '\n')
       o += "\\n";
@@ -58,20 +58,11 @@ std::string escape_label_value(std::string_view v) {
   }
   return o;
 }
+}  // namespace
 
-std::string escape_help(std::string_view v) {
-  std::string o;
-  o.reserve(v.size());
-  for (const char c : v) {
-    if (c == '\\')
-      o += "\\\\";
-    else if (c == '\n')
-      o += "\\n";
-    else
-      o += c;
-  }
-  return o;
-}
+std::string escape_label_value(std::string_view v) { return escape(v, true); }
+
+std::string escape_help(std::string_view v) { return escape(v, false); }
 
 std::string prometheus_text(const std::vector<CheckGroup>& groups, const FleetFacts& facts,
                             std::string_view version, int64_t now_unix) {

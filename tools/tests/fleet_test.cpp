@@ -93,40 +93,37 @@ TEST(FleetFacts, CleanHost) {
   EXPECT_FALSE(f.devices[2].on_vfio);  // the NVMe is on nvme
 }
 
+// The facts of a fixture host built from `s`.
+FleetFacts facts_of(const HostSpec& s) {
+  FixtureHost h;
+  hosts::build_host(h, s);
+  return fleet_facts(check_all(h));
+}
+
 TEST(FleetFacts, EachBlockerKeepsADeviceFromReady) {
   {
-    FixtureHost h;
     HostSpec s;
     s.audio_driver = "snd_hda_intel";  // the GPU's group is not viable
-    hosts::build_host(h, s);
-    const FleetFacts f = fleet_facts(check_all(h));
+    const FleetFacts f = facts_of(s);
     EXPECT_FALSE(f.devices[0].ready);
     EXPECT_EQ(f.devices[0].blockers, std::vector<std::string>{"device.iommu_group"});
   }
   {
-    FixtureHost h;
     HostSpec s;
     s.efifb_on_gpu = true;
-    hosts::build_host(h, s);
-    const FleetFacts f = fleet_facts(check_all(h));
-    EXPECT_EQ(f.devices[0].blockers, std::vector<std::string>{"device.framebuffer"});
+    EXPECT_EQ(facts_of(s).devices[0].blockers, std::vector<std::string>{"device.framebuffer"});
   }
   {
-    FixtureHost h;
     HostSpec s;
     s.gpu_flr = false;
     s.gpu_reset_method = "";  // no method at all: WARN, not resettable
-    hosts::build_host(h, s);
-    const FleetFacts f = fleet_facts(check_all(h));
-    EXPECT_EQ(f.devices[0].blockers, std::vector<std::string>{"device.reset"});
+    EXPECT_EQ(facts_of(s).devices[0].blockers, std::vector<std::string>{"device.reset"});
   }
   {
-    FixtureHost h;
     HostSpec s;
     s.gpu_flr = false;
     s.gpu_reset_method = "bus";  // WARN, but a bus reset is a reset
-    hosts::build_host(h, s);
-    EXPECT_TRUE(fleet_facts(check_all(h)).devices[0].ready);
+    EXPECT_TRUE(facts_of(s).devices[0].ready);
   }
   {
     FixtureHost h;
