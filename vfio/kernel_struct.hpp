@@ -9,7 +9,6 @@
 #include <span>
 #include <string>
 #include <type_traits>
-#include <vector>
 
 #include "vfiokit/vfio/error.hpp"
 
@@ -29,15 +28,6 @@ T read_struct(std::span<const uint8_t> bytes, size_t offset, const std::string& 
   T v;
   std::memcpy(&v, bytes.data() + offset, sizeof(T));
   return v;
-}
-
-/// Copies `v` into `bytes` at `offset` (which must fit).
-template <class T>
-void write_struct(std::vector<uint8_t>& bytes, size_t offset, const T& v) {
-  static_assert(std::is_trivially_copyable_v<T>);
-  if (offset > bytes.size() || bytes.size() - offset < sizeof(T))
-    throw_error("build ioctl argument", "buffer", EINVAL, "internal: the struct does not fit");
-  std::memcpy(bytes.data() + offset, &v, sizeof(T));
 }
 
 }  // namespace vfiokit
