@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "vfio/format.hpp"
-
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -42,8 +41,9 @@ DmaPool::DmaPool(std::shared_ptr<DmaSpace> space, const DmaPoolOptions& options)
   check_chunk_size(options.chunk_size);
   if (!space_) throw_error("create DMA pool", "no DmaSpace", EINVAL, "pass the space to map into");
   if (options.chunks == 0 || options.chunks > (uint64_t{1} << 40) / options.chunk_size)
-    throw_error("create DMA pool", detail::format("{} chunks of {} bytes", options.chunks, options.chunk_size),
-                EINVAL, "ask for 1 or more chunks, at most 1 TiB per segment");
+    throw_error("create DMA pool",
+                detail::format("{} chunks of {} bytes", options.chunks, options.chunk_size), EINVAL,
+                "ask for 1 or more chunks, at most 1 TiB per segment");
   grow();
 }
 
@@ -72,27 +72,31 @@ void DmaPool::grow() {
 
 void DmaPool::add_memory(std::span<uint8_t> mem, uint64_t iova) {
   if (mem.data() == nullptr || mem.size() < chunk_size_)
-    throw_error("add memory to DMA pool", detail::format("{} bytes at {}", mem.size(), static_cast<const void*>(mem.data())),
-                EINVAL, detail::format("needs memory of at least one chunk ({} bytes)", chunk_size_));
+    throw_error("add memory to DMA pool",
+                detail::format("{} bytes at {}", mem.size(), static_cast<const void*>(mem.data())),
+                EINVAL,
+                detail::format("needs memory of at least one chunk ({} bytes)", chunk_size_));
   add_segment(mem.data(), mem.size(), iova);
 }
 
 void DmaPool::add_segment(uint8_t* base, uint64_t size, uint64_t iova) {
   const uint64_t n = size / chunk_size_;
   const uint64_t used = n * chunk_size_;
-  if (iova + used < iova || reinterpret_cast<uintptr_t>(base) + used < reinterpret_cast<uintptr_t>(base))
+  if (iova + used < iova ||
+      reinterpret_cast<uintptr_t>(base) + used < reinterpret_cast<uintptr_t>(base))
     throw_error("add memory to DMA pool", iova_range_name(iova, used), EINVAL,
                 "the segment runs past the end of the address space");
   for (const auto& g : segments_) {
     const bool addr = base < g.base + g.size && g.base < base + used;
     const bool dev = iova < g.iova + g.size && g.iova < iova + used;
     if (addr || dev)
-      throw_error("add memory to DMA pool",
-                  detail::format("[{}, {}) at {}", static_cast<const void*>(base),
-                                 static_cast<const void*>(base + used), iova_range_name(iova, used)),
-                  EINVAL,
-                  detail::format("it overlaps a segment in {}; {}", addr ? "address" : "IOVA",
-                                 ranges_text(by_address_)));
+      throw_error(
+          "add memory to DMA pool",
+          detail::format("[{}, {}) at {}", static_cast<const void*>(base),
+                         static_cast<const void*>(base + used), iova_range_name(iova, used)),
+          EINVAL,
+          detail::format("it overlaps a segment in {}; {}", addr ? "address" : "IOVA",
+                         ranges_text(by_address_)));
   }
   const DmaPoolSegment seg{base, used, iova};
   // Reserve everything first: a throw below leaves the pool as it was, and freeing a
@@ -118,8 +122,8 @@ void DmaPool::add_segment(uint8_t* base, uint64_t size, uint64_t iova) {
 
 void DmaPool::throw_exhausted() const {
   throw_error("allocate DMA pool chunk",
-              detail::format("DMA pool of {} chunks of {} bytes in {} segment(s)", chunks_, chunk_size_,
-                             segments_.size()),
+              detail::format("DMA pool of {} chunks of {} bytes in {} segment(s)", chunks_,
+                             chunk_size_, segments_.size()),
               ENOMEM,
               detail::format("all {} chunks are in use: return some (destroy their DmaChunk) or "
                              "add a segment with grow()",

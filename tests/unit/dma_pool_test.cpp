@@ -23,9 +23,9 @@ struct FreeDeleter {
 
 // Page-aligned host memory standing in for a mapped segment.
 struct Mem {
-  explicit Mem(size_t size)
-      : size(size),
-        p(static_cast<uint8_t*>(std::aligned_alloc(kPage, (size + kPage - 1) / kPage * kPage))) {}
+  explicit Mem(size_t bytes)
+      : size(bytes),
+        p(static_cast<uint8_t*>(std::aligned_alloc(kPage, (bytes + kPage - 1) / kPage * kPage))) {}
   std::span<uint8_t> span() const { return {p.get(), size}; }
   size_t size;
   std::unique_ptr<uint8_t, FreeDeleter> p;
