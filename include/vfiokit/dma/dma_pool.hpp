@@ -129,7 +129,12 @@ class DmaPool {
   }
 
   /// The IOVA of the byte at `p`. Throws vfiokit::Error (EINVAL) outside the pool.
-  uint64_t iova_of(const void* p) const { return translate(p, 1); }
+  uint64_t iova_of(const void* p) const {
+    const uint64_t off = reinterpret_cast<uintptr_t>(p) - first_base_;
+    if (off < first_size_) [[likely]]
+      return first_iova_ + off;
+    return translate_slow(p, 1);
+  }
   /// The IOVA of [p, p+len), which must lie inside one segment (len 0 counts as 1).
   /// Throws vfiokit::Error (EINVAL) naming the address and the pool's ranges otherwise.
   uint64_t translate(const void* p, uint64_t len) const {
