@@ -431,12 +431,19 @@ TEST_P(NvmeDriverTest, PoolBuffersAreMappedOnceAcrossIo) {
               static_cast<unsigned long long>(pool.chunk_size()), pool.segments().size(),
               backing_name(pool.backing()), static_cast<unsigned long long>(pool.map_calls()));
 
+  const bool map_per_io = env_or("VFIOKIT_POOL_MAP_PER_IO", "0") == "1";
   const uint64_t maps = counting->maps, unmaps = counting->unmaps;
   const std::optional<uint32_t> avail = counting->dma_avail();
   std::vector<NvmeCompletion> done(kQd);
   uint64_t ios = 0;
   for (uint32_t round = 0; round < 4; ++round) {
     SCOPED_TRACE(testing::Message() << "round " << round);
+    // The negative control ($VFIOKIT_POOL_MAP_PER_IO=1, registered WILL_FAIL): a buffer
+    // mapped per round, as a driver without the pool would, must fail the map counts.
+    if (map_per_io) {
+      DmaBuffer b = DmaBuffer::allocate(kChunk, PageBacking::k4K);
+      DmaMapping m = dma_->map(b);
+    }
     // Fresh destination chunks each round: freed and reused, never remapped.
     std::vector<DmaChunk> dst;
     for (uint32_t i = 0; i < kQd; ++i) {
