@@ -19,3 +19,14 @@ vfiokit_add_vm_test(NAME vm.nvme.fault_status_fails KERNEL stock IOMMU intel DEV
   TIMEOUT 600 WILL_FAIL
   COMMAND env VFIOKIT_BACKENDS=container vm_nvme_driver_test
           --gtest_filter=*ReadIntoUnmappedIovaIsBlocked*)
+# The map-once DMA pool under real NVMe I/O: data checked, no map call across the I/O.
+vfiokit_add_vm_test(NAME vm.nvme.dma_pool.stock.intel KERNEL stock IOMMU intel DEVICES nvme
+  TIMEOUT 600 COMMAND env ${nvme_env} VFIOKIT_BACKENDS=container,container-type1
+  vm_nvme_driver_test --gtest_filter=*PoolBuffersAreMappedOnceAcrossIo*)
+vfiokit_add_vm_test(NAME vm.nvme.dma_pool.iommufd.intel KERNEL iommufd IOMMU intel DEVICES nvme
+  TIMEOUT 600 COMMAND env ${nvme_env} VFIOKIT_BACKENDS=iommufd,container
+  vm_nvme_driver_test --gtest_filter=*PoolBuffersAreMappedOnceAcrossIo*)
+# Its negative control: a buffer mapped per round must fail the map counts.
+vfiokit_add_vm_test(NAME vm.nvme.dma_pool.map_per_io_fails KERNEL stock IOMMU intel DEVICES nvme
+  TIMEOUT 600 WILL_FAIL COMMAND env ${nvme_env} VFIOKIT_BACKENDS=container VFIOKIT_POOL_MAP_PER_IO=1
+  vm_nvme_driver_test --gtest_filter=*PoolBuffersAreMappedOnceAcrossIo*)

@@ -12,11 +12,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "vfiokit/dma/buffer.hpp"
+#include "vfiokit/dma/dma_pool.hpp"
 #include "vfiokit/dma/mapping.hpp"
 #include "vfiokit/drivers/driver.hpp"
 #include "vfiokit/drivers/nvme/nvme.hpp"
@@ -58,6 +62,36 @@ struct Buf {
   DmaMapping map;
   uint8_t* bytes() const { return mem.bytes(); }
   uint64_t iova() const { return map.iova(); }
+};
+
+// An IommuContext that forwards to another and counts map and unmap calls: the test's
+// own witness that nothing on the I/O path maps, independent of the pool's counter.
+class CountingContext final : public IommuContext {
+ public:
+  explicit CountingContext(std::shared_ptr<IommuContext> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  UniqueFd attach_device(const std::string& bdf) override { return inner_->attach_device(bdf); }
+  void map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) override {
+    ++maps;
+    inner_->map(vaddr, iova, size, access);
+  }
+  void unmap(uint64_t iova, uint64_t size) override {
+    ++unmaps;
+    inner_->unmap(iova, size);
+  }
+  std::vector<IovaRange> iova_ranges() override { return inner_->iova_ranges(); }
+  uint64_t iova_alignment() override { return inner_->iova_alignment(); }
+  std::optional<uint32_t> dma_avail() override { return inner_->dma_avail(); }
+  std::vector<int> owned_groups() const override { return inner_->owned_groups(); }
+  std::optional<IommuHwInfo> hw_info(const std::string& bdf) override {
+    return inner_->hw_info(bdf);
+  }
+  uint64_t maps = 0, unmaps = 0;
+
+ private:
+  // Only a Device asks for these, and the Device holds the real context.
+  std::vector<int32_t> hot_reset_group_fds() const override { return {}; }
+  std::shared_ptr<IommuContext> inner_;
 };
 
 class NvmeDriverTest : public ::testing::TestWithParam<Backend> {
@@ -359,6 +393,94 @@ TEST_P(NvmeDriverTest, RemoveDisablesTheController) {
   nvme_->remove();  // twice is harmless
   nvme_->init();
   nvme_->read(0, 1, b.iova(), kTimeoutMs);
+}
+
+// The map-once pool on a real device: I/O buffers are DmaPool chunks (two segments: the
+// inline lookup and the binary search), data written from chunks and read back into
+// others matches, chunks are freed and reused between rounds, and across all of that
+// neither the pool nor anything else maps or unmaps (a counting context under the DMA
+// space sees every map call; type1's DMA_AVAIL, where the kernel reports it, agrees).
+TEST_P(NvmeDriverTest, PoolBuffersAreMappedOnceAcrossIo) {
+  const DriverEntry* entry = find_driver(*dev_);
+  ASSERT_NE(entry, nullptr);
+  auto counting = std::make_shared<CountingContext>(dev_->context());
+  nvme_.reset();
+  dma_ = DmaSpace::create(counting, entry->dma_mask);
+  nvme_ = std::make_unique<NvmeDriver>(*dev_, dma_);
+  nvme_->init();
+  ASSERT_GT(counting->maps, 0u) << "the counting context saw none of init()'s maps";
+  const uint32_t lba = nvme_->lba_size();
+  constexpr uint32_t kQd = 32;
+  constexpr uint64_t kChunk = 4096;
+  const uint32_t blocks = static_cast<uint32_t>(kChunk / lba);
+  ASSERT_GE(nvme_->io_queue_depth(), kQd);
+
+  const uint64_t maps_before_pool = counting->maps;
+  DmaPoolOptions po;
+  po.chunk_size = kChunk;
+  po.chunks = kQd;
+  DmaPool pool(dma_, po);
+  std::vector<DmaChunk> src;
+  for (uint32_t i = 0; i < kQd; ++i) src.push_back(pool.alloc());
+  pool.grow();  // the reads land in the second segment
+  EXPECT_EQ(counting->maps - maps_before_pool, 2u) << "one map per segment";
+  EXPECT_EQ(pool.map_calls(), 2u);
+  ASSERT_EQ(pool.segments().size(), 2u);
+  std::printf("pool: %llu chunks of %llu B in %zu segments (%s pages), %llu map calls\n",
+              static_cast<unsigned long long>(pool.chunks()),
+              static_cast<unsigned long long>(pool.chunk_size()), pool.segments().size(),
+              backing_name(pool.backing()), static_cast<unsigned long long>(pool.map_calls()));
+
+  const bool map_per_io = env_or("VFIOKIT_POOL_MAP_PER_IO", "0") == "1";
+  const uint64_t maps = counting->maps, unmaps = counting->unmaps;
+  const std::optional<uint32_t> avail = counting->dma_avail();
+  std::vector<NvmeCompletion> done(kQd);
+  uint64_t ios = 0;
+  for (uint32_t round = 0; round < 4; ++round) {
+    SCOPED_TRACE(testing::Message() << "round " << round);
+    // The negative control ($VFIOKIT_POOL_MAP_PER_IO=1, registered WILL_FAIL): a buffer
+    // mapped per round, as a driver without the pool would, must fail the map counts.
+    if (map_per_io) {
+      DmaBuffer b = DmaBuffer::allocate(kChunk, PageBacking::k4K);
+      DmaMapping m = dma_->map(b);
+    }
+    // Fresh destination chunks each round: freed and reused, never remapped.
+    std::vector<DmaChunk> dst;
+    for (uint32_t i = 0; i < kQd; ++i) {
+      dst.push_back(pool.alloc());
+      std::memset(dst.back().data(), 0, kChunk);
+    }
+    for (uint32_t i = 0; i < kQd; ++i) {
+      fill(src[i].bytes(), kChunk, 100 + round * kQd + i);
+      const uint64_t iova = pool.translate(src[i].data(), kChunk);
+      ASSERT_EQ(iova, src[i].iova());
+      nvme_->submit_write(2000 + i * blocks, blocks, iova, false);
+    }
+    nvme_->ring();
+    ASSERT_EQ(nvme_->reap(std::span<NvmeCompletion>(done), kQd, kTimeoutMs), kQd);
+    for (const auto& d : done) EXPECT_TRUE(d.ok()) << d.status_text();
+    for (uint32_t i = 0; i < kQd; ++i)
+      nvme_->submit_read(2000 + i * blocks, blocks, pool.iova_of(dst[i].data()), false);
+    nvme_->ring();
+    ASSERT_EQ(nvme_->reap(std::span<NvmeCompletion>(done), kQd, kTimeoutMs), kQd);
+    for (const auto& d : done) EXPECT_TRUE(d.ok()) << d.status_text();
+    for (uint32_t i = 0; i < kQd; ++i)
+      EXPECT_EQ(first_diff(src[i].bytes(), dst[i].bytes(), kChunk), -1) << "chunk " << i;
+    ios += 2 * kQd;
+  }
+  EXPECT_EQ(counting->maps, maps) << "the I/O path mapped";
+  EXPECT_EQ(counting->unmaps, unmaps) << "the I/O path unmapped";
+  EXPECT_EQ(pool.map_calls(), pool.segments().size());
+  if (avail) {
+    EXPECT_EQ(counting->dma_avail(), avail) << "the kernel counted new mappings";
+    std::printf("type1 DMA_AVAIL %u before and after the I/O\n", *avail);
+  }
+  std::printf("pool: %llu I/Os, %llu map and %llu unmap calls during them; pool map calls %llu\n",
+              static_cast<unsigned long long>(ios),
+              static_cast<unsigned long long>(counting->maps - maps),
+              static_cast<unsigned long long>(counting->unmaps - unmaps),
+              static_cast<unsigned long long>(pool.map_calls()));
+  src.clear();
 }
 
 // Isolation: after its mapping is gone, a device Read into the old IOVA must not reach the
