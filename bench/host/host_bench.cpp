@@ -77,6 +77,7 @@ struct Rig {
   Mem bar = page_alloc(kBarSize);
   Mem qmem = page_alloc(nvme::QueuePair::memory_size(kEntries, kPage, 0));
   Mem data = page_alloc(kBuffers * kPage);
+  Mem dbbuf = page_alloc(2 * kPage);  // shadow doorbells, then EventIdx (shadow cases)
   uint64_t cq_offset = (kEntries * sizeof(nvme::Sqe) + kPage - 1) / kPage * kPage;
   NvmeModel model{bar.get(), kStride, kQid, qmem.get(), qmem.get() + cq_offset, kEntries};
   uint64_t buf(uint64_t i) const { return iova_of(data.get() + (i % kBuffers) * kPage); }
@@ -89,13 +90,21 @@ struct Rig {
 
 // The library: QueuePair::submit_rw and QueuePair::drain(span) are NvmeDriver::submit_read
 // and the non-waiting part of NvmeDriver::reap(span, min) (its completions already there).
+// With `shadow`, shadow doorbells on both sides (the model as that kind of controller).
 class Library {
  public:
-  Library()
+  explicit Library(NvmeModel::Shadow shadow = NvmeModel::Shadow::kNone)
       : bar0_(MappedRegion::over_memory(rig_.bar.get(), kBarSize, "model BAR0")),
         qp_(nvme::QueuePair::over_memory(
             {rig_.qmem.get(), nvme::QueuePair::memory_size(kEntries, kPage, 0)},
-            iova_of(rig_.qmem.get()), bar0_, kQid, kEntries, kStride, kPage, 0)) {}
+            iova_of(rig_.qmem.get()), bar0_, kQid, kEntries, kStride, kPage, 0)),
+        shadow_(shadow) {
+    if (shadow == NvmeModel::Shadow::kNone) return;
+    auto* db = reinterpret_cast<uint32_t*>(rig_.dbbuf.get());
+    auto* ei = reinterpret_cast<uint32_t*>(rig_.dbbuf.get() + kPage);
+    qp_.use_shadow_doorbells(db, ei, false);
+    rig_.model.use_shadow_doorbells(db, ei, shadow);
+  }
 
   void submit(bool ring) {
     inject_work();
@@ -107,11 +116,29 @@ class Library {
     return {done_.data(), qp_.drain(std::span<NvmeCompletion>(done_))};
   }
   Rig& rig() { return rig_; }
+  // The shadow cases' extra checks, once enough doorbells went by: the model saw no MMIO
+  // value that disagrees with its shadow slot; a polling controller let the library skip
+  // MMIO writes, one that asks for every value got every one.
+  bool shadow_ok() {
+    if (rig_.model.errors() != 0) return false;
+    if (++checks_ < 4) return true;
+    switch (shadow_) {
+      case NvmeModel::Shadow::kPolling:
+        return qp_.mmio_doorbells_skipped() > 0 && qp_.mmio_doorbells_written() > 0;
+      case NvmeModel::Shadow::kEventEach:
+        return qp_.mmio_doorbells_skipped() == 0 && qp_.mmio_doorbells_written() > 0;
+      case NvmeModel::Shadow::kNone:
+        break;
+    }
+    return true;
+  }
 
  private:
   Rig rig_;
   MappedRegion bar0_;
   nvme::QueuePair qp_;
+  NvmeModel::Shadow shadow_;
+  uint64_t checks_ = 0;
   std::array<NvmeCompletion, kEntries> done_{};
   uint64_t next_ = 0;
 };
@@ -186,37 +213,44 @@ struct Case {
 
 std::vector<Case> cases() {
   std::vector<Case> c;
-  c.push_back({"host_nvme_read/library/qd1/4096", 1, [] {
-                 auto lib = std::make_shared<Library>();
-                 return std::function<bool()>([lib] {
-                   lib->submit(true);
-                   lib->rig().model.process();
-                   const auto done = lib->reap();
-                   return done.size() == 1 && done[0].ok();
-                 });
-               }});
+  // The library without shadow doorbells, and with them against both kinds of controller.
+  const std::pair<const char*, NvmeModel::Shadow> kinds[] = {
+      {"library", NvmeModel::Shadow::kNone},
+      {"library-shadow-poll", NvmeModel::Shadow::kPolling},
+      {"library-shadow-each", NvmeModel::Shadow::kEventEach}};
+  for (const auto& [kind, shadow] : kinds) {
+    c.push_back({std::string("host_nvme_read/") + kind + "/qd1/4096", 1, [shadow = shadow] {
+                   auto lib = std::make_shared<Library>(shadow);
+                   return std::function<bool()>([lib] {
+                     lib->submit(true);
+                     lib->rig().model.process();
+                     const auto done = lib->reap();
+                     return done.size() == 1 && done[0].ok() && lib->shadow_ok();
+                   });
+                 }});
+    c.push_back({std::string("host_nvme_read/") + kind + "/qd32/4096", 32, [shadow = shadow] {
+                   auto lib = std::make_shared<Library>(shadow);
+                   for (int i = 0; i < 32; ++i) lib->submit(false);
+                   lib->ring();
+                   return std::function<bool()>([lib] {
+                     lib->rig().model.process();
+                     const auto done = lib->reap();
+                     bool ok = done.size() == 32;
+                     for (const auto& d : done) {
+                       ok &= d.ok();
+                       lib->submit(false);
+                     }
+                     lib->ring();
+                     return ok && lib->shadow_ok();
+                   });
+                 }});
+  }
   c.push_back({"host_nvme_read/floor/qd1/4096", 1, [] {
                  auto fl = std::make_shared<Floor>();
                  return std::function<bool()>([fl] {
                    fl->submit(true);
                    fl->rig().model.process();
                    return fl->reap() == 1 && fl->bad() == 0;
-                 });
-               }});
-  c.push_back({"host_nvme_read/library/qd32/4096", 32, [] {
-                 auto lib = std::make_shared<Library>();
-                 for (int i = 0; i < 32; ++i) lib->submit(false);
-                 lib->ring();
-                 return std::function<bool()>([lib] {
-                   lib->rig().model.process();
-                   const auto done = lib->reap();
-                   bool ok = done.size() == 32;
-                   for (const auto& d : done) {
-                     ok &= d.ok();
-                     lib->submit(false);
-                   }
-                   lib->ring();
-                   return ok;
                  });
                }});
   c.push_back({"host_nvme_read/floor/qd32/4096", 32, [] {

@@ -1,6 +1,5 @@
 #include "vfiokit/drivers/nvme/nvme.hpp"
 
-#include "vfio/format.hpp"
 #include <linux/vfio.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "drivers/nvme/prp.hpp"
 #include "drivers/nvme/queue.hpp"
 #include "vfio/barrier.hpp"
+#include "vfio/format.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -41,6 +41,18 @@ const char* completion_mode_name(NvmeCompletionMode m) {
   return m == NvmeCompletionMode::kPoll ? "poll" : "interrupt";
 }
 
+const char* shadow_doorbells_name(NvmeShadowDoorbells m) {
+  switch (m) {
+    case NvmeShadowDoorbells::kOn:
+      return "on";
+    case NvmeShadowDoorbells::kOff:
+      return "off";
+    case NvmeShadowDoorbells::kAuto:
+      break;
+  }
+  return "auto";
+}
+
 NvmeDriver::NvmeDriver(Device& device, std::shared_ptr<DmaSpace> dma, NvmeOptions options)
     : device_(device),
       dma_(std::move(dma)),
@@ -53,6 +65,10 @@ NvmeDriver::~NvmeDriver() { teardown(true); }
 
 uint32_t NvmeDriver::io_queue_depth() const { return io_->capacity(); }
 uint32_t NvmeDriver::in_flight() const { return io_->in_flight(); }
+uint64_t NvmeDriver::doorbell_writes() const { return io_->mmio_doorbells_written(); }
+uint64_t NvmeDriver::doorbell_writes_skipped() const { return io_->mmio_doorbells_skipped(); }
+uint32_t NvmeDriver::sq_event_idx() const { return io_->sq_event_idx(); }
+uint32_t NvmeDriver::cq_event_idx() const { return io_->cq_event_idx(); }
 
 std::string NvmeDriver::object() const { return device_.bdf(); }
 
@@ -82,13 +98,13 @@ void NvmeDriver::wait_ready(bool ready, const char* what) {
     if (ready && (s & nvme::kCstsCfs))
       throw_error(what, object(), EIO,
                   detail::format("the controller reports a fatal error (CSTS.CFS, CSTS {:#x}); "
-                              "reset the function (VFIO_DEVICE_RESET) and retry",
-                              s));
+                                 "reset the function (VFIO_DEVICE_RESET) and retry",
+                                 s));
     if (((s & nvme::kCstsRdy) != 0) == ready) return;
     if (Clock::now() > deadline)
       throw_error(what, object(), ETIMEDOUT,
                   detail::format("CSTS.RDY did not become {} within CAP.TO = {} ms (CSTS {:#x})",
-                              ready ? 1 : 0, timeout_ms, s));
+                                 ready ? 1 : 0, timeout_ms, s));
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
 }
@@ -124,10 +140,11 @@ void NvmeDriver::enable_controller(uint32_t cc) {
 
 void NvmeDriver::init(IrqMode mode) {
   if (mode != IrqMode::kDefault && mode != IrqMode::kMsix)
-    throw_error("NVMe init", object(), EINVAL,
-                detail::format("the NVMe driver takes MSI-X interrupts, not {} (use msix or default; "
-                            "NvmeOptions::completion = kPoll polls the I/O queue)",
-                            irq_mode_name(mode)));
+    throw_error(
+        "NVMe init", object(), EINVAL,
+        detail::format("the NVMe driver takes MSI-X interrupts, not {} (use msix or default; "
+                       "NvmeOptions::completion = kPoll polls the I/O queue)",
+                       irq_mode_name(mode)));
   teardown(false);
   device_.enable_bus_master();
 
@@ -139,13 +156,13 @@ void NvmeDriver::init(IrqMode mode) {
   if (page_size_ > cap_.mps_max)
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("no usable memory page size (CAP.MPSMIN {} B, MPSMAX {} B)",
-                            cap_.mps_min, cap_.mps_max));
+                               cap_.mps_min, cap_.mps_max));
   const IrqInfo msix = device_.irq_info(VFIO_PCI_MSIX_IRQ_INDEX);
   if (msix.count < 2)
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("the controller offers {} MSI-X vectors; the driver needs 2 "
-                            "(admin and I/O)",
-                            msix.count));
+                               "(admin and I/O)",
+                               msix.count));
 
   // 7.6.1 step 1: reset the controller (EN 1 -> 0) and wait for RDY 0.
   disable_controller();
@@ -174,9 +191,10 @@ void NvmeDriver::init(IrqMode mode) {
       return v == 0 || ((v & 0xf) <= want && (v >> 4) >= want);
     };
     if (!entry_size_ok(ctrl_.sqes, nvme::kSqesLog2) || !entry_size_ok(ctrl_.cqes, nvme::kCqesLog2))
-      throw_error("NVMe init", object(), ENOTSUP,
-                  detail::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
-                              ctrl_.sqes, ctrl_.cqes));
+      throw_error(
+          "NVMe init", object(), ENOTSUP,
+          detail::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
+                         ctrl_.sqes, ctrl_.cqes));
     uint32_t nsid = options_.nsid;
     if (nsid == 0) {
       const auto active = active_namespaces();
@@ -187,10 +205,11 @@ void NvmeDriver::init(IrqMode mode) {
     }
     ns_ = identify_namespace(nsid);
     if (ns_.metadata_size != 0)
-      throw_error("NVMe init", detail::format("{} namespace {}", object(), nsid), ENOTSUP,
-                  detail::format("its LBA format {} carries {} metadata bytes per block; the driver "
-                              "handles formats without metadata (nvme format --lbaf)",
-                              ns_.format_index, ns_.metadata_size));
+      throw_error(
+          "NVMe init", detail::format("{} namespace {}", object(), nsid), ENOTSUP,
+          detail::format("its LBA format {} carries {} metadata bytes per block; the driver "
+                         "handles formats without metadata (nvme format --lbaf)",
+                         ns_.format_index, ns_.metadata_size));
 
     // Transfer limit: MDTS is in units of the minimum page size (5.15.2.1); NLB is 16 bits.
     const uint64_t mdts_bytes = ctrl_.mdts ? (uint64_t{cap_.mps_min} << ctrl_.mdts) : UINT64_MAX;
@@ -199,13 +218,15 @@ void NvmeDriver::init(IrqMode mode) {
     if (max_transfer_ == 0)
       throw_error("NVMe init", object(), EINVAL,
                   detail::format("max transfer {} B is below one {} B block (MDTS {}, option {})",
-                              max_transfer_, ns_.lba_size, ctrl_.mdts, options_.max_transfer));
+                                 max_transfer_, ns_.lba_size, ctrl_.mdts, options_.max_transfer));
 
     // Step 6: the number of I/O queues (Set Features 07h), then the I/O CQ and SQ (5.3, 5.4).
     admin_checked(nvme::make_set_num_queues(1, 1), "Set Features (Number of Queues)");
     const uint32_t entries = std::clamp<uint32_t>(options_.io_queue_entries, 2, cap_.mqes_entries);
     *io_ = nvme::QueuePair(*dma_, bar0_, kIoQid, entries, cap_.doorbell_stride, page_size_,
-                          nvme::prp_list_pages(max_transfer_, page_size_));
+                           nvme::prp_list_pages(max_transfer_, page_size_));
+    // Shadow doorbells before the I/O queues exist: their slots start at 0, as the queues do.
+    setup_shadow_doorbells();
     admin_checked(nvme::make_create_io_cq(kIoQid, entries, io_->cq_iova(), kIoVector,
                                           options_.completion == NvmeCompletionMode::kInterrupt),
                   "Create I/O Completion Queue");
@@ -216,14 +237,54 @@ void NvmeDriver::init(IrqMode mode) {
     const uint64_t scratch_blocks = std::min<uint64_t>(max_transfer_ / ns_.lba_size, ns_.nsze / 2);
     if (scratch_blocks == 0)
       throw_error("NVMe init", object(), ENOSPC,
-                  detail::format("namespace {} has {} blocks: too small for a scratch range", ns_.nsid,
-                              ns_.nsze));
+                  detail::format("namespace {} has {} blocks: too small for a scratch range",
+                                 ns_.nsid, ns_.nsze));
     scratch_lba_ = ns_.nsze - scratch_blocks;
     scratch_bytes_ = static_cast<size_t>(scratch_blocks * ns_.lba_size);
   } catch (...) {
     teardown(false);
     throw;
   }
+}
+
+void NvmeDriver::setup_shadow_doorbells() {
+  shadow_ = false;
+  if (options_.shadow_doorbells == NvmeShadowDoorbells::kOff) return;
+  if (!ctrl_.doorbell_buffer_config()) {
+    if (options_.shadow_doorbells == NvmeShadowDoorbells::kAuto) return;
+    throw_error("NVMe init (shadow doorbells)",
+                detail::format("{} ({}, firmware {}, NVMe {}.{})", object(), ctrl_.model,
+                               ctrl_.firmware, ctrl_.ver >> 16, (ctrl_.ver >> 8) & 0xff),
+                ENOTSUP,
+                detail::format("the controller lacks Doorbell Buffer Config (Identify Controller "
+                               "OACS {:#x}, bit 8 clear); set NvmeOptions::shadow_doorbells to "
+                               "kAuto or kOff, or use a controller that offers it (NVMe 1.3+, "
+                               "e.g. QEMU 7.1+ nvme)",
+                               ctrl_.oacs));
+  }
+  // 5.8: PRP1 the Shadow Doorbell buffer, PRP2 the EventIdx buffer, one memory page each,
+  // zeroed (every queue starts at 0).
+  dbbuf_ = DmaBuffer::allocate(2 * page_size_, PageBacking::k4K, true);
+  dbbuf_map_ = dma_->map(dbbuf_.data(), dbbuf_.size(), DmaAccess::kReadWrite, page_size_);
+  const NvmeCompletion c =
+      admin(nvme::make_doorbell_buffer_config(dbbuf_map_.iova(), dbbuf_map_.iova() + page_size_));
+  if (!c.ok()) {
+    if (options_.shadow_doorbells == NvmeShadowDoorbells::kOn)
+      throw_error("NVMe Doorbell Buffer Config", object(), EIO,
+                  detail::format("the controller failed it: {} (OACS {:#x} offers it); set "
+                                 "NvmeOptions::shadow_doorbells to kAuto or kOff",
+                                 c.status_text(), ctrl_.oacs));
+    dbbuf_map_ = DmaMapping();
+    dbbuf_ = DmaBuffer();
+    return;
+  }
+  auto* shadow = reinterpret_cast<volatile uint32_t*>(dbbuf_.bytes());
+  auto* event_idx = reinterpret_cast<const volatile uint32_t*>(dbbuf_.bytes() + page_size_);
+  // The admin queue keeps writing its MMIO doorbells too: controllers and hosts need not
+  // use shadows for it (Linux does not), so a controller may go by either.
+  admin_->use_shadow_doorbells(shadow, event_idx, true);
+  io_->use_shadow_doorbells(shadow, event_idx, false);
+  shadow_ = true;
 }
 
 void NvmeDriver::remove() { teardown(true); }
@@ -262,6 +323,9 @@ void NvmeDriver::teardown(bool graceful) noexcept {
   *admin_ = nvme::QueuePair();
   id_map_ = DmaMapping();
   id_buf_ = DmaBuffer();
+  dbbuf_map_ = DmaMapping();  // after the reset above: the controller forgot the buffers
+  dbbuf_ = DmaBuffer();
+  shadow_ = false;
   admin_done_.clear();
   io_done_.clear();
   admin_detached_.clear();
@@ -321,8 +385,8 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
       admin_detached_.insert(cid);
       throw_error(detail::format("NVMe admin opcode {:#04x}", sqe.opcode), object(), ETIMEDOUT,
                   detail::format("no completion (and no MSI-X vector {} interrupt) within {} ms; "
-                              "CSTS {:#x}",
-                              kAdminVector, timeout_ms, csts()));
+                                 "CSTS {:#x}",
+                                 kAdminVector, timeout_ms, csts()));
     }
   }
 }
@@ -330,7 +394,8 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
 NvmeCompletion NvmeDriver::admin_checked(const nvme::Sqe& sqe, const char* what) {
   const NvmeCompletion c = admin(sqe);
   if (!c.ok())
-    throw_error(what, object(), EIO, detail::format("the controller failed it: {}", c.status_text()));
+    throw_error(what, object(), EIO,
+                detail::format("the controller failed it: {}", c.status_text()));
   return c;
 }
 
@@ -390,7 +455,7 @@ uint16_t NvmeDriver::submit_io(uint8_t opcode, uint64_t lba, uint32_t blocks, ui
   if (bytes > max_transfer_)
     throw_error(op, what(), EINVAL,
                 detail::format("{} bytes exceed the {} byte transfer limit (MDTS): split it", bytes,
-                            max_transfer_));
+                               max_transfer_));
   return io_->submit_rw(opcode, ns_.nsid, lba, blocks, iova, bytes, ring_now);
 }
 
@@ -437,7 +502,7 @@ size_t NvmeDriver::reap(std::span<NvmeCompletion> out, size_t min, int timeout_m
       throw_error(
           "NVMe reap", object(), ETIMEDOUT,
           detail::format("{} of {} completions within {} ms ({} in flight, {} mode)", n, min,
-                      timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
+                         timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
     }
     if (!poll)
       wait_irq(kIoVector, deadline);
@@ -482,7 +547,7 @@ NvmeCompletion NvmeDriver::wait(uint16_t cid, int timeout_ms) {
   if (auto c = wait_for(cid, timeout_ms)) return *c;
   throw_error("NVMe wait", detail::format("{} command {}", object(), cid), ETIMEDOUT,
               detail::format("no completion within {} ms ({} mode, CSTS {:#x})", timeout_ms,
-                          completion_mode_name(options_.completion), csts()));
+                             completion_mode_name(options_.completion), csts()));
 }
 
 void NvmeDriver::io_sync(uint8_t opcode, uint64_t lba, uint32_t blocks, uint64_t iova,
@@ -491,7 +556,7 @@ void NvmeDriver::io_sync(uint8_t opcode, uint64_t lba, uint32_t blocks, uint64_t
   if (!c.ok())
     throw_error(opcode == nvme::kNvmRead ? "NVMe Read" : "NVMe Write",
                 detail::format("{} namespace {} LBA {} + {} blocks, IOVA {:#x}", object(), ns_.nsid,
-                            lba, blocks, iova),
+                               lba, blocks, iova),
                 EIO, detail::format("the controller failed it: {}", c.status_text()));
 }
 
@@ -512,7 +577,7 @@ void NvmeDriver::memcpy_start(uint64_t src_iova, uint64_t dst_iova, size_t size)
   if (size == 0 || size % ns_.lba_size || size > scratch_bytes_)
     throw_error("NVMe memcpy", detail::format("{} {} bytes", object(), size), EINVAL,
                 detail::format("copies are whole {} byte blocks, at most {} bytes", ns_.lba_size,
-                            scratch_bytes_));
+                               scratch_bytes_));
   const auto blocks = static_cast<uint32_t>(size / ns_.lba_size);
   const uint16_t cid = submit_write(scratch_lba_, blocks, src_iova);
   copy_ = {true, cid, dst_iova, blocks};
@@ -534,7 +599,7 @@ void NvmeDriver::read_start(uint64_t dst_iova, size_t size) {
   if (size == 0 || size % ns_.lba_size || size > scratch_bytes_)
     throw_error("NVMe read", detail::format("{} {} bytes", object(), size), EINVAL,
                 detail::format("reads are whole {} byte blocks, at most {} bytes", ns_.lba_size,
-                            scratch_bytes_));
+                               scratch_bytes_));
   read_cid_ = submit_read(scratch_lba_, static_cast<uint32_t>(size / ns_.lba_size), dst_iova);
 }
 
