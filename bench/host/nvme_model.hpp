@@ -60,15 +60,32 @@ class NvmeModel {
   }
 
   uint32_t process() {
+    switch (mode_) {
+      case Shadow::kPolling:
+        return process_as<Shadow::kPolling>();
+      case Shadow::kEventEach:
+        return process_as<Shadow::kEventEach>();
+      case Shadow::kNone:
+        break;
+    }
+    return process_as<Shadow::kNone>();
+  }
+
+  uint64_t errors() const { return errors_; }
+
+ private:
+  template <Shadow kMode>
+  uint32_t process_as() {
     uint32_t tail, host_head;
-    if (mode_ == Shadow::kPolling) {
+    if constexpr (kMode == Shadow::kPolling) {
       tail = *shadow_sq_;
       host_head = *shadow_cq_;
     } else {
       tail = *sq_tail_db_;
       host_head = *cq_head_db_;
-      if (mode_ == Shadow::kEventEach && (tail != *shadow_sq_ || host_head != *shadow_cq_))
-        ++errors_;  // an MMIO doorbell that disagrees with its shadow slot
+      if constexpr (kMode == Shadow::kEventEach)
+        if (tail != *shadow_sq_ || host_head != *shadow_cq_)
+          ++errors_;  // an MMIO doorbell that disagrees with its shadow slot
     }
     uint32_t done = 0;
     while (sq_head_ != tail) {
@@ -97,19 +114,16 @@ class NvmeModel {
       }
       ++done;
     }
-    if (mode_ == Shadow::kPolling) {
+    if constexpr (kMode == Shadow::kPolling) {
       *ei_sq_ = (sq_head_ + entries_ / 2) % entries_;
       *ei_cq_ = (host_head + entries_ / 2) % entries_;
-    } else if (mode_ == Shadow::kEventEach) {
+    } else if constexpr (kMode == Shadow::kEventEach) {
       *ei_sq_ = sq_head_;
       *ei_cq_ = host_head;
     }
     return done;
   }
 
-  uint64_t errors() const { return errors_; }
-
- private:
   volatile uint32_t* sq_tail_db_;
   volatile uint32_t* cq_head_db_;
   const nvme::Sqe* sq_;
