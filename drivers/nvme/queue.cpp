@@ -38,6 +38,7 @@ void QueuePair::init_layout(uint16_t qid, uint32_t entries, uint32_t doorbell_st
   cq_doorbell_ = cq_head_doorbell(qid, doorbell_stride);
   page_size_ = page_size;
   page_mask_ = page_size - 1;
+  two_pages_ = 2 * page_size;
   prp_pages_ = prp_pages;
   prp_stride_ = uint64_t{prp_pages} * page_size;
   cq_offset_ = round_up(uint64_t{entries} * sizeof(Sqe), page_size);
@@ -58,6 +59,7 @@ void QueuePair::cache_doorbells() {
   // areas over them); else the doorbells go through MappedRegion's checks.
   sq_db_ = reinterpret_cast<volatile uint32_t*>(bar0_->ptr(sq_doorbell_, 4));
   cq_db_ = reinterpret_cast<volatile uint32_t*>(bar0_->ptr(cq_doorbell_, 4));
+  slow_doorbells_ = !sq_db_ || !cq_db_ || shadow_sq_;
 }
 
 QueuePair::QueuePair(DmaSpace& dma, const MappedRegion& bar0, uint16_t qid, uint32_t entries,
@@ -111,9 +113,11 @@ QueuePair& QueuePair::operator=(QueuePair&& o) noexcept {
   cq_head_ = o.cq_head_;
   head_written_ = o.head_written_;
   phase_ = o.phase_;
+  slow_doorbells_ = std::exchange(o.slow_doorbells_, true);
   always_mmio_ = o.always_mmio_;
   page_size_ = o.page_size_;
   page_mask_ = o.page_mask_;
+  two_pages_ = o.two_pages_;
   mmio_written_ = std::exchange(o.mmio_written_, 0);
   mmio_skipped_ = std::exchange(o.mmio_skipped_, 0);
   bar0_ = std::exchange(o.bar0_, nullptr);
@@ -139,6 +143,24 @@ void QueuePair::throw_full() const {
 
 void QueuePair::write_doorbell_slow(uint32_t offset, uint32_t value) {
   bar0_->write32(offset, value);
+}
+
+void QueuePair::write_sq_doorbell_slow() {
+  if (shadow_sq_)
+    write_shadow(shadow_sq_, ei_sq_, sq_db_, sq_doorbell_, rung_tail_, sq_tail_);
+  else if (sq_db_)
+    *sq_db_ = sq_tail_;
+  else
+    write_doorbell_slow(sq_doorbell_, sq_tail_);
+}
+
+void QueuePair::write_cq_doorbell_slow() {
+  if (shadow_sq_)
+    write_shadow(shadow_cq_, ei_cq_, cq_db_, cq_doorbell_, head_written_, cq_head_);
+  else if (cq_db_)
+    *cq_db_ = cq_head_;
+  else
+    write_doorbell_slow(cq_doorbell_, cq_head_);
 }
 
 void QueuePair::write_shadow(volatile uint32_t* shadow, const volatile uint32_t* ei,
@@ -170,6 +192,7 @@ void QueuePair::use_shadow_doorbells(volatile uint32_t* shadow, const volatile u
   ei_sq_ = event_idx + (sq_doorbell_ - kFirstDoorbell) / 4;
   ei_cq_ = event_idx + (cq_doorbell_ - kFirstDoorbell) / 4;
   always_mmio_ = always_mmio;
+  slow_doorbells_ = true;
   *shadow_sq_ = rung_tail_;
   *shadow_cq_ = head_written_;
   io::mb();
