@@ -40,7 +40,8 @@ const char* completion_mode_name(NvmeCompletionMode m);
 /// para-virtual controllers). Controllers offer it with Identify Controller OACS bit 8.
 enum class NvmeShadowDoorbells {
   kAuto,  ///< use them when the controller offers them (OACS bit 8); MMIO doorbells otherwise
-  kOn,    ///< use them; init() fails (ENOTSUP) on a controller without them
+  kOn,    ///< use them; init() fails on a controller without them (ENOTSUP, naming it, its
+          ///< OACS and the fix) or one that fails the command (EIO); kAuto goes on without
   kOff,   ///< MMIO doorbells only
 };
 
