@@ -65,6 +65,14 @@ Sqe make_set_num_queues(uint16_t sq, uint16_t cq) {
   return s;
 }
 
+Sqe make_doorbell_buffer_config(uint64_t shadow_iova, uint64_t event_idx_iova) {
+  Sqe s;
+  s.opcode = kAdminDoorbellBufferConfig;
+  s.prp1 = shadow_iova;
+  s.prp2 = event_idx_iova;
+  return s;
+}
+
 Sqe make_rw(uint8_t opcode, uint32_t nsid, uint64_t slba, uint32_t blocks) {
   Sqe s;
   s.opcode = opcode;

@@ -47,6 +47,7 @@ ControllerInfo parse_identify_controller(std::span<const uint8_t> page) {
   c.mdts = page[77];
   c.cntlid = le<uint16_t>(page, 78);
   c.ver = le<uint32_t>(page, 80);
+  c.oacs = le<uint16_t>(page, 256);
   c.sqes = page[512];
   c.cqes = page[513];
   c.maxcmd = le<uint16_t>(page, 514);

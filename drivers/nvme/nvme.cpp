@@ -41,6 +41,18 @@ const char* completion_mode_name(NvmeCompletionMode m) {
   return m == NvmeCompletionMode::kPoll ? "poll" : "interrupt";
 }
 
+const char* shadow_doorbells_name(NvmeShadowDoorbells m) {
+  switch (m) {
+    case NvmeShadowDoorbells::kOn:
+      return "on";
+    case NvmeShadowDoorbells::kOff:
+      return "off";
+    case NvmeShadowDoorbells::kAuto:
+      break;
+  }
+  return "auto";
+}
+
 NvmeDriver::NvmeDriver(Device& device, std::shared_ptr<DmaSpace> dma, NvmeOptions options)
     : device_(device),
       dma_(std::move(dma)),
@@ -53,6 +65,10 @@ NvmeDriver::~NvmeDriver() { teardown(true); }
 
 uint32_t NvmeDriver::io_queue_depth() const { return io_->capacity(); }
 uint32_t NvmeDriver::in_flight() const { return io_->in_flight(); }
+uint64_t NvmeDriver::doorbell_writes() const { return io_->mmio_doorbells_written(); }
+uint64_t NvmeDriver::doorbell_writes_skipped() const { return io_->mmio_doorbells_skipped(); }
+uint32_t NvmeDriver::sq_event_idx() const { return io_->sq_event_idx(); }
+uint32_t NvmeDriver::cq_event_idx() const { return io_->cq_event_idx(); }
 
 std::string NvmeDriver::object() const { return device_.bdf(); }
 
@@ -124,7 +140,8 @@ void NvmeDriver::enable_controller(uint32_t cc) {
 
 void NvmeDriver::init(IrqMode mode) {
   if (mode != IrqMode::kDefault && mode != IrqMode::kMsix)
-    throw_error("NVMe init", object(), EINVAL,
+    throw_error(
+        "NVMe init", object(), EINVAL,
                 detail::format("the NVMe driver takes MSI-X interrupts, not {} (use msix or default; "
                             "NvmeOptions::completion = kPoll polls the I/O queue)",
                             irq_mode_name(mode)));
@@ -174,7 +191,8 @@ void NvmeDriver::init(IrqMode mode) {
       return v == 0 || ((v & 0xf) <= want && (v >> 4) >= want);
     };
     if (!entry_size_ok(ctrl_.sqes, nvme::kSqesLog2) || !entry_size_ok(ctrl_.cqes, nvme::kCqesLog2))
-      throw_error("NVMe init", object(), ENOTSUP,
+      throw_error(
+          "NVMe init", object(), ENOTSUP,
                   detail::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
                               ctrl_.sqes, ctrl_.cqes));
     uint32_t nsid = options_.nsid;
@@ -187,7 +205,8 @@ void NvmeDriver::init(IrqMode mode) {
     }
     ns_ = identify_namespace(nsid);
     if (ns_.metadata_size != 0)
-      throw_error("NVMe init", detail::format("{} namespace {}", object(), nsid), ENOTSUP,
+      throw_error(
+          "NVMe init", detail::format("{} namespace {}", object(), nsid), ENOTSUP,
                   detail::format("its LBA format {} carries {} metadata bytes per block; the driver "
                               "handles formats without metadata (nvme format --lbaf)",
                               ns_.format_index, ns_.metadata_size));
@@ -206,6 +225,8 @@ void NvmeDriver::init(IrqMode mode) {
     const uint32_t entries = std::clamp<uint32_t>(options_.io_queue_entries, 2, cap_.mqes_entries);
     *io_ = nvme::QueuePair(*dma_, bar0_, kIoQid, entries, cap_.doorbell_stride, page_size_,
                           nvme::prp_list_pages(max_transfer_, page_size_));
+    // Shadow doorbells before the I/O queues exist: their slots start at 0, as the queues do.
+    setup_shadow_doorbells();
     admin_checked(nvme::make_create_io_cq(kIoQid, entries, io_->cq_iova(), kIoVector,
                                           options_.completion == NvmeCompletionMode::kInterrupt),
                   "Create I/O Completion Queue");
@@ -216,14 +237,54 @@ void NvmeDriver::init(IrqMode mode) {
     const uint64_t scratch_blocks = std::min<uint64_t>(max_transfer_ / ns_.lba_size, ns_.nsze / 2);
     if (scratch_blocks == 0)
       throw_error("NVMe init", object(), ENOSPC,
-                  detail::format("namespace {} has {} blocks: too small for a scratch range", ns_.nsid,
-                              ns_.nsze));
+                  detail::format("namespace {} has {} blocks: too small for a scratch range",
+                                 ns_.nsid, ns_.nsze));
     scratch_lba_ = ns_.nsze - scratch_blocks;
     scratch_bytes_ = static_cast<size_t>(scratch_blocks * ns_.lba_size);
   } catch (...) {
     teardown(false);
     throw;
   }
+}
+
+void NvmeDriver::setup_shadow_doorbells() {
+  shadow_ = false;
+  if (options_.shadow_doorbells == NvmeShadowDoorbells::kOff) return;
+  if (!ctrl_.doorbell_buffer_config()) {
+    if (options_.shadow_doorbells == NvmeShadowDoorbells::kAuto) return;
+    throw_error("NVMe init (shadow doorbells)",
+                detail::format("{} ({}, firmware {}, NVMe {}.{})", object(), ctrl_.model,
+                               ctrl_.firmware, ctrl_.ver >> 16, (ctrl_.ver >> 8) & 0xff),
+                ENOTSUP,
+                detail::format("the controller lacks Doorbell Buffer Config (Identify Controller "
+                               "OACS {:#x}, bit 8 clear); set NvmeOptions::shadow_doorbells to "
+                               "kAuto or kOff, or use a controller that offers it (NVMe 1.3+, "
+                               "e.g. QEMU 7.1+ nvme)",
+                               ctrl_.oacs));
+  }
+  // 5.8: PRP1 the Shadow Doorbell buffer, PRP2 the EventIdx buffer, one memory page each,
+  // zeroed (every queue starts at 0).
+  dbbuf_ = DmaBuffer::allocate(2 * page_size_, PageBacking::k4K, true);
+  dbbuf_map_ = dma_->map(dbbuf_.data(), dbbuf_.size(), DmaAccess::kReadWrite, page_size_);
+  const NvmeCompletion c =
+      admin(nvme::make_doorbell_buffer_config(dbbuf_map_.iova(), dbbuf_map_.iova() + page_size_));
+  if (!c.ok()) {
+    if (options_.shadow_doorbells == NvmeShadowDoorbells::kOn)
+      throw_error("NVMe Doorbell Buffer Config", object(), EIO,
+                  detail::format("the controller failed it: {} (OACS {:#x} offers it); set "
+                                 "NvmeOptions::shadow_doorbells to kAuto or kOff",
+                                 c.status_text(), ctrl_.oacs));
+    dbbuf_map_ = DmaMapping();
+    dbbuf_ = DmaBuffer();
+    return;
+  }
+  auto* shadow = reinterpret_cast<volatile uint32_t*>(dbbuf_.bytes());
+  auto* event_idx = reinterpret_cast<const volatile uint32_t*>(dbbuf_.bytes() + page_size_);
+  // The admin queue keeps writing its MMIO doorbells too: controllers and hosts need not
+  // use shadows for it (Linux does not), so a controller may go by either.
+  admin_->use_shadow_doorbells(shadow, event_idx, true);
+  io_->use_shadow_doorbells(shadow, event_idx, false);
+  shadow_ = true;
 }
 
 void NvmeDriver::remove() { teardown(true); }
@@ -262,6 +323,9 @@ void NvmeDriver::teardown(bool graceful) noexcept {
   *admin_ = nvme::QueuePair();
   id_map_ = DmaMapping();
   id_buf_ = DmaBuffer();
+  dbbuf_map_ = DmaMapping();  // after the reset above: the controller forgot the buffers
+  dbbuf_ = DmaBuffer();
+  shadow_ = false;
   admin_done_.clear();
   io_done_.clear();
   admin_detached_.clear();
@@ -330,7 +394,8 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
 NvmeCompletion NvmeDriver::admin_checked(const nvme::Sqe& sqe, const char* what) {
   const NvmeCompletion c = admin(sqe);
   if (!c.ok())
-    throw_error(what, object(), EIO, detail::format("the controller failed it: {}", c.status_text()));
+    throw_error(what, object(), EIO,
+                detail::format("the controller failed it: {}", c.status_text()));
   return c;
 }
 

@@ -91,6 +91,15 @@ TEST(NvmeCommands, Features) {
   EXPECT_EQ(s.cdw11, 0x00010003u);  // NCQR 1, NSQR 3 (0's based)
 }
 
+TEST(NvmeCommands, DoorbellBufferConfigPassesBothPages) {
+  const Sqe s = make_doorbell_buffer_config(0x10000, 0x11000);
+  EXPECT_EQ(s.opcode, 0x7c);
+  EXPECT_EQ(s.prp1, 0x10000u);  // Shadow Doorbell buffer
+  EXPECT_EQ(s.prp2, 0x11000u);  // EventIdx buffer
+  EXPECT_EQ(s.nsid, 0u);
+  EXPECT_EQ(s.cdw10, 0u);
+}
+
 TEST(NvmeCommands, ReadWriteSplitTheLbaAndCountFromZero) {
   const Sqe r = make_rw(kNvmRead, 1, 0x123456789aull, 8);
   EXPECT_EQ(r.opcode, 0x02);

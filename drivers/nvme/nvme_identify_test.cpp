@@ -31,6 +31,7 @@ Page qemu_controller() {
   p[77] = 7;
   put(p, 78, 0, 2);
   put(p, 80, 0x00010400, 4);
+  put(p, 256, 0x10a, 2);  // OACS: Format NVM, Namespace Management, Doorbell Buffer Config
   p[512] = 0x66;
   p[513] = 0x44;
   put(p, 516, 256, 4);
@@ -53,6 +54,16 @@ TEST(NvmeIdentify, ParsesController) {
   EXPECT_EQ(c.nn, 256u);
   EXPECT_EQ(c.oncs, 0x15d);
   EXPECT_EQ(c.vwc, 1);
+  EXPECT_EQ(c.oacs, 0x10a);
+  EXPECT_TRUE(c.doorbell_buffer_config());
+}
+
+TEST(NvmeIdentify, OacsBit8IsDoorbellBufferConfig) {
+  Page p = qemu_controller();
+  put(p, 256, 0xfeff, 2);  // every bit but 8
+  EXPECT_FALSE(parse_identify_controller(p).doorbell_buffer_config());
+  put(p, 256, 0x0100, 2);
+  EXPECT_TRUE(parse_identify_controller(p).doorbell_buffer_config());
 }
 
 TEST(NvmeIdentify, StringsStopAtPaddingAndHideControlBytes) {

@@ -6,8 +6,6 @@
 #include <cstring>
 #include <utility>
 
-#include "drivers/nvme/prp.hpp"
-#include "vfio/barrier.hpp"
 #include "vfiokit/drivers/nvme/registers.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -30,25 +28,39 @@ void QueuePair::init_layout(uint16_t qid, uint32_t entries, uint32_t doorbell_st
   if (entries < 2 || entries > 65536)
     throw_error("NVMe queue", detail::format("queue {} of {} entries", qid, entries), EINVAL,
                 "a queue has 2 to 65536 entries (and at most CAP.MQES + 1)");
+  // submit_rw's inline PRP path relies on it (write_prps checks it on every call).
+  if (page_size < 4096 || (page_size & (page_size - 1)))
+    throw_error("NVMe queue", detail::format("queue {} page size {}", qid, page_size), EINVAL,
+                "the memory page size must be a power of two >= 4096");
   qid_ = qid;
   entries_ = entries;
+  capacity_ = entries - 1;
   sq_doorbell_ = sq_tail_doorbell(qid, doorbell_stride);
   cq_doorbell_ = cq_head_doorbell(qid, doorbell_stride);
   page_size_ = page_size;
+  page_mask_ = page_size - 1;
+  two_pages_ = 2 * page_size;
   prp_pages_ = prp_pages;
+  prp_stride_ = uint64_t{prp_pages} * page_size;
   cq_offset_ = round_up(uint64_t{entries} * sizeof(Sqe), page_size);
   prp_offset_ = cq_offset_ + round_up(uint64_t{entries} * sizeof(Cqe), page_size);
-  busy_.assign(capacity(), 0);
-  free_.resize(capacity());
-  // Lowest cid on top: a fresh queue hands out 0, 1, 2, ... like the scan it replaced.
+  busy_mem_ = std::make_unique<uint8_t[]>(capacity());  // zeroed: nothing busy
+  free_mem_ = std::make_unique<uint16_t[]>(capacity());
+  busy_ = busy_mem_.get();
+  free_ = free_mem_.get();
+  free_count_ = capacity();
+  // Lowest cid on top: a fresh queue hands out 0, 1, 2, ...
   for (uint32_t i = 0; i < capacity(); ++i) free_[i] = static_cast<uint16_t>(capacity() - 1 - i);
 }
 
 void QueuePair::cache_doorbells() {
+  sq_ = reinterpret_cast<Sqe*>(base_);
+  cq_ = reinterpret_cast<Cqe*>(base_ + cq_offset_);
   // A direct pointer where the doorbells are mmap'ed (always, on a BAR without sparse
-  // areas over them); else ring() and update_head() go through MappedRegion's checks.
+  // areas over them); else the doorbells go through MappedRegion's checks.
   sq_db_ = reinterpret_cast<volatile uint32_t*>(bar0_->ptr(sq_doorbell_, 4));
   cq_db_ = reinterpret_cast<volatile uint32_t*>(bar0_->ptr(cq_doorbell_, 4));
+  slow_doorbells_ = !sq_db_ || !cq_db_ || shadow_sq_;
 }
 
 QueuePair::QueuePair(DmaSpace& dma, const MappedRegion& bar0, uint16_t qid, uint32_t entries,
@@ -73,7 +85,7 @@ QueuePair QueuePair::over_memory(std::span<uint8_t> mem, uint64_t iova, const Ma
     throw_error("NVMe queue over memory", detail::format("queue {} of {} entries", qid, entries),
                 EINVAL,
                 detail::format("needs {} bytes, page-aligned at a page-aligned IOVA",
-                            memory_size(entries, page_size, prp_pages)));
+                               memory_size(entries, page_size, prp_pages)));
   q.base_ = mem.data();
   q.iova_ = iova;
   q.cache_doorbells();
@@ -84,87 +96,122 @@ QueuePair& QueuePair::operator=(QueuePair&& o) noexcept {
   if (this == &o) return *this;
   map_ = std::move(o.map_);  // unmap first: the old memory stays mapped until here
   mem_ = std::move(o.mem_);
-  bar0_ = std::exchange(o.bar0_, nullptr);
-  base_ = std::exchange(o.base_, nullptr);
-  iova_ = std::exchange(o.iova_, 0);
-  qid_ = o.qid_;
-  entries_ = std::exchange(o.entries_, 0);
-  sq_doorbell_ = o.sq_doorbell_;
-  cq_doorbell_ = o.cq_doorbell_;
+  sq_ = std::exchange(o.sq_, nullptr);
+  cq_ = std::exchange(o.cq_, nullptr);
+  free_ = std::exchange(o.free_, nullptr);
+  busy_ = std::exchange(o.busy_, nullptr);
   sq_db_ = std::exchange(o.sq_db_, nullptr);
   cq_db_ = std::exchange(o.cq_db_, nullptr);
-  page_size_ = o.page_size_;
-  cq_offset_ = o.cq_offset_;
-  prp_offset_ = o.prp_offset_;
-  prp_pages_ = o.prp_pages_;
+  shadow_sq_ = std::exchange(o.shadow_sq_, nullptr);
+  shadow_cq_ = std::exchange(o.shadow_cq_, nullptr);
+  ei_sq_ = std::exchange(o.ei_sq_, nullptr);
+  ei_cq_ = std::exchange(o.ei_cq_, nullptr);
+  entries_ = std::exchange(o.entries_, 0);
+  capacity_ = std::exchange(o.capacity_, 0);
+  free_count_ = std::exchange(o.free_count_, 0);
   sq_tail_ = o.sq_tail_;
   rung_tail_ = o.rung_tail_;
   cq_head_ = o.cq_head_;
   head_written_ = o.head_written_;
   phase_ = o.phase_;
-  in_flight_ = std::exchange(o.in_flight_, 0);
-  busy_ = std::move(o.busy_);
-  free_ = std::move(o.free_);
+  slow_doorbells_ = std::exchange(o.slow_doorbells_, true);
+  always_mmio_ = o.always_mmio_;
+  page_size_ = o.page_size_;
+  page_mask_ = o.page_mask_;
+  two_pages_ = o.two_pages_;
+  mmio_written_ = std::exchange(o.mmio_written_, 0);
+  mmio_skipped_ = std::exchange(o.mmio_skipped_, 0);
+  bar0_ = std::exchange(o.bar0_, nullptr);
+  base_ = std::exchange(o.base_, nullptr);
+  iova_ = std::exchange(o.iova_, 0);
+  qid_ = o.qid_;
+  sq_doorbell_ = o.sq_doorbell_;
+  cq_doorbell_ = o.cq_doorbell_;
+  cq_offset_ = o.cq_offset_;
+  prp_offset_ = o.prp_offset_;
+  prp_stride_ = o.prp_stride_;
+  prp_pages_ = o.prp_pages_;
+  free_mem_ = std::move(o.free_mem_);
+  busy_mem_ = std::move(o.busy_mem_);
   return *this;
 }
 
 void QueuePair::throw_full() const {
-  throw_error(
-      "NVMe submit", detail::format("queue {}", qid_), EBUSY,
-      detail::format("{} commands in flight (the queue depth): reap completions first", in_flight_));
+  throw_error("NVMe submit", detail::format("queue {}", qid_), EBUSY,
+              detail::format("{} commands in flight (the queue depth): reap completions first",
+                             in_flight()));
 }
 
-uint16_t QueuePair::claim() {
-  if (free_.empty()) [[unlikely]]
-    throw_full();
-  const uint16_t cid = free_.back();
-  free_.pop_back();
-  busy_[cid] = 1;
-  ++in_flight_;
-  return cid;
+void QueuePair::write_doorbell_slow(uint32_t offset, uint32_t value) {
+  bar0_->write32(offset, value);
 }
 
-void QueuePair::unclaim(uint16_t cid) {
-  if (busy(cid)) {
-    busy_[cid] = 0;
-    free_.push_back(cid);
-    --in_flight_;
+void QueuePair::write_sq_doorbell_slow() {
+  if (shadow_sq_)
+    write_shadow(shadow_sq_, ei_sq_, sq_db_, sq_doorbell_, rung_tail_, sq_tail_);
+  else if (sq_db_)
+    *sq_db_ = sq_tail_;
+  else
+    write_doorbell_slow(sq_doorbell_, sq_tail_);
+}
+
+void QueuePair::write_cq_doorbell_slow() {
+  if (shadow_sq_)
+    write_shadow(shadow_cq_, ei_cq_, cq_db_, cq_doorbell_, head_written_, cq_head_);
+  else if (cq_db_)
+    *cq_db_ = cq_head_;
+  else
+    write_doorbell_slow(cq_doorbell_, cq_head_);
+}
+
+void QueuePair::write_shadow(volatile uint32_t* shadow, const volatile uint32_t* ei,
+                             volatile uint32_t* db, uint32_t db_offset, uint32_t last,
+                             uint32_t value) {
+  *shadow = value;
+  // 5.8: the shadow value must be visible to the controller before EventIdx is read, or a
+  // controller that just went idle (and left an EventIdx we would cross) could be missed.
+  io::mb();
+  const auto idx = static_cast<uint16_t>(*ei);
+  if (always_mmio_ ||
+      event_idx_crossed(idx, static_cast<uint16_t>(last), static_cast<uint16_t>(value))) {
+    if (db) [[likely]]
+      *db = value;
+    else
+      write_doorbell_slow(db_offset, value);
+    ++mmio_written_;
+  } else {
+    ++mmio_skipped_;
   }
 }
 
-uint64_t QueuePair::prp_list_iova(uint16_t cid) const {
-  return iova_ + prp_offset_ + uint64_t{cid} * prp_pages_ * page_size_;
-}
-
-uint64_t* QueuePair::prp_list(uint16_t cid) const {
-  return reinterpret_cast<uint64_t*>(base_ + prp_offset_ + uint64_t{cid} * prp_pages_ * page_size_);
+void QueuePair::use_shadow_doorbells(volatile uint32_t* shadow, const volatile uint32_t* event_idx,
+                                     bool always_mmio) {
+  // The slots sit at the doorbells' offsets from the first doorbell (1000h), 5.8.
+  constexpr uint32_t kFirstDoorbell = 0x1000;
+  shadow_sq_ = shadow + (sq_doorbell_ - kFirstDoorbell) / 4;
+  shadow_cq_ = shadow + (cq_doorbell_ - kFirstDoorbell) / 4;
+  ei_sq_ = event_idx + (sq_doorbell_ - kFirstDoorbell) / 4;
+  ei_cq_ = event_idx + (cq_doorbell_ - kFirstDoorbell) / 4;
+  always_mmio_ = always_mmio;
+  slow_doorbells_ = true;
+  *shadow_sq_ = rung_tail_;
+  *shadow_cq_ = head_written_;
+  io::mb();
 }
 
 void QueuePair::submit(const Sqe& sqe, bool ring_now) {
-  std::memcpy(base_ + uint64_t{sq_tail_} * sizeof(Sqe), &sqe, sizeof(Sqe));
-  sq_tail_ = (sq_tail_ + 1) % entries_;
+  std::memcpy(&sq_[sq_tail_], &sqe, sizeof(Sqe));
+  if (++sq_tail_ == entries_) sq_tail_ = 0;
   if (ring_now) ring();
 }
 
-void QueuePair::ring() {
-  if (sq_tail_ == rung_tail_) return;
-  // The entries must be in memory before the controller learns of them.
-  io::dma_wmb();
-  if (sq_db_) [[likely]]
-    *sq_db_ = sq_tail_;
-  else
-    bar0_->write32(sq_doorbell_, sq_tail_);
-  rung_tail_ = sq_tail_;
-}
-
 std::optional<Cqe> QueuePair::pop() {
-  auto* slot = reinterpret_cast<Cqe*>(base_ + cq_offset_) + cq_head_;
-  // The controller writes the entry, then flips its phase tag (4.6): read the tag first.
-  const uint16_t status = *reinterpret_cast<const volatile uint16_t*>(&slot->status);
+  const Cqe& slot = cq_[cq_head_];
+  const uint16_t status = *reinterpret_cast<const volatile uint16_t*>(&slot.status);
   if ((status & 1) != phase_) return std::nullopt;
   io::dma_rmb();
   Cqe e;
-  std::memcpy(&e, slot, sizeof(e));
+  std::memcpy(&e, &slot, sizeof(e));
   e.status = status;
   if (++cq_head_ == entries_) {
     cq_head_ = 0;
@@ -172,27 +219,6 @@ std::optional<Cqe> QueuePair::pop() {
   }
   unclaim(e.cid);
   return e;
-}
-
-uint16_t QueuePair::submit_rw(uint8_t opcode, uint32_t nsid, uint64_t lba, uint32_t blocks,
-                              uint64_t iova, uint64_t bytes, bool ring_now) {
-  const uint16_t cid = claim();
-  PrpPair prp;
-  try {
-    prp = write_prps(iova, bytes, page_size_, prp_list_iova(cid), prp_list(cid), prp_pages_);
-  } catch (...) {
-    unclaim(cid);
-    throw;
-  }
-  // The SQE is built in its SQ slot: no staging copy.
-  Sqe& slot = reinterpret_cast<Sqe*>(base_)[sq_tail_];
-  slot = make_rw(opcode, nsid, lba, blocks);
-  slot.cid = cid;
-  slot.prp1 = prp.prp1;
-  slot.prp2 = prp.prp2;
-  if (++sq_tail_ == entries_) sq_tail_ = 0;
-  if (ring_now) ring();
-  return cid;
 }
 
 size_t QueuePair::drain(std::vector<NvmeCompletion>& out) {
@@ -203,26 +229,6 @@ size_t QueuePair::drain(std::vector<NvmeCompletion>& out) {
   }
   update_head();
   return n;
-}
-
-size_t QueuePair::drain(std::span<NvmeCompletion> out) {
-  size_t n = 0;
-  while (n < out.size()) {
-    const auto e = pop();
-    if (!e) break;
-    out[n++] = {e->cid, status_field(e->status), e->dw0, e->sqhd};
-  }
-  update_head();
-  return n;
-}
-
-void QueuePair::update_head() {
-  if (cq_head_ == head_written_) return;
-  if (cq_db_) [[likely]]
-    *cq_db_ = cq_head_;
-  else
-    bar0_->write32(cq_doorbell_, cq_head_);
-  head_written_ = cq_head_;
 }
 
 }  // namespace vfiokit::nvme

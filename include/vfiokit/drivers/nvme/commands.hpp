@@ -42,6 +42,7 @@ constexpr uint8_t kAdminCreateIoCq = 0x05;
 constexpr uint8_t kAdminIdentify = 0x06;
 constexpr uint8_t kAdminSetFeatures = 0x09;
 constexpr uint8_t kAdminGetFeatures = 0x0a;
+constexpr uint8_t kAdminDoorbellBufferConfig = 0x7c;
 
 // NVM command set opcodes (section 6, "Opcodes for NVM Commands").
 constexpr uint8_t kNvmFlush = 0x00;
@@ -70,6 +71,9 @@ Sqe make_delete_io_cq(uint16_t qid);
 Sqe make_get_features(uint8_t fid);
 /// Set Features, Number of Queues (5.21.1.7): ask for `sq` I/O SQs and `cq` I/O CQs.
 Sqe make_set_num_queues(uint16_t sq, uint16_t cq);
+/// 5.8 Doorbell Buffer Config: the Shadow Doorbell buffer at `shadow_iova` (PRP1) and the
+/// EventIdx buffer at `event_idx_iova` (PRP2), each one memory page, page-aligned.
+Sqe make_doorbell_buffer_config(uint64_t shadow_iova, uint64_t event_idx_iova);
 /// 6.9 Read / 6.15 Write: `blocks` logical blocks from `slba` of `nsid` (PRPs filled by caller).
 Sqe make_rw(uint8_t opcode, uint32_t nsid, uint64_t slba, uint32_t blocks);
 

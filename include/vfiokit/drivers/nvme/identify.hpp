@@ -24,12 +24,15 @@ struct ControllerInfo {
   uint8_t mdts = 0;      ///< byte 77: Maximum Data Transfer Size, 2^n minimum pages; 0 = no limit
   uint16_t cntlid = 0;   ///< bytes 79:78
   uint32_t ver = 0;      ///< bytes 83:80 (0 before NVMe 1.2)
+  uint16_t oacs = 0;     ///< bytes 257:256, Optional Admin Command Support
   uint8_t sqes = 0;      ///< byte 512: 3:0 required, 7:4 maximum log2 SQ entry size
   uint8_t cqes = 0;      ///< byte 513: the same for CQ entries
   uint16_t maxcmd = 0;   ///< bytes 515:514
   uint32_t nn = 0;       ///< bytes 519:516, Number of Namespaces
   uint16_t oncs = 0;     ///< bytes 521:520, Optional NVM Command Support
   uint8_t vwc = 0;       ///< byte 525, Volatile Write Cache (bit 0: present)
+  /// OACS bit 8: the controller supports Doorbell Buffer Config (shadow doorbells, 5.8).
+  bool doorbell_buffer_config() const { return (oacs >> 8) & 1; }
 };
 
 /// One LBA Format (LBAF0..LBAF15).

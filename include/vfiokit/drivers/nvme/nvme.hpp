@@ -34,6 +34,20 @@ enum class NvmeCompletionMode {
 /// "interrupt", "poll".
 const char* completion_mode_name(NvmeCompletionMode m);
 
+/// Whether the driver uses shadow doorbells (Doorbell Buffer Config, NVMe 1.3+, 5.8): the
+/// new SQ tail / CQ head goes to a DMA page the controller reads, and the MMIO doorbell is
+/// written only when the controller's EventIdx asks for it (fewer traps on emulated and
+/// para-virtual controllers). Controllers offer it with Identify Controller OACS bit 8.
+enum class NvmeShadowDoorbells {
+  kAuto,  ///< use them when the controller offers them (OACS bit 8); MMIO doorbells otherwise
+  kOn,    ///< use them; init() fails on a controller without them (ENOTSUP, naming it, its
+          ///< OACS and the fix) or one that fails the command (EIO); kAuto goes on without
+  kOff,   ///< MMIO doorbells only
+};
+
+/// "auto", "on", "off".
+const char* shadow_doorbells_name(NvmeShadowDoorbells m);
+
 /// Settings that take effect at the next init().
 struct NvmeOptions {
   NvmeCompletionMode completion = NvmeCompletionMode::kInterrupt;
@@ -43,6 +57,8 @@ struct NvmeOptions {
   uint32_t nsid = 0;
   /// Upper bound on one command's transfer (MDTS may lower it).
   uint64_t max_transfer = 2u << 20;
+  /// Shadow doorbells for the admin and I/O queues; see NvmeShadowDoorbells.
+  NvmeShadowDoorbells shadow_doorbells = NvmeShadowDoorbells::kAuto;
 };
 
 /// One completed command.
@@ -63,6 +79,10 @@ struct NvmeCompletion {
 ///   max_memcpy_size() bytes of the namespace, whose data it destroys) and read it back into
 ///   the destination; sizes must be multiples of lba_size(), IOVAs dword-aligned;
 /// - send_msi() issues Get Features (Number of Queues); its completion raises vector 0;
+/// - with shadow doorbells in use (shadow_doorbells()), every doorbell value is in the
+///   Shadow Doorbell page before any MMIO doorbell write, and an I/O queue's MMIO doorbell is
+///   skipped only when the EventIdx rule says the controller does not need it; the admin
+///   queue's MMIO doorbell is always written as well;
 /// - remove() deletes the I/O queues, shuts the controller down (CC.SHN) and clears CC.EN
 ///   before it frees (unmaps) any queue memory.
 /// Not thread-safe.
@@ -164,6 +184,17 @@ class NvmeDriver final : public Driver {
   /// Get Features (current value) of `fid`: the completion's DW0.
   uint32_t get_features(uint8_t fid);
 
+  /// Whether init() set up shadow doorbells (NvmeOptions::shadow_doorbells, OACS bit 8).
+  bool shadow_doorbells() const { return shadow_; }
+  /// With shadow doorbells: the I/O queue's MMIO doorbell writes made and skipped since
+  /// init() (skipped: EventIdx said the controller did not need them). 0 without.
+  uint64_t doorbell_writes() const;
+  uint64_t doorbell_writes_skipped() const;
+  /// With shadow doorbells: the I/O SQ's and CQ's EventIdx slots as the controller last
+  /// wrote them (the EventIdx page starts zeroed). 0 without.
+  uint32_t sq_event_idx() const;
+  uint32_t cq_event_idx() const;
+
   /// Interrupts the driver consumed from `vector`'s eventfd while waiting.
   uint64_t interrupts(uint32_t vector) const { return vector < 2 ? irq_seen_[vector] : 0; }
 
@@ -178,6 +209,7 @@ class NvmeDriver final : public Driver {
   void enable_controller(uint32_t cc);
   void wait_ready(bool ready, const char* what);
   void teardown(bool graceful) noexcept;
+  void setup_shadow_doorbells();
   std::string object() const;
 
   Device& device_;
@@ -191,6 +223,9 @@ class NvmeDriver final : public Driver {
   std::unique_ptr<nvme::QueuePair> io_;     // never null
   DmaBuffer id_buf_;
   DmaMapping id_map_;
+  DmaBuffer dbbuf_;  // shadow doorbell page, then EventIdx page
+  DmaMapping dbbuf_map_;
+  bool shadow_ = false;
   nvme::ControllerInfo ctrl_;
   nvme::NamespaceInfo ns_;
   uint64_t max_transfer_ = 0;
