@@ -67,6 +67,7 @@ uint32_t NvmeDriver::io_queue_depth() const { return io_->capacity(); }
 uint32_t NvmeDriver::in_flight() const { return io_->in_flight(); }
 uint64_t NvmeDriver::doorbell_writes() const { return io_->mmio_doorbells_written(); }
 uint64_t NvmeDriver::doorbell_writes_skipped() const { return io_->mmio_doorbells_skipped(); }
+uint64_t NvmeDriver::doorbell_kicks() const { return io_->mmio_doorbells_kicked(); }
 uint32_t NvmeDriver::sq_event_idx() const { return io_->sq_event_idx(); }
 uint32_t NvmeDriver::cq_event_idx() const { return io_->cq_event_idx(); }
 
@@ -346,6 +347,29 @@ bool NvmeDriver::wait_irq(uint32_t vector, Clock::time_point deadline) {
   return n > 0;
 }
 
+// One step of an I/O wait: block on the I/O vector (interrupt mode) or spin (poll mode),
+// never past `deadline`. With shadow doorbells, a wait that reaches `kick_at` without a
+// completion repeats the doorbells through MMIO (QueuePair::kick) and sets the next one.
+void NvmeDriver::wait_io(Clock::time_point deadline, unsigned spins, Clock::time_point& kick_at) {
+  const bool poll = options_.completion == NvmeCompletionMode::kPoll;
+  if (shadow_ && (!poll || spins % 256 == 255)) {
+    const auto now = Clock::now();
+    if (kick_at == Clock::time_point{}) {
+      kick_at = now + std::chrono::milliseconds(kKickAfterMs);
+    } else if (now >= kick_at) {
+      io_->kick();
+      kick_at = now + std::chrono::milliseconds(kKickAfterMs);
+    }
+    if (!poll) deadline = std::min(deadline, kick_at);
+  }
+  if (!poll)
+    wait_irq(kIoVector, deadline);
+  else if (spins % 256 == 255)
+    std::this_thread::yield();
+  else
+    io::cpu_relax();
+}
+
 void NvmeDriver::drain_admin() {
   while (auto e = admin_->pop()) {
     const NvmeCompletion c = to_completion(*e);
@@ -495,22 +519,22 @@ size_t NvmeDriver::reap(std::span<NvmeCompletion> out, size_t min, int timeout_m
   n += io_->drain(out.subspan(n));
   if (n >= min) return n;  // the common case: no clock read, no wait
   const auto deadline = after_ms(timeout_ms);
-  const bool poll = options_.completion == NvmeCompletionMode::kPoll;
+  Clock::time_point kick_at{};
   for (unsigned spins = 0;; ++spins) {
     if (Clock::now() >= deadline) {
       io_done_.insert(io_done_.begin(), out.begin(), out.begin() + static_cast<ptrdiff_t>(n));
       throw_error(
           "NVMe reap", object(), ETIMEDOUT,
-          detail::format("{} of {} completions within {} ms ({} in flight, {} mode)", n, min,
-                      timeout_ms, io_->in_flight(), completion_mode_name(options_.completion)));
+          detail::format("{} of {} completions within {} ms ({} in flight, {} mode{})", n, min,
+                         timeout_ms, io_->in_flight(), completion_mode_name(options_.completion),
+                         shadow_ ? detail::format(", shadow doorbells, {} kicks",
+                                                  io_->mmio_doorbells_kicked())
+                                 : std::string()));
     }
-    if (!poll)
-      wait_irq(kIoVector, deadline);
-    else if (spins % 256 == 255)
-      std::this_thread::yield();
-    else
-      io::cpu_relax();
+    const size_t before = n;
+    wait_io(deadline, spins, kick_at);
     n += io_->drain(out.subspan(n));
+    if (n != before) kick_at = {};  // progress: the next kick is kKickAfterMs from now
     if (n >= min) return n;
   }
 }
@@ -525,21 +549,18 @@ std::optional<NvmeCompletion> NvmeDriver::wait_for(uint16_t cid, int timeout_ms)
     throw_error("NVMe wait", detail::format("{} command {}", object(), cid), EINVAL,
                 "no such command in flight");
   const auto deadline = after_ms(timeout_ms);
-  const bool poll = options_.completion == NvmeCompletionMode::kPoll;
+  Clock::time_point kick_at{};
   for (unsigned spins = 0;; ++spins) {
+    const size_t before = io_done_.size();
     drain_io();
+    if (io_done_.size() != before) kick_at = {};
     if (auto it = find(); it != io_done_.end()) {
       const NvmeCompletion c = *it;
       io_done_.erase(it);
       return c;
     }
     if (Clock::now() >= deadline) return std::nullopt;
-    if (!poll)
-      wait_irq(kIoVector, deadline);
-    else if (spins % 256 == 255)
-      std::this_thread::yield();
-    else
-      io::cpu_relax();
+    wait_io(deadline, spins, kick_at);
   }
 }
 

@@ -208,5 +208,28 @@ TEST(NvmeQueue, ShadowDoorbellsAlwaysMmioStillWritesTheShadow) {
   EXPECT_EQ(r.q.mmio_doorbells_skipped(), 0u);
 }
 
+TEST(NvmeQueue, KickRepeatsTheShadowValuesThroughMmio) {
+  Rig r;
+  r.q.kick();  // without shadow doorbells: nothing to repeat
+  EXPECT_EQ(r.q.mmio_doorbells_kicked(), 0u);
+  *(r.event_idx() + 2) = 100;  // the controller never asks: every SQ write is shadow-only
+  *(r.event_idx() + 3) = 100;
+  r.q.use_shadow_doorbells(r.shadow(), r.event_idx(), false);
+  r.q.submit_rw(kNvmRead, 1, 0, 1, 0x200000, 4096);
+  r.q.submit_rw(kNvmRead, 1, 0, 1, 0x200000, 4096);
+  r.complete(0, 0, 1);
+  NvmeCompletion out[2];
+  EXPECT_EQ(r.q.drain(std::span<NvmeCompletion>(out)), 1u);
+  EXPECT_EQ(r.sq_db(), 0u);  // only the shadow slots know the SQ tail 2 and the CQ head 1
+  EXPECT_EQ(r.cq_db(), 0u);
+  EXPECT_EQ(r.q.mmio_doorbells_skipped(), 3u);
+  r.q.kick();
+  EXPECT_EQ(r.sq_db(), 2u);
+  EXPECT_EQ(r.cq_db(), 1u);
+  EXPECT_EQ(r.q.mmio_doorbells_kicked(), 1u);
+  EXPECT_EQ(r.q.mmio_doorbells_written(), 0u);  // kicks are counted apart
+  EXPECT_EQ(r.q.mmio_doorbells_skipped(), 3u);
+}
+
 }  // namespace
 }  // namespace vfiokit::nvme

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <tuple>
 #include <utility>
 
 #include "vfiokit/drivers/nvme/registers.hpp"
@@ -162,6 +163,19 @@ void QueuePair::write_cq_doorbell_slow() {
     *cq_db_ = cq_head_;
   else
     write_doorbell_slow(cq_doorbell_, cq_head_);
+}
+
+void QueuePair::kick() {
+  if (!shadow_sq_) return;
+  io::mb();  // every shadow write before the repeat
+  for (const auto& [db, offset, value] :
+       {std::tuple{sq_db_, sq_doorbell_, rung_tail_}, std::tuple{cq_db_, cq_doorbell_, head_written_}}) {
+    if (db)
+      *db = value;
+    else
+      write_doorbell_slow(offset, value);
+  }
+  ++mmio_kicked_;
 }
 
 void QueuePair::write_shadow(volatile uint32_t* shadow, const volatile uint32_t* ei,

@@ -195,6 +195,14 @@ class QueuePair {
   /// With shadow doorbells: MMIO doorbell writes made and skipped (EventIdx not crossed).
   uint64_t mmio_doorbells_written() const { return mmio_written_; }
   uint64_t mmio_doorbells_skipped() const { return mmio_skipped_; }
+  /// With shadow doorbells: writes the current SQ tail and CQ head to the MMIO doorbells
+  /// whatever EventIdx says (the values are the ones the shadow slots hold, so for the
+  /// controller this is a repeat, never new information) and counts it in
+  /// mmio_doorbells_kicked(). The driver's wait paths call it when a command makes no
+  /// progress for a while: a controller that reads a shadow slot before its own EventIdx
+  /// write is visible can miss one doorbell, and this hands it over. No-op without shadows.
+  void kick();
+  uint64_t mmio_doorbells_kicked() const { return mmio_kicked_; }
   /// With shadow doorbells: the SQ's and CQ's EventIdx as the controller left them.
   uint32_t sq_event_idx() const { return shadow_sq_ ? *ei_sq_ : 0; }
   uint32_t cq_event_idx() const { return shadow_sq_ ? *ei_cq_ : 0; }
@@ -250,7 +258,7 @@ class QueuePair {
   bool slow_doorbells_ = true;  // shadow doorbells in use, or a doorbell not mmap'ed
   bool always_mmio_ = false;
   uint64_t page_size_ = 0, page_mask_ = 0, two_pages_ = 0;
-  uint64_t mmio_written_ = 0, mmio_skipped_ = 0;
+  uint64_t mmio_written_ = 0, mmio_skipped_ = 0, mmio_kicked_ = 0;
 
   const MappedRegion* bar0_ = nullptr;
   uint8_t* base_ = nullptr;  // mem_'s bytes, or over_memory()'s

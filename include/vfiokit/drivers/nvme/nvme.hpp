@@ -82,7 +82,10 @@ struct NvmeCompletion {
 /// - with shadow doorbells in use (shadow_doorbells()), every doorbell value is in the
 ///   Shadow Doorbell page before any MMIO doorbell write, and an I/O queue's MMIO doorbell is
 ///   skipped only when the EventIdx rule says the controller does not need it; the admin
-///   queue's MMIO doorbell is always written as well;
+///   queue's MMIO doorbell is always written as well; a wait that sees no I/O completion
+///   for kKickAfterMs writes the current I/O doorbells to MMIO once more (a repeat of what
+///   the shadow slots hold: a controller that missed one shadow update is then told), and
+///   again every kKickAfterMs; doorbell_kicks() counts these;
 /// - remove() deletes the I/O queues, shuts the controller down (CC.SHN) and clears CC.EN
 ///   before it frees (unmaps) any queue memory.
 /// Not thread-safe.
@@ -190,6 +193,10 @@ class NvmeDriver final : public Driver {
   /// init() (skipped: EventIdx said the controller did not need them). 0 without.
   uint64_t doorbell_writes() const;
   uint64_t doorbell_writes_skipped() const;
+  /// With shadow doorbells: the repeats written by waits that saw no progress for
+  /// kKickAfterMs (see the class comment). 0 on a controller that never misses a doorbell.
+  uint64_t doorbell_kicks() const;
+  static constexpr int kKickAfterMs = 100;
   /// With shadow doorbells: the I/O SQ's and CQ's EventIdx slots as the controller last
   /// wrote them (the EventIdx page starts zeroed). 0 without.
   uint32_t sq_event_idx() const;
@@ -205,6 +212,8 @@ class NvmeDriver final : public Driver {
   void drain_admin();
   void drain_io();
   bool wait_irq(uint32_t vector, std::chrono::steady_clock::time_point deadline);
+  void wait_io(std::chrono::steady_clock::time_point deadline, unsigned spins,
+               std::chrono::steady_clock::time_point& kick_at);
   void disable_controller();
   void enable_controller(uint32_t cc);
   void wait_ready(bool ready, const char* what);
