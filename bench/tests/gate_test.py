@@ -403,5 +403,21 @@ class SignificanceGateTest(unittest.TestCase):
         self.assertIn("--alpha", out)
 
 
+class SpreadTest(unittest.TestCase):
+    """bench/spread.py (the -icount measurement): (max - min) / median of per-run medians."""
+
+    def test_spread_of_three_runs(self):
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for i, reps in enumerate(([100, 90, 110], [105, 104, 200], [95, 1, 96])):  # medians 100, 105, 95
+                paths.append(os.path.join(d, f"r{i}.json"))
+                with open(paths[-1], "w") as f:
+                    json.dump(timed("x/b", reps), f)
+            p = subprocess.run([sys.executable, os.path.join(BENCH, "spread.py"), *paths],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("spread   10.0 %", p.stdout)  # (105 - 95) / 100
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
