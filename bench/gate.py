@@ -9,7 +9,11 @@ median of the repetitions is used. Prints a table and exits non-zero on a regres
 Verdicts and the policy for each (see docs/benchmarks.md):
   ok          ratio <= 1 + tolerance
   faster      ratio < 1 / (1 + tolerance)          informational, passes
-  REGRESSION  ratio > 1 + tolerance                fails
+  REGRESSION  ratio > 1 + tolerance, and (where both sides hold --min-reps repetitions)
+              the Mann-Whitney U test says the run is slower: p < --alpha   fails
+  ok (not significant, p=P)
+              ratio > 1 + tolerance but p >= alpha: the samples overlap too much
+              to call it a slowdown                passes
   MISSING     measured in the baseline, absent or skipped now
               fails (--missing=warn makes it a warning)
   new         absent from the baseline                passes (--new=fail makes it fail)
@@ -20,6 +24,15 @@ Instruction counts: an entry with "metric": "instructions" (bench/host/insn.py) 
 gated on its "instructions" value (per I/O, deterministic under callgrind) instead of
 its time, with --insn-tolerance (default 0.02: 2 %, or "instructions" in a tolerances
 file); the time tolerances never apply to it.
+
+Significance (wall time only): with at least --min-reps (default 5) repetitions on
+both sides, the per-repetition times are compared with a Mann-Whitney U test
+(one-sided, H1: the run is slower; --alternative two-sided is what Google
+Benchmark's compare.py reports), exact for small samples without ties, else the
+normal approximation with tie and continuity correction (as scipy.stats.mannwhitneyu
+does). The p value is printed. Where the sample sizes cannot reach p < alpha at all,
+or with fewer repetitions, the ratio alone decides. Instruction counts are exact:
+never U-tested.
 
 Tolerances: --tolerance (default 0.25, i.e. up to 1.25x slower), overridden by a
 JSON file (--tolerances) of the form
@@ -37,6 +50,7 @@ Exit status: 0 pass, 1 regression (or missing/failed/new per policy), 2 bad inpu
 
 import argparse
 import json
+import math
 import re
 import statistics
 import sys
@@ -108,8 +122,83 @@ def summarize(data, name_filter=None):
     for name, r in runs.items():
         ns = statistics.median(r["times"]) if r["times"] else None
         out[name] = {"ns": ns, "error": None if ns is not None else r["error"], "reps": len(r["times"]),
-                     "insn": r["insn"]}
+                     "insn": r["insn"], "samples": r["times"]}
     return out
+
+
+# --- Mann-Whitney U test (python3 standard library only) -------------------------------
+
+def _ranks(values):
+    """Mid-ranks (1-based; tied values share the mean of their ranks) and tie group sizes."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    ties = []
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        ties.append(j - i + 1)
+        i = j + 1
+    return ranks, ties
+
+
+def u_counts(n1, n2):
+    """counts[u] = how many of the C(n1+n2, n1) orderings of two untied samples give
+    U = u (U counts the pairs where the first sample's value is the larger):
+    c(m, n, u) = c(m-1, n, u-n) + c(m, n-1, u), the largest value from either sample."""
+    prev = [[1] for _ in range(n2 + 1)]  # m = 0: U is 0 whatever n
+    for m in range(1, n1 + 1):
+        cur = [[1]]  # n = 0: U is 0
+        for n in range(1, n2 + 1):
+            a, b = prev[n], cur[n - 1]  # c(m-1, n, .) shifted by n, c(m, n-1, .)
+            c = [0] * (m * n + 1)
+            for u, v in enumerate(a):
+                c[u + n] += v
+            for u, v in enumerate(b):
+                c[u] += v
+            cur.append(c)
+        prev = cur
+    return prev[n2]
+
+
+def normal_sf(z):
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def mann_whitney(x, y, alternative="greater", method="auto"):
+    """Mann-Whitney U test of x against y; returns (U of x, p, method used).
+    alternative: "greater" (H1: x tends to be larger), "less", "two-sided".
+    method "auto" is scipy.stats.mannwhitneyu's choice: exact when one sample has at
+    most 8 values and there are no ties, else the normal approximation with tie and
+    continuity correction. This is what Google Benchmark's compare.py calls (two-sided)."""
+    n1, n2 = len(x), len(y)
+    if n1 == 0 or n2 == 0:
+        raise ValueError("both samples need values")
+    ranks, ties = _ranks(list(x) + list(y))
+    u1 = sum(ranks[:n1]) - n1 * (n1 + 1) / 2
+    u2 = n1 * n2 - u1
+    u, factor = {"greater": (u1, 1), "less": (u2, 1), "two-sided": (max(u1, u2), 2)}[alternative]
+    if method == "auto":
+        method = "exact" if (n1 <= 8 or n2 <= 8) and all(t == 1 for t in ties) else "asymptotic"
+    if method == "exact":
+        counts = u_counts(n1, n2)
+        p = sum(counts[math.ceil(u):]) / math.comb(n1 + n2, n1)  # P(U >= u)
+    else:
+        n = n1 + n2
+        tie_term = sum(t ** 3 - t for t in ties)
+        var = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+        if var <= 0:
+            return u1, 1.0, method  # every value equal: no evidence either way
+        p = normal_sf((u - n1 * n2 / 2 - 0.5) / math.sqrt(var))
+    return u1, min(1.0, max(0.0, p * factor)), method
+
+
+def min_p(n1, n2, alternative):
+    """The smallest p the exact test can give at these sizes (both samples apart)."""
+    return (2 if alternative == "two-sided" else 1) / math.comb(n1 + n2, n1)
 
 
 class Tolerances:
@@ -175,8 +264,22 @@ def fmt_ns(ns, insn=False):
     return f"{ns:.3g} ns"
 
 
-def gate(base, now, tols, missing_policy, new_policy):
-    """Returns (rows, failed). A row is (name, base, now, ratio, verdict, note)."""
+def significance(b, n, sig):
+    """p of "the run is slower" for two wall-time entries, or (None, why not)."""
+    if sig is None:
+        return None, ""
+    nb, nn = len(b["samples"]), len(n["samples"])
+    if min(nb, nn) < sig["min_reps"]:
+        return None, f"no U test: {nn} vs {nb} repetitions (< {sig['min_reps']})"
+    if min_p(nn, nb, sig["alternative"]) >= sig["alpha"]:
+        return None, f"no U test: {nn} vs {nb} repetitions cannot reach p < {sig['alpha']:g}"
+    _, p, _ = mann_whitney(n["samples"], b["samples"], sig["alternative"])
+    return p, ""
+
+
+def gate(base, now, tols, missing_policy, new_policy, sig=None):
+    """Returns (rows, failed). A row is (name, base, now, ratio, verdict, note, insn, p).
+    sig: {"alpha", "min_reps", "alternative"} for the U test of wall times, or None."""
     rows, failed = [], False
     for name in sorted(set(base) | set(now)):
         b, n = base.get(name), now.get(name)
@@ -189,7 +292,7 @@ def gate(base, now, tols, missing_policy, new_policy):
             note = n["error"] or ""
             if new_policy == "fail":
                 verdict, failed = "NEW", True
-            rows.append((name, None, n["ns"], None, verdict, note, insn))
+            rows.append((name, None, n["ns"], None, verdict, note, insn, None))
             continue
         if n is None or (n["ns"] is None and b["ns"] is not None):
             verdict = "MISSING" if n is None else "FAILED"
@@ -198,31 +301,41 @@ def gate(base, now, tols, missing_policy, new_policy):
                 failed = True
             else:
                 verdict = verdict.lower()
-            rows.append((name, b["ns"], None, None, verdict, note, insn))
+            rows.append((name, b["ns"], None, None, verdict, note, insn, None))
             continue
         if b["ns"] is None:
             verdict = "skipped" if n["ns"] is None else "new"
-            rows.append((name, None, n["ns"], None, verdict, n["error"] or "skipped in the baseline", insn))
+            rows.append((name, None, n["ns"], None, verdict, n["error"] or "skipped in the baseline", insn, None))
             continue
         ratio = n["ns"] / b["ns"] if b["ns"] > 0 else float("inf")
-        if ratio > 1 + tol:
+        p, why = (None, "") if insn else significance(b, n, sig)
+        if ratio > 1 + tol and p is not None and p >= sig["alpha"]:
+            verdict = f"ok (not significant, p={p:.3g})"
+        elif ratio > 1 + tol:
             verdict, failed = "REGRESSION", True
         elif ratio < 1 / (1 + tol):
             verdict = "faster"
         else:
             verdict = "ok"
         limit = f"limit +{100 * tol:g} % instructions" if insn else f"limit {1 + tol:.2f}x"
-        rows.append((name, b["ns"], n["ns"], ratio, verdict, limit, insn))
+        if p is not None:
+            limit += f", p < {sig['alpha']:g} ({sig['alternative']} U test)"
+        elif why:
+            limit += f", {why}"
+        rows.append((name, b["ns"], n["ns"], ratio, verdict, limit, insn, p))
     return rows, failed
 
 
 def print_table(rows, out=None):
     out = out or sys.stdout
     w = max([len("benchmark")] + [len(r[0]) for r in rows])
-    print(f"{'benchmark':<{w}}  {'baseline':>12}  {'now':>12}  {'ratio':>7}  {'verdict':<10}  note", file=out)
-    for name, b, n, ratio, verdict, note, insn in rows:
+    print(f"{'benchmark':<{w}}  {'baseline':>12}  {'now':>12}  {'ratio':>7}  {'p':>7}  {'verdict':<10}  note",
+          file=out)
+    for name, b, n, ratio, verdict, note, insn, p in rows:
         r = (f"{ratio:.4f}x" if insn else f"{ratio:.2f}x") if ratio is not None else "-"
-        print(f"{name:<{w}}  {fmt_ns(b, insn):>12}  {fmt_ns(n, insn):>12}  {r:>7}  {verdict:<10}  {note}", file=out)
+        ps = f"{p:.3g}" if p is not None else "-"
+        print(f"{name:<{w}}  {fmt_ns(b, insn):>12}  {fmt_ns(n, insn):>12}  {r:>7}  {ps:>7}  {verdict:<10}  {note}",
+              file=out)
 
 
 def update(baseline_path, run, name_filter, keep_slower=False):
@@ -273,6 +386,13 @@ def main(argv=None):
     p.add_argument("--insn-tolerance", type=float, default=0.02,
                    help="allowed increase of an instruction count (metric 'instructions'): 0.02 = 2 %% (default)")
     p.add_argument("--tolerances", metavar="FILE", help="JSON file with a default and per-benchmark overrides")
+    p.add_argument("--alpha", type=float, default=0.05,
+                   help="significance level of the U test: a wall-time regression needs p < ALPHA (default 0.05)")
+    p.add_argument("--min-reps", type=int, default=5,
+                   help="repetitions both sides need for the U test; with fewer the ratio alone decides (default 5)")
+    p.add_argument("--alternative", choices=["greater", "two-sided"], default="greater",
+                   help="U test: one-sided 'the run is slower' (default) or two-sided (compare.py's)")
+    p.add_argument("--no-utest", action="store_true", help="gate wall times on the ratio alone")
     p.add_argument("--filter", metavar="REGEX", help="gate (or update) only benchmarks whose name matches")
     p.add_argument("--missing", choices=["fail", "warn"], default="fail",
                    help="a baseline benchmark absent or failed now: fail (default) or warn")
@@ -301,14 +421,21 @@ def main(argv=None):
                             + (f" --filter {args.filter!r}" if args.filter else "")
                             + "; refresh it with --update")
         tols = Tolerances(args.tolerance, args.tolerances, args.insn_tolerance)
-        rows, failed = gate(base, now, tols, args.missing, args.new)
+        if not 0 < args.alpha < 1:
+            raise GateError(f"--alpha {args.alpha}: a significance level between 0 and 1 (e.g. 0.05)")
+        if args.min_reps < 2:
+            raise GateError(f"--min-reps {args.min_reps}: the U test needs at least 2 repetitions a side")
+        sig = None if args.no_utest else {"alpha": args.alpha, "min_reps": args.min_reps,
+                                          "alternative": args.alternative}
+        rows, failed = gate(base, now, tols, args.missing, args.new, sig)
     except GateError as e:
         print(f"gate: {e}", file=sys.stderr)
         return 2
     print_table(rows)
     counts = {}
     for r in rows:
-        counts[r[4]] = counts.get(r[4], 0) + 1
+        key = re.sub(r", p=[^)]*\)$", ")", r[4])  # "ok (not significant)" counted together
+        counts[key] = counts.get(key, 0) + 1
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
     print(f"gate: {'FAIL' if failed else 'PASS'} ({summary})")
     return 1 if failed else 0

@@ -85,7 +85,9 @@ int run(int argc, char** argv) {
   app.add_option("--nvme-bdf", nvme_bdf,
                  "NVMe controller bound to vfio-pci for the nvme_* benchmarks (env "
                  "VFIOKIT_NVME_BDF; default: the first class 01:08:02 device on vfio-pci)");
-  app.add_flag("--allow-write", allow_write,
+  // Two names: --allow-write is the spelling `vfiokit probe` and the passthrough harness
+  // share; --nvme-allow-write says which device it is about (docs/benchmarks.md names both).
+  app.add_flag("--allow-write,--nvme-allow-write", allow_write,
                "let the nvme_write benchmarks overwrite the first 32 MiB of the namespace "
                "(without it they are skipped and nothing the drive stores is written)");
   app.add_flag(
@@ -94,7 +96,8 @@ int run(int argc, char** argv) {
   app.footer(
       "Google Benchmark flags: --benchmark_filter=REGEX --benchmark_min_time=SECONDS "
       "--benchmark_repetitions=N --benchmark_format=console|json|csv --benchmark_out=FILE "
-      "--benchmark_out_format=json --benchmark_color=true|false --benchmark_list_tests=true. "
+      "--benchmark_out_format=json --benchmark_color=true|false --benchmark_list_tests=true "
+      "--benchmark_enable_random_interleaving=true. "
       "See docs/benchmarks.md.");
   try {
     if (help) throw CLI::CallForHelp();

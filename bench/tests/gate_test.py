@@ -8,6 +8,7 @@ CI does, with the committed wide test-bed tolerances."""
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -248,6 +249,175 @@ class GateTest(unittest.TestCase):
         bad = insn("many")
         rc, out = self.run_gate(bad, baseline=base)
         self.assertEqual(rc, 2, out)
+
+
+
+def timed(name, times_ns):
+    """Google Benchmark JSON with one wall-time benchmark, one entry per repetition."""
+    return {"benchmarks": [{"name": name, "run_name": name, "run_type": "iteration", "repetitions": len(times_ns),
+                            "repetition_index": i, "real_time": t, "time_unit": "ns"}
+                           for i, t in enumerate(times_ns)]}
+
+
+sys.path.insert(0, BENCH)
+import gate  # noqa: E402  (bench/gate.py, for its U test)
+
+
+class MannWhitneyTest(unittest.TestCase):
+    """The U statistic and p values against reference values worked out independently."""
+
+    def test_exact_null_distribution_matches_the_published_table(self):
+        # Mann & Whitney (1947), Table I, n = 4, m = 3: P(U <= u) for u = 0..6.
+        table = [0.028, 0.057, 0.114, 0.200, 0.314, 0.429, 0.571]
+        counts = gate.u_counts(3, 4)
+        self.assertEqual(sum(counts), 35)  # C(7, 3)
+        cum = 0
+        for u, ref in enumerate(table):
+            cum += counts[u]
+            self.assertAlmostEqual(cum / 35, ref, delta=0.001, msg=f"u={u}")  # the table's 3 decimals
+        # Symmetric, and by hand: U = 3 arises from the partitions 3, 2+1, 1+1+1 of 3.
+        self.assertEqual(counts, counts[::-1])
+        self.assertEqual(counts[3], 3)
+
+    def test_exact_p_of_two_samples_apart(self):
+        # 5 against 5 with every value of x above y: one ordering of C(10, 5) = 252.
+        x, y = [6, 7, 8, 9, 10], [1, 2, 3, 4, 5]
+        u, p, method = gate.mann_whitney(x, y, "greater")
+        self.assertEqual((u, method), (25.0, "exact"))
+        self.assertAlmostEqual(p, 1 / 252, places=12)
+        self.assertAlmostEqual(gate.mann_whitney(x, y, "two-sided")[1], 2 / 252, places=12)
+        self.assertAlmostEqual(gate.mann_whitney(y, x, "greater")[1], 1.0, places=12)
+        # 3 against 4, x = {5, 6, 7} over y = {1, 2, 3, 4} but for one pair: U = 11 of 12,
+        # P(U >= 11) = P(U <= 1) = 2/35 (the table above).
+        u, p, _ = gate.mann_whitney([3.5, 6, 7], [1, 2, 3, 4], "greater")
+        self.assertEqual(u, 11.0)
+        self.assertAlmostEqual(p, 2 / 35, places=12)
+
+    def test_u_statistic_of_the_tortoise_and_hare_race(self):
+        # Wikipedia, "Mann-Whitney U test", illustration: finishing order THHHHHTTTTTH.
+        # Tortoises beat hares in 11 pairs, hares beat tortoises in 25.
+        order = "THHHHHTTTTTH"
+        t = [i + 1 for i, c in enumerate(order) if c == "T"]
+        h = [i + 1 for i, c in enumerate(order) if c == "H"]
+        self.assertEqual(gate.mann_whitney(t, h)[0], 25.0)  # pairs where T finished later
+        self.assertEqual(gate.mann_whitney(h, t)[0], 11.0)
+
+    def test_normal_approximation_with_ties_by_hand(self):
+        # 9 against 9, five values in both (five ties of two). Worked by hand:
+        #   ranks of x: 5.5 7.5 9.5 11.5 13.5 15 16 17 18, sum 113.5, U = 113.5 - 45 = 68.5
+        #   mean 81/2 = 40.5; tie term 5 * (2^3 - 2) = 30
+        #   var = 81/12 * (19 - 30/(18*17)) = 127.5882, sd 11.2955
+        #   z = (68.5 - 40.5 - 0.5) / 11.2955 = 2.4346
+        #   normal table: Phi(2.43) = 0.99245, Phi(2.44) = 0.99266 -> p = 1 - 0.99255 = 0.00745
+        x = [14, 15, 16, 17, 18, 19, 20, 21, 22]
+        y = [10, 11, 12, 13, 14, 15, 16, 17, 18]
+        u, p, method = gate.mann_whitney(x, y, "greater")
+        self.assertEqual((u, method), (68.5, "asymptotic"))
+        self.assertAlmostEqual(p, 0.00745, delta=1e-4)
+        self.assertAlmostEqual(gate.mann_whitney(x, y, "two-sided")[1], 0.0149, delta=2e-4)
+        # Nine a side without ties is past the exact test's range (scipy: both > 8).
+        u, p, method = gate.mann_whitney(range(10, 19), range(1, 10), "greater")
+        self.assertEqual((u, method), (81.0, "asymptotic"))
+        # z = (81 - 40.5 - 0.5) / sqrt(81 * 19 / 12) = 40 / 11.3248 = 3.532 -> p = 0.000206 (table)
+        self.assertAlmostEqual(p, 0.000206, delta=5e-6)
+
+    def test_all_equal_is_no_evidence(self):
+        self.assertEqual(gate.mann_whitney([5] * 9, [5] * 9)[1], 1.0)
+
+
+class SignificanceGateTest(unittest.TestCase):
+    """A wall-time REGRESSION needs ratio > 1 + tolerance and p < alpha."""
+
+    def run_gate(self, base, run, *extra):
+        with tempfile.TemporaryDirectory() as d:
+            bpath, rpath = os.path.join(d, "base.json"), os.path.join(d, "run.json")
+            for path, data in ((bpath, base), (rpath, run)):
+                with open(path, "w") as f:
+                    json.dump(data, f)
+            p = subprocess.run([sys.executable, GATE, bpath, rpath, "--tolerance", "0.25", *extra],
+                               capture_output=True, text=True)
+            return p.returncode, p.stdout + p.stderr
+
+    def line(self, out):
+        return next(l for l in out.splitlines() if l.startswith("x/b "))
+
+    def p(self, out):
+        """The p column: the number after the ratio ("1.35x")."""
+        return float(re.search(r"\dx\s+(\S+)\s", self.line(out)).group(1))
+
+    def test_clear_shift_with_nine_repetitions_fails(self):
+        base = [100, 102, 98, 101, 99, 103, 97, 100, 101]
+        now = [t * 2 for t in base]
+        rc, out = self.run_gate(timed("x/b", base), timed("x/b", now))
+        self.assertEqual(rc, 1, out)
+        line = self.line(out)
+        self.assertIn("REGRESSION", line)
+        self.assertLess(self.p(out), 0.001, out)  # 9 apart from 9: z = 3.53, p = 0.0002
+
+    def test_overlapping_samples_over_tolerance_pass_as_not_significant(self):
+        # Medians 104 -> 140 (1.35x, over 1.25x), but the samples interleave: p = 0.62.
+        base = [100, 101, 102, 103, 104, 300, 310, 320, 330]
+        now = [99, 100, 101, 103, 140, 295, 305, 315, 335]
+        rc, out = self.run_gate(timed("x/b", base), timed("x/b", now))
+        self.assertEqual(rc, 0, out)
+        line = self.line(out)
+        self.assertIn("ok (not significant, p=", line)
+        self.assertGreaterEqual(self.p(out), 0.05)
+        self.assertIn("1 ok (not significant)", out)
+        # The same numbers fail where alpha is above p, and with the U test off.
+        rc, out = self.run_gate(timed("x/b", base), timed("x/b", now), "--alpha", "0.7")
+        self.assertEqual(rc, 1, out)
+        rc, out = self.run_gate(timed("x/b", base), timed("x/b", now), "--no-utest")
+        self.assertEqual(rc, 1, out)
+
+    def test_too_few_repetitions_fall_back_to_the_ratio(self):
+        # 3 against 3 cannot reach p < 0.05 (smallest one-sided p = 1/20): ratio alone.
+        rc, out = self.run_gate(timed("x/b", [100, 101, 102]), timed("x/b", [200, 202, 204]), "--min-reps", "3")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("cannot reach p < 0.05", out)
+        rc, out = self.run_gate(timed("x/b", [100]), timed("x/b", [200]))
+        self.assertEqual(rc, 1, out)
+        self.assertIn("no U test: 1 vs 1 repetitions", out)
+
+    def test_two_sided_doubles_p(self):
+        base, now = [100, 101, 102, 103, 104], [130, 131, 132, 133, 134]
+        _, out1 = self.run_gate(timed("x/b", base), timed("x/b", now))
+        _, out2 = self.run_gate(timed("x/b", base), timed("x/b", now), "--alternative", "two-sided")
+        self.assertAlmostEqual(self.p(out1), 1 / 252, places=5)
+        self.assertAlmostEqual(self.p(out2), 2 / 252, places=5)
+
+    def test_instruction_counts_are_never_u_tested(self):
+        # Identical over-tolerance counts on 9 repetitions: p would be 1 (all tied) and
+        # turn this into "not significant"; instruction counts are exact, so it fails.
+        def insn(v):
+            return {"benchmarks": [{"name": "h/x", "run_name": "h/x", "run_type": "iteration",
+                                    "metric": "instructions", "instructions": v} for _ in range(9)]}
+        rc, out = self.run_gate(insn(1000.0), insn(1030.0))
+        self.assertEqual(rc, 1, out)
+        self.assertIn("REGRESSION", out)
+        self.assertNotIn("not significant", out)
+
+    def test_bad_alpha_is_bad_input(self):
+        rc, out = self.run_gate(timed("x/b", [1]), timed("x/b", [1]), "--alpha", "1.5")
+        self.assertEqual(rc, 2, out)
+        self.assertIn("--alpha", out)
+
+
+class SpreadTest(unittest.TestCase):
+    """bench/spread.py (the -icount measurement): (max - min) / median of per-run medians."""
+
+    def test_spread_of_three_runs(self):
+        with tempfile.TemporaryDirectory() as d:
+            paths = []
+            for i, reps in enumerate(([100, 90, 110], [105, 104, 200], [95, 1, 96])):  # medians 100, 105, 95
+                paths.append(os.path.join(d, f"r{i}.json"))
+                with open(paths[-1], "w") as f:
+                    json.dump(timed("x/b", reps), f)
+            p = subprocess.run([sys.executable, os.path.join(BENCH, "spread.py"), *paths],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("spread   10.0 %", p.stdout)  # (105 - 95) / 100
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
