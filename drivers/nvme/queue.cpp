@@ -122,6 +122,7 @@ QueuePair& QueuePair::operator=(QueuePair&& o) noexcept {
   two_pages_ = o.two_pages_;
   mmio_written_ = std::exchange(o.mmio_written_, 0);
   mmio_skipped_ = std::exchange(o.mmio_skipped_, 0);
+  mmio_kicked_ = std::exchange(o.mmio_kicked_, 0);
   bar0_ = std::exchange(o.bar0_, nullptr);
   base_ = std::exchange(o.base_, nullptr);
   iova_ = std::exchange(o.iova_, 0);
