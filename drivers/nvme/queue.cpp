@@ -4,7 +4,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <tuple>
 #include <utility>
 
 #include "vfiokit/drivers/nvme/registers.hpp"
@@ -148,34 +147,32 @@ void QueuePair::write_doorbell_slow(uint32_t offset, uint32_t value) {
   bar0_->write32(offset, value);
 }
 
+void QueuePair::write_mmio_doorbell(volatile uint32_t* db, uint32_t offset, uint32_t value) {
+  if (db) [[likely]]
+    *db = value;
+  else
+    write_doorbell_slow(offset, value);
+}
+
 void QueuePair::write_sq_doorbell_slow() {
   if (shadow_sq_)
     write_shadow(shadow_sq_, ei_sq_, sq_db_, sq_doorbell_, rung_tail_, sq_tail_);
-  else if (sq_db_)
-    *sq_db_ = sq_tail_;
   else
-    write_doorbell_slow(sq_doorbell_, sq_tail_);
+    write_mmio_doorbell(sq_db_, sq_doorbell_, sq_tail_);
 }
 
 void QueuePair::write_cq_doorbell_slow() {
   if (shadow_sq_)
     write_shadow(shadow_cq_, ei_cq_, cq_db_, cq_doorbell_, head_written_, cq_head_);
-  else if (cq_db_)
-    *cq_db_ = cq_head_;
   else
-    write_doorbell_slow(cq_doorbell_, cq_head_);
+    write_mmio_doorbell(cq_db_, cq_doorbell_, cq_head_);
 }
 
 void QueuePair::kick() {
   if (!shadow_sq_) return;
   io::mb();  // every shadow write before the repeat
-  for (const auto& [db, offset, value] :
-       {std::tuple{sq_db_, sq_doorbell_, rung_tail_}, std::tuple{cq_db_, cq_doorbell_, head_written_}}) {
-    if (db)
-      *db = value;
-    else
-      write_doorbell_slow(offset, value);
-  }
+  write_mmio_doorbell(sq_db_, sq_doorbell_, rung_tail_);
+  write_mmio_doorbell(cq_db_, cq_doorbell_, head_written_);
   ++mmio_kicked_;
 }
 
@@ -189,10 +186,7 @@ void QueuePair::write_shadow(volatile uint32_t* shadow, const volatile uint32_t*
   const auto idx = static_cast<uint16_t>(*ei);
   if (always_mmio_ ||
       event_idx_crossed(idx, static_cast<uint16_t>(last), static_cast<uint16_t>(value))) {
-    if (db) [[likely]]
-      *db = value;
-    else
-      write_doorbell_slow(db_offset, value);
+    write_mmio_doorbell(db, db_offset, value);
     ++mmio_written_;
   } else {
     ++mmio_skipped_;

@@ -211,6 +211,8 @@ class QueuePair {
   [[noreturn, gnu::cold]] void throw_full() const;
   // A doorbell through MappedRegion's checked accessor (BAR0 not mmap'ed over it).
   [[gnu::cold]] void write_doorbell_slow(uint32_t offset, uint32_t value);
+  // An MMIO doorbell off the plain path: through `db` when mmap'ed, else the slow accessor.
+  void write_mmio_doorbell(volatile uint32_t* db, uint32_t offset, uint32_t value);
   // The shadow-doorbell path; `last` is the value the slot held before.
   void write_shadow(volatile uint32_t* shadow, const volatile uint32_t* ei, volatile uint32_t* db,
                     uint32_t db_offset, uint32_t last, uint32_t value);
