@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "vfio/format.hpp"
-
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/unique_fd.hpp"
 
@@ -34,8 +33,8 @@ uint64_t backing_page_size(PageBacking b) {
 }
 
 uint64_t free_hugepages(uint64_t page_size) {
-  std::ifstream in(detail::format("/sys/kernel/mm/hugepages/hugepages-{}kB/free_hugepages",
-                               page_size / 1024));
+  std::ifstream in(
+      detail::format("/sys/kernel/mm/hugepages/hugepages-{}kB/free_hugepages", page_size / 1024));
   uint64_t n = 0;
   in >> n;
   return in ? n : 0;
@@ -81,8 +80,8 @@ DmaBuffer DmaBuffer::allocate(size_t size, PageBacking backing, bool populate) {
     const int err = errno;
     const uint64_t have = free_hugepages(b.page_size_);
     throw_error("mmap hugetlb DMA buffer", object, err,
-                detail::format("{} free hugepages of this size, {} needed: reserve more in {}", have,
-                            b.size_ / b.page_size_, pool));
+                detail::format("{} free hugepages of this size, {} needed: reserve more in {}",
+                               have, b.size_ / b.page_size_, pool));
   }
   b.data_ = p;
   return b;

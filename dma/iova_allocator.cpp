@@ -4,7 +4,6 @@
 #include <cerrno>
 
 #include "vfio/format.hpp"
-
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -64,7 +63,7 @@ uint64_t IovaAllocator::allocate(uint64_t size, uint64_t align) {
   }
   throw_error("allocate IOVA", detail::format("{} bytes aligned to {:#x}", size, align), ENOSPC,
               detail::format("no usable IOVA range has room ({} bytes free in {} ranges)",
-                          free_bytes(), free_.size()));
+                             free_bytes(), free_.size()));
 }
 
 void IovaAllocator::free(uint64_t iova) {

@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "vfio/format.hpp"
-
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {

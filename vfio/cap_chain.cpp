@@ -4,7 +4,6 @@
 #include <set>
 
 #include "vfio/format.hpp"
-
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {

@@ -24,7 +24,8 @@ std::string pci_capability_name(bool extended, uint16_t id) {
       case 0x12: return "SATA";
       case 0x13: return "Advanced Features";
       case 0x14: return "Enhanced Allocation";
-      default: return detail::format("capability {:#04x}", id);
+      default:
+        return detail::format("capability {:#04x}", id);
     }
   }
   switch (id) {
@@ -51,7 +52,8 @@ std::string pci_capability_name(bool extended, uint16_t id) {
     case 0x25: return "Data Link Feature";
     case 0x26: return "Physical Layer 16 GT/s";
     case 0x27: return "Lane Margining";
-    default: return detail::format("extended capability {:#06x}", id);
+    default:
+      return detail::format("extended capability {:#06x}", id);
   }
 }
 

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "vfio/format.hpp"
-
 #include "vfio/raw/vfio_ioctl.hpp"
 #include "vfio/type1_info.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -33,8 +32,9 @@ Container::Container(bool force_type1, Sysfs sysfs) : sysfs_(std::move(sysfs)) {
   const auto api = raw::get_api_version(fd_.get());
   if (!api) throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", api.err);
   if (api.value != VFIO_API_VERSION)
-    throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", EPROTO,
-                detail::format("kernel VFIO API {} but vfiokit speaks {}", api.value, VFIO_API_VERSION));
+    throw_error(
+        "VFIO_GET_API_VERSION", "/dev/vfio/vfio", EPROTO,
+        detail::format("kernel VFIO API {} but vfiokit speaks {}", api.value, VFIO_API_VERSION));
   if (!force_type1 && raw::check_extension(fd_.get(), VFIO_TYPE1v2_IOMMU))
     iommu_type_ = VFIO_TYPE1v2_IOMMU;
   else if (raw::check_extension(fd_.get(), VFIO_TYPE1_IOMMU))
@@ -75,17 +75,17 @@ int Container::open_group(int group, const std::string& bdf) {
   if (!(status.value & VFIO_GROUP_FLAGS_VIABLE))
     throw_error("VFIO_GROUP_GET_STATUS", object, EBUSY,
                 detail::format("group not viable: every device in it must be bound to vfio-pci "
-                            "(or have no driver); members: {}. Bind them all with "
-                            "'vfiokit bind --group {}'",
-                            describe_group_members(sysfs_, group), bdf));
+                               "(or have no driver); members: {}. Bind them all with "
+                               "'vfiokit bind --group {}'",
+                               describe_group_members(sysfs_, group), bdf));
   if (const auto r = raw::group_set_container(gfd.get(), fd_.get()); !r)
     throw_error("VFIO_GROUP_SET_CONTAINER", object, r.err);
   if (!iommu_set_) {
     if (const auto r = raw::set_iommu(fd_.get(), static_cast<uint32_t>(iommu_type_)); !r) {
       (void)raw::group_unset_container(gfd.get());
-      throw_error(iommu_type_ == VFIO_TYPE1v2_IOMMU ? "VFIO_SET_IOMMU(TYPE1v2)"
-                                                    : "VFIO_SET_IOMMU(TYPE1)",
-                  object, r.err);
+      throw_error(
+          iommu_type_ == VFIO_TYPE1v2_IOMMU ? "VFIO_SET_IOMMU(TYPE1v2)" : "VFIO_SET_IOMMU(TYPE1)",
+          object, r.err);
     }
     iommu_set_ = true;
   }
@@ -112,7 +112,7 @@ UniqueFd Container::attach_device(const std::string& bdf) {
                 err == EBUSY ? "the device is already open (another process or this one)"
                 : drv && *drv != "vfio-pci"
                     ? detail::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
-                                  *drv, bdf)
+                                     *drv, bdf)
                     : "");
   }
   return UniqueFd(dfd.value);
@@ -130,8 +130,8 @@ void Container::map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess a
   check_iova_range("VFIO_IOMMU_MAP_DMA", iova, size);
   const uint32_t flags = (static_cast<unsigned>(access) & 1 ? VFIO_DMA_MAP_FLAG_READ : 0) |
                          (static_cast<unsigned>(access) & 2 ? VFIO_DMA_MAP_FLAG_WRITE : 0);
-  if (const auto r = raw::type1_map_dma(fd_.get(), reinterpret_cast<uint64_t>(vaddr), iova, size,
-                                        flags);
+  if (const auto r =
+          raw::type1_map_dma(fd_.get(), reinterpret_cast<uint64_t>(vaddr), iova, size, flags);
       !r)
     throw_error("VFIO_IOMMU_MAP_DMA", iova_range_name(iova, size), r.err);
 }
@@ -146,7 +146,7 @@ void Container::unmap(uint64_t iova, uint64_t size) {
   if (unmapped.value != size)
     throw_error("VFIO_IOMMU_UNMAP_DMA", object, ENOENT,
                 detail::format("unmapped {} bytes, not {}: that range was not mapped whole",
-                            unmapped.value, size));
+                               unmapped.value, size));
 }
 
 namespace {

@@ -9,10 +9,9 @@
 #include <sstream>
 
 #include "vfio/format.hpp"
-
-#include "vfiokit/vfio/error.hpp"
 #include "vfio/kernel_struct.hpp"
 #include "vfio/raw/vfio_ioctl.hpp"
+#include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/pci_address.hpp"
 #include "vfiokit/vfio/sysfs.hpp"
 
@@ -165,8 +164,8 @@ std::vector<HotResetDevice> Device::hot_reset_info() const {
   const auto reply = raw::hot_reset_info(fd_->get());
   if (!reply)
     throw_error("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", bdf_, reply.err,
-                reply.err == ENODEV ? "no hot reset: the device is not alone on a bus that "
-                                      "can be reset (or is on the root bus)"
+                reply.err == ENODEV   ? "no hot reset: the device is not alone on a bus that "
+                                        "can be reset (or is on the root bus)"
                 : reply.err == ENOSPC ? "the kernel kept asking for a larger buffer"
                                       : "");
   return decode_hot_reset_info(reply.value, ctx_->owned_groups(), bdf_);
@@ -186,7 +185,8 @@ std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply
         reply, first + i * sizeof(vfio_pci_dependent_device), op,
         detail::format("{}, dependent device {} of {}", bdf, i, info.count));
     HotResetDevice h;
-    h.bdf = detail::format("{:04x}:{:02x}:{:02x}.{:x}", d.segment, d.bus, d.devfn >> 3, d.devfn & 7);
+    h.bdf =
+        detail::format("{:04x}:{:02x}:{:02x}.{:x}", d.segment, d.bus, d.devfn >> 3, d.devfn & 7);
 #ifdef VFIO_PCI_HOT_RESET_FLAG_DEV_ID
     if (info.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) {
       h.dev_id = static_cast<int>(d.devid);

@@ -19,14 +19,23 @@ std::optional<Spec> parse_spec(std::string_view s) {
   if (s.empty()) return spec;
   if (s[0] != ':') return std::nullopt;
   s.remove_prefix(1);
-  if (!s.empty() && s[0] == '#') { spec.alt = true; s.remove_prefix(1); }
-  if (!s.empty() && s[0] == '0') { spec.zero = true; s.remove_prefix(1); }
+  if (!s.empty() && s[0] == '#') {
+    spec.alt = true;
+    s.remove_prefix(1);
+  }
+  if (!s.empty() && s[0] == '0') {
+    spec.zero = true;
+    s.remove_prefix(1);
+  }
   while (!s.empty() && s[0] >= '0' && s[0] <= '9') {
     spec.width = spec.width * 10 + static_cast<size_t>(s[0] - '0');
     if (spec.width > 64) return std::nullopt;
     s.remove_prefix(1);
   }
-  if (!s.empty() && (s[0] == 'x' || s[0] == 'X' || s[0] == 'd')) { spec.type = s[0]; s.remove_prefix(1); }
+  if (!s.empty() && (s[0] == 'x' || s[0] == 'X' || s[0] == 'd')) {
+    spec.type = s[0];
+    s.remove_prefix(1);
+  }
   if (!s.empty()) return std::nullopt;
   return spec;
 }
@@ -34,7 +43,8 @@ std::optional<Spec> parse_spec(std::string_view s) {
 void put_integer(std::string& out, bool negative, uint64_t magnitude, const Spec& spec) {
   const bool hex = spec.type == 'x' || spec.type == 'X';
   std::array<char, 24> digits{};
-  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), magnitude, hex ? 16 : 10);
+  auto [end, ec] =
+      std::to_chars(digits.data(), digits.data() + digits.size(), magnitude, hex ? 16 : 10);
   std::string body(digits.data(), end);
   if (spec.type == 'X')
     for (char& c : body) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
@@ -42,8 +52,10 @@ void put_integer(std::string& out, bool negative, uint64_t magnitude, const Spec
   if (spec.alt && hex) prefix += spec.type == 'X' ? "0X" : "0x";
   const size_t len = prefix.size() + body.size();
   if (len < spec.width) {
-    if (spec.zero) body.insert(0, spec.width - len, '0');
-    else prefix.insert(0, spec.width - len, ' ');
+    if (spec.zero)
+      body.insert(0, spec.width - len, '0');
+    else
+      prefix.insert(0, spec.width - len, ' ');
   }
   out += prefix;
   out += body;
@@ -52,14 +64,24 @@ void put_integer(std::string& out, bool negative, uint64_t magnitude, const Spec
 void put_arg(std::string& out, const FormatArg& a, const Spec& spec) {
   switch (a.kind) {
     case FormatArg::Kind::kSigned:
-      put_integer(out, a.i < 0, a.i < 0 ? 0 - static_cast<uint64_t>(a.i) : static_cast<uint64_t>(a.i),
-                  spec);
+      put_integer(out, a.i < 0,
+                  a.i < 0 ? 0 - static_cast<uint64_t>(a.i) : static_cast<uint64_t>(a.i), spec);
       return;
-    case FormatArg::Kind::kUnsigned: put_integer(out, false, a.u, spec); return;
-    case FormatArg::Kind::kPointer: put_integer(out, false, a.u, Spec{true, false, 0, 'x'}); return;
-    case FormatArg::Kind::kBool: out += a.u ? "true" : "false"; return;
-    case FormatArg::Kind::kChar: out += static_cast<char>(a.u); return;
-    case FormatArg::Kind::kString: out += a.s; return;
+    case FormatArg::Kind::kUnsigned:
+      put_integer(out, false, a.u, spec);
+      return;
+    case FormatArg::Kind::kPointer:
+      put_integer(out, false, a.u, Spec{true, false, 0, 'x'});
+      return;
+    case FormatArg::Kind::kBool:
+      out += a.u ? "true" : "false";
+      return;
+    case FormatArg::Kind::kChar:
+      out += static_cast<char>(a.u);
+      return;
+    case FormatArg::Kind::kString:
+      out += a.s;
+      return;
     case FormatArg::Kind::kDouble: {
       std::array<char, 32> buf{};
       auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), a.d);
@@ -87,8 +109,9 @@ std::string vformat(std::string_view fmt, const FormatArg* args, size_t n) {
       continue;
     }
     const size_t close = fmt.find('}', i);
-    const std::optional<Spec> spec =
-        close == std::string_view::npos ? std::nullopt : parse_spec(fmt.substr(i + 1, close - i - 1));
+    const std::optional<Spec> spec = close == std::string_view::npos
+                                         ? std::nullopt
+                                         : parse_spec(fmt.substr(i + 1, close - i - 1));
     if (!spec || next >= n) {  // not ours, or no argument left: as written
       const size_t stop = close == std::string_view::npos ? fmt.size() : close + 1;
       out += fmt.substr(i, stop - i);

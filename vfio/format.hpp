@@ -45,8 +45,9 @@ FormatArg format_arg(const T& v) {
   } else if constexpr (std::is_floating_point_v<U>) {
     return {FormatArg::Kind::kDouble, 0, 0, static_cast<double>(v), {}};
   } else {
-    static_assert(std::is_convertible_v<const U&, std::string_view>,
-                  "detail::format takes strings, integers, bool, char, floating point and pointers");
+    static_assert(
+        std::is_convertible_v<const U&, std::string_view>,
+        "detail::format takes strings, integers, bool, char, floating point and pointers");
     return {FormatArg::Kind::kString, 0, 0, 0, std::string_view(v)};
   }
 }

@@ -5,7 +5,6 @@
 #include <cerrno>
 
 #include "vfio/format.hpp"
-
 #include "vfiokit/vfio/container.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/iommufd.hpp"

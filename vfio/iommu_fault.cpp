@@ -1,9 +1,9 @@
 #include "vfio/iommu_fault.hpp"
 
-#include "vfio/format.hpp"
-
 #include <cctype>
 #include <charconv>
+
+#include "vfio/format.hpp"
 
 namespace vfiokit {
 namespace {
@@ -159,8 +159,8 @@ std::string describe(const IommuFault& f) {
   const std::string who =
       f.requester.empty() ? detail::format("endpoint {}", f.endpoint.value_or(0)) : f.requester;
   return detail::format("{}: {} by {} at IOVA {:#x} blocked{}", f.iommu,
-                     f.access.empty() ? std::string("DMA") : f.access, who, f.iova,
-                     f.reason.empty() ? "" : " (" + f.reason + ")");
+                        f.access.empty() ? std::string("DMA") : f.access, who, f.iova,
+                        f.reason.empty() ? "" : " (" + f.reason + ")");
 }
 
 }  // namespace vfiokit

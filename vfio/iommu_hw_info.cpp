@@ -33,8 +33,12 @@ IommuHwInfo decode_iommu_hw_info(uint32_t data_type, uint64_t capabilities,
         out.vtd_ecap_reg = v.ecap_reg;
       }
       break;
-    case kTypeArmSmmuv3: out.data_type_name = "arm-smmuv3"; break;
-    default: out.data_type_name = "none"; break;
+    case kTypeArmSmmuv3:
+      out.data_type_name = "arm-smmuv3";
+      break;
+    default:
+      out.data_type_name = "none";
+      break;
   }
   return out;
 }

@@ -9,7 +9,6 @@
 #include <cerrno>
 
 #include "vfio/format.hpp"
-
 #include "vfio/iommu_hw_info.hpp"
 #include "vfio/raw/iommufd_ioctl.hpp"
 #include "vfiokit/vfio/container.hpp"
@@ -57,11 +56,12 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
     const int err = bound.err;
     const auto group = sysfs_.iommu_group(bdf);
     if (group && !sysfs_.group_blockers(*group).empty())
-      throw_error("VFIO_DEVICE_BIND_IOMMUFD", object, err,
-                  detail::format("group {} not viable: every device in it must be bound to vfio-pci "
-                              "(or have no driver); members: {}. Bind them all with "
-                              "'vfiokit bind --group {}'",
-                              *group, describe_group_members(sysfs_, *group), bdf));
+      throw_error(
+          "VFIO_DEVICE_BIND_IOMMUFD", object, err,
+          detail::format("group {} not viable: every device in it must be bound to vfio-pci "
+                         "(or have no driver); members: {}. Bind them all with "
+                         "'vfiokit bind --group {}'",
+                         *group, describe_group_members(sysfs_, *group), bdf));
     // The kernel answers EINVAL (not EBUSY) when the device is already open elsewhere.
     throw_error("VFIO_DEVICE_BIND_IOMMUFD", object, err,
                 err == EINVAL || err == EBUSY

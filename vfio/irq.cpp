@@ -10,9 +10,8 @@
 #include <cstring>
 
 #include "vfio/format.hpp"
-
-#include "vfiokit/vfio/error.hpp"
 #include "vfio/raw/vfio_ioctl.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 
@@ -28,7 +27,8 @@ std::string IrqInfo::name() const {
     case VFIO_PCI_MSIX_IRQ_INDEX: return "MSI-X";
     case VFIO_PCI_ERR_IRQ_INDEX: return "ERR";
     case VFIO_PCI_REQ_IRQ_INDEX: return "REQ";
-    default: return detail::format("index {}", index);
+    default:
+      return detail::format("index {}", index);
   }
 }
 
@@ -51,14 +51,14 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
     raw_fds.push_back(efd.get());
     fds_.push_back(std::move(efd));
   }
-  if (const auto r = raw::set_irqs(device_fd_->get(), index,
-                                   VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
-                                   count, raw_fds);
+  if (const auto r =
+          raw::set_irqs(device_fd_->get(), index,
+                        VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, count, raw_fds);
       !r) {
     const int err = r.err;
     fds_.clear();
-    throw_error("VFIO_DEVICE_SET_IRQS", detail::format("{} vectors 0..{}", irq_object(bdf_, index), count - 1),
-                err,
+    throw_error("VFIO_DEVICE_SET_IRQS",
+                detail::format("{} vectors 0..{}", irq_object(bdf_, index), count - 1), err,
                 err == EINVAL ? "more vectors than the device offers, or the index has none "
                                 "(see 'vfiokit info')"
                               : "");
@@ -85,15 +85,16 @@ IrqSet::~IrqSet() { disable(); }
 void IrqSet::disable() noexcept {
   if (!device_fd_ || fds_.empty()) return;
   // count 0 with DATA_NONE | TRIGGER tears down every vector of the index.
-  (void)raw::set_irqs(device_fd_->get(), index_, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
-                      0, 0);
+  (void)raw::set_irqs(device_fd_->get(), index_,
+                      VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0);
   fds_.clear();
   device_fd_.reset();
 }
 
 int IrqSet::eventfd(uint32_t vector) const {
   if (vector >= fds_.size())
-    throw_error("eventfd", detail::format("{} vector {}", irq_object(bdf_, index_), vector), ERANGE);
+    throw_error("eventfd", detail::format("{} vector {}", irq_object(bdf_, index_), vector),
+                ERANGE);
   return fds_[vector].get();
 }
 

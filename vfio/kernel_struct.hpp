@@ -1,6 +1,6 @@
-// Kernel structs in byte buffers (the ioctls that fill them: vfio/raw/). VFIO's info ioctls fill a buffer whose size the
-// kernel decides (argsz) and whose contents a device or driver shapes; a struct is
-// copied in and out of it with memcpy, bounds-checked, never cast over it.
+// Kernel structs in byte buffers (the ioctls that fill them: vfio/raw/). VFIO's info ioctls fill a
+// buffer whose size the kernel decides (argsz) and whose contents a device or driver shapes; a
+// struct is copied in and out of it with memcpy, bounds-checked, never cast over it.
 #pragma once
 
 #include <cerrno>

@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "vfio/format.hpp"
-
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {

@@ -1,6 +1,5 @@
 #include "vfiokit/vfio/region.hpp"
 
-#include "vfio/format.hpp"
 #include <linux/vfio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <cstring>
 
 #include "vfio/cap_chain.hpp"
+#include "vfio/format.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -62,8 +62,9 @@ RegionInfo parse_region_info(std::span<const uint8_t> reply) {
           std::memcpy(&a, c.bytes.data() + sizeof(sm) + i * sizeof(a), sizeof(a));
           if (a.size == 0) continue;
           if (a.offset > r.size || a.size > r.size - a.offset)
-            throw_error("parse sparse-mmap capability", r.name(), EINVAL,
-                        detail::format("area [{:#x}, +{:#x}) outside the region", a.offset, a.size));
+            throw_error(
+                "parse sparse-mmap capability", r.name(), EINVAL,
+                detail::format("area [{:#x}, +{:#x}) outside the region", a.offset, a.size));
           r.sparse.push_back({a.offset, a.size});
         }
         break;
@@ -97,8 +98,8 @@ MappedRegion::MappedRegion(SharedFd fd, RegionInfo info, std::string bdf)
     if (p == MAP_FAILED) {
       const int err = errno;
       unmap_all();
-      throw_error("mmap " + info_.name(), detail::format("{} [{:#x}, +{:#x})", bdf_, a.offset, a.size),
-                  err);
+      throw_error("mmap " + info_.name(),
+                  detail::format("{} [{:#x}, +{:#x})", bdf_, a.offset, a.size), err);
     }
     areas_.push_back({a.offset, a.size, static_cast<uint8_t*>(p)});
   }
@@ -174,12 +175,14 @@ volatile uint8_t* MappedRegion::ptr(uint64_t offset, uint64_t len) const {
 
 void MappedRegion::check_access(const char* op, uint64_t off, unsigned size) const {
   if (off > info_.size || info_.size - off < size)
-    throw_error(detail::format("{} {}", op, info_.name()), detail::format("{} offset {:#x}", bdf_, off),
-                ERANGE, detail::format("the region is {:#x} bytes", info_.size));
+    throw_error(detail::format("{} {}", op, info_.name()),
+                detail::format("{} offset {:#x}", bdf_, off), ERANGE,
+                detail::format("the region is {:#x} bytes", info_.size));
   // Devices decode naturally aligned accesses only; a split one may hit two registers.
   if (off % size)
-    throw_error(detail::format("{} {}", op, info_.name()), detail::format("{} offset {:#x}", bdf_, off),
-                EINVAL, detail::format("a {}-byte MMIO access must be {}-byte aligned", size, size));
+    throw_error(detail::format("{} {}", op, info_.name()),
+                detail::format("{} offset {:#x}", bdf_, off), EINVAL,
+                detail::format("a {}-byte MMIO access must be {}-byte aligned", size, size));
 }
 
 namespace {

@@ -1,12 +1,11 @@
 #include "vfiokit/vfio/sysfs.hpp"
 
-#include "vfio/format.hpp"
-
 #include <algorithm>
 #include <fstream>
 #include <string_view>
 #include <system_error>
 
+#include "vfio/format.hpp"
 #include "vfio/text_parse.hpp"
 
 namespace fs = std::filesystem;
@@ -92,12 +91,13 @@ std::optional<std::string> Sysfs::attr(const std::string& bdf, const std::string
 
 std::string Sysfs::not_on_vfio_hint(const std::string& bdf) const {
   if (const auto cls = hex_attr(bdf, "class"); cls && is_bridge_class(*cls))
-    return detail::format("it is a bridge (class {:06x}), which VFIO does not take: open the "
-                       "device behind it",
-                       *cls);
+    return detail::format(
+        "it is a bridge (class {:06x}), which VFIO does not take: open the "
+        "device behind it",
+        *cls);
   const auto drv = driver(bdf);
   return detail::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
-                     drv ? *drv : "no driver", bdf);
+                        drv ? *drv : "no driver", bdf);
 }
 
 std::optional<uint32_t> Sysfs::hex_attr(const std::string& bdf, const std::string& name) const {

@@ -19,7 +19,8 @@ Type1Info decode_type1_info(std::span<const uint8_t> reply) {
     const auto caps = parse_info_caps(reply, info.cap_offset, op.c_str());
     if (const auto* c = find_info_cap(caps, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)) {
       const std::string what = "parse VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE";
-      const auto r = read_struct<vfio_iommu_type1_info_cap_iova_range>(c->bytes, 0, what, "container");
+      const auto r =
+          read_struct<vfio_iommu_type1_info_cap_iova_range>(c->bytes, 0, what, "container");
       // Each range is read with a bounds check, so a count larger than the
       // capability stops at the first range that is not there.
       const size_t first = offsetof(vfio_iommu_type1_info_cap_iova_range, iova_ranges);

@@ -13,9 +13,9 @@ namespace vfiokit {
 
 /// What a type1 container's IOMMU offers.
 struct Type1Info {
-  uint64_t pgsizes = 0;              ///< supported page sizes (bitmap); 4096 if unreported
-  std::vector<IovaRange> ranges;     ///< usable IOVA ranges; [0, 2^64-1] if unreported
-  std::optional<uint32_t> dma_avail; ///< mappings left (VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL)
+  uint64_t pgsizes = 0;               ///< supported page sizes (bitmap); 4096 if unreported
+  std::vector<IovaRange> ranges;      ///< usable IOVA ranges; [0, 2^64-1] if unreported
+  std::optional<uint32_t> dma_avail;  ///< mappings left (VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL)
 };
 
 /// Decodes a VFIO_IOMMU_GET_INFO reply. Guarantees: every field and capability is read

@@ -6,9 +6,8 @@
 #include <chrono>
 #include <thread>
 
-#include "vfio/format.hpp"
-
 #include "vfio/barrier.hpp"
+#include "vfio/format.hpp"
 #include "vfiokit/drivers/edu/registers.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -69,9 +68,10 @@ void EduDriver::wait_irq(uint32_t bit, int timeout_ms, const char* what) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now()).count();
     if (left <= 0 || irq_.wait(0, static_cast<int>(left)) == 0)
-      throw_error(what, device_.bdf(), ETIMEDOUT,
-                  detail::format("no {} interrupt within {} ms (IRQ status {:#x})",
-                              irq_mode_name(mode_), timeout_ms, bar0_.read32(edu::kRegIrqStatus)));
+      throw_error(
+          what, device_.bdf(), ETIMEDOUT,
+          detail::format("no {} interrupt within {} ms (IRQ status {:#x})", irq_mode_name(mode_),
+                         timeout_ms, bar0_.read32(edu::kRegIrqStatus)));
     const uint32_t status = bar0_.read32(edu::kRegIrqStatus);
     bar0_.write32(edu::kRegIrqAck, status);
     if (mode_ == IrqMode::kIntx) irq_.unmask();
@@ -83,8 +83,9 @@ void EduDriver::dma_start(uint64_t iova, uint64_t buf_off, size_t size, bool to_
   // QEMU 7.2 aborts the whole VM on a DMA that reaches the buffer's last byte.
   if (size == 0 || buf_off + size >= edu::kBufferSize || iova > edu::kDmaMask ||
       edu::kDmaMask - iova < size)
-    throw_error("edu DMA", detail::format("{} IOVA {:#x} buffer offset {:#x} size {}", device_.bdf(),
-                                       iova, buf_off, size),
+    throw_error("edu DMA",
+                detail::format("{} IOVA {:#x} buffer offset {:#x} size {}", device_.bdf(), iova,
+                               buf_off, size),
                 EINVAL, "edu DMA must stay below 2^28 and inside [0, 4095) of its buffer");
   if (bar0_.read32(edu::kRegDmaCmd) & edu::kDmaCmdStart)
     throw_error("edu DMA", device_.bdf(), EBUSY, "a DMA is still running");

@@ -1,11 +1,10 @@
 #include "vfiokit/drivers/nvme/identify.hpp"
 
-#include "vfio/format.hpp"
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "vfio/format.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::nvme {
@@ -83,12 +82,12 @@ NamespaceInfo parse_identify_namespace(std::span<const uint8_t> page, uint32_t n
   if (n.format_index >= n.formats.size())
     throw_error("Identify Namespace", object, EINVAL,
                 detail::format("FLBAS selects LBA format {} but NLBAF lists {}", n.format_index,
-                            n.formats.size()));
+                               n.formats.size()));
   const LbaFormat& f = n.formats[n.format_index];
   if (f.lba_shift < 9 || f.lba_shift > 24)
     throw_error("Identify Namespace", object, EINVAL,
                 detail::format("LBA format {} has LBADS {} (block size must be 512 B .. 16 MiB)",
-                            n.format_index, f.lba_shift));
+                               n.format_index, f.lba_shift));
   n.lba_size = 1u << f.lba_shift;
   n.metadata_size = f.metadata_size;
   return n;

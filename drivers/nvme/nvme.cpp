@@ -1,6 +1,5 @@
 #include "vfiokit/drivers/nvme/nvme.hpp"
 
-#include "vfio/format.hpp"
 #include <linux/vfio.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "drivers/nvme/prp.hpp"
 #include "drivers/nvme/queue.hpp"
 #include "vfio/barrier.hpp"
+#include "vfio/format.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -99,13 +99,13 @@ void NvmeDriver::wait_ready(bool ready, const char* what) {
     if (ready && (s & nvme::kCstsCfs))
       throw_error(what, object(), EIO,
                   detail::format("the controller reports a fatal error (CSTS.CFS, CSTS {:#x}); "
-                              "reset the function (VFIO_DEVICE_RESET) and retry",
-                              s));
+                                 "reset the function (VFIO_DEVICE_RESET) and retry",
+                                 s));
     if (((s & nvme::kCstsRdy) != 0) == ready) return;
     if (Clock::now() > deadline)
       throw_error(what, object(), ETIMEDOUT,
                   detail::format("CSTS.RDY did not become {} within CAP.TO = {} ms (CSTS {:#x})",
-                              ready ? 1 : 0, timeout_ms, s));
+                                 ready ? 1 : 0, timeout_ms, s));
     std::this_thread::sleep_for(std::chrono::microseconds(100));
   }
 }
@@ -143,9 +143,9 @@ void NvmeDriver::init(IrqMode mode) {
   if (mode != IrqMode::kDefault && mode != IrqMode::kMsix)
     throw_error(
         "NVMe init", object(), EINVAL,
-                detail::format("the NVMe driver takes MSI-X interrupts, not {} (use msix or default; "
-                            "NvmeOptions::completion = kPoll polls the I/O queue)",
-                            irq_mode_name(mode)));
+        detail::format("the NVMe driver takes MSI-X interrupts, not {} (use msix or default; "
+                       "NvmeOptions::completion = kPoll polls the I/O queue)",
+                       irq_mode_name(mode)));
   teardown(false);
   device_.enable_bus_master();
 
@@ -157,13 +157,13 @@ void NvmeDriver::init(IrqMode mode) {
   if (page_size_ > cap_.mps_max)
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("no usable memory page size (CAP.MPSMIN {} B, MPSMAX {} B)",
-                            cap_.mps_min, cap_.mps_max));
+                               cap_.mps_min, cap_.mps_max));
   const IrqInfo msix = device_.irq_info(VFIO_PCI_MSIX_IRQ_INDEX);
   if (msix.count < 2)
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("the controller offers {} MSI-X vectors; the driver needs 2 "
-                            "(admin and I/O)",
-                            msix.count));
+                               "(admin and I/O)",
+                               msix.count));
 
   // 7.6.1 step 1: reset the controller (EN 1 -> 0) and wait for RDY 0.
   disable_controller();
@@ -194,8 +194,8 @@ void NvmeDriver::init(IrqMode mode) {
     if (!entry_size_ok(ctrl_.sqes, nvme::kSqesLog2) || !entry_size_ok(ctrl_.cqes, nvme::kCqesLog2))
       throw_error(
           "NVMe init", object(), ENOTSUP,
-                  detail::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
-                              ctrl_.sqes, ctrl_.cqes));
+          detail::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
+                         ctrl_.sqes, ctrl_.cqes));
     uint32_t nsid = options_.nsid;
     if (nsid == 0) {
       const auto active = active_namespaces();
@@ -208,9 +208,9 @@ void NvmeDriver::init(IrqMode mode) {
     if (ns_.metadata_size != 0)
       throw_error(
           "NVMe init", detail::format("{} namespace {}", object(), nsid), ENOTSUP,
-                  detail::format("its LBA format {} carries {} metadata bytes per block; the driver "
-                              "handles formats without metadata (nvme format --lbaf)",
-                              ns_.format_index, ns_.metadata_size));
+          detail::format("its LBA format {} carries {} metadata bytes per block; the driver "
+                         "handles formats without metadata (nvme format --lbaf)",
+                         ns_.format_index, ns_.metadata_size));
 
     // Transfer limit: MDTS is in units of the minimum page size (5.15.2.1); NLB is 16 bits.
     const uint64_t mdts_bytes = ctrl_.mdts ? (uint64_t{cap_.mps_min} << ctrl_.mdts) : UINT64_MAX;
@@ -219,7 +219,7 @@ void NvmeDriver::init(IrqMode mode) {
     if (max_transfer_ == 0)
       throw_error("NVMe init", object(), EINVAL,
                   detail::format("max transfer {} B is below one {} B block (MDTS {}, option {})",
-                              max_transfer_, ns_.lba_size, ctrl_.mdts, options_.max_transfer));
+                                 max_transfer_, ns_.lba_size, ctrl_.mdts, options_.max_transfer));
 
     // Step 6: the number of I/O queues (Set Features 07h), then the I/O CQ and SQ (5.3, 5.4).
     admin_checked(nvme::make_set_num_queues(1, 1), "Set Features (Number of Queues)");
@@ -409,8 +409,8 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
       admin_detached_.insert(cid);
       throw_error(detail::format("NVMe admin opcode {:#04x}", sqe.opcode), object(), ETIMEDOUT,
                   detail::format("no completion (and no MSI-X vector {} interrupt) within {} ms; "
-                              "CSTS {:#x}",
-                              kAdminVector, timeout_ms, csts()));
+                                 "CSTS {:#x}",
+                                 kAdminVector, timeout_ms, csts()));
     }
   }
 }
@@ -479,7 +479,7 @@ uint16_t NvmeDriver::submit_io(uint8_t opcode, uint64_t lba, uint32_t blocks, ui
   if (bytes > max_transfer_)
     throw_error(op, what(), EINVAL,
                 detail::format("{} bytes exceed the {} byte transfer limit (MDTS): split it", bytes,
-                            max_transfer_));
+                               max_transfer_));
   return io_->submit_rw(opcode, ns_.nsid, lba, blocks, iova, bytes, ring_now);
 }
 
@@ -525,11 +525,11 @@ size_t NvmeDriver::reap(std::span<NvmeCompletion> out, size_t min, int timeout_m
       io_done_.insert(io_done_.begin(), out.begin(), out.begin() + static_cast<ptrdiff_t>(n));
       throw_error(
           "NVMe reap", object(), ETIMEDOUT,
-          detail::format("{} of {} completions within {} ms ({} in flight, {} mode{})", n, min,
-                         timeout_ms, io_->in_flight(), completion_mode_name(options_.completion),
-                         shadow_ ? detail::format(", shadow doorbells, {} kicks",
-                                                  io_->mmio_doorbells_kicked())
-                                 : std::string()));
+          detail::format(
+              "{} of {} completions within {} ms ({} in flight, {} mode{})", n, min, timeout_ms,
+              io_->in_flight(), completion_mode_name(options_.completion),
+              shadow_ ? detail::format(", shadow doorbells, {} kicks", io_->mmio_doorbells_kicked())
+                      : std::string()));
     }
     const size_t before = n;
     wait_io(deadline, spins, kick_at);
@@ -568,7 +568,7 @@ NvmeCompletion NvmeDriver::wait(uint16_t cid, int timeout_ms) {
   if (auto c = wait_for(cid, timeout_ms)) return *c;
   throw_error("NVMe wait", detail::format("{} command {}", object(), cid), ETIMEDOUT,
               detail::format("no completion within {} ms ({} mode, CSTS {:#x})", timeout_ms,
-                          completion_mode_name(options_.completion), csts()));
+                             completion_mode_name(options_.completion), csts()));
 }
 
 void NvmeDriver::io_sync(uint8_t opcode, uint64_t lba, uint32_t blocks, uint64_t iova,
@@ -577,7 +577,7 @@ void NvmeDriver::io_sync(uint8_t opcode, uint64_t lba, uint32_t blocks, uint64_t
   if (!c.ok())
     throw_error(opcode == nvme::kNvmRead ? "NVMe Read" : "NVMe Write",
                 detail::format("{} namespace {} LBA {} + {} blocks, IOVA {:#x}", object(), ns_.nsid,
-                            lba, blocks, iova),
+                               lba, blocks, iova),
                 EIO, detail::format("the controller failed it: {}", c.status_text()));
 }
 
@@ -598,7 +598,7 @@ void NvmeDriver::memcpy_start(uint64_t src_iova, uint64_t dst_iova, size_t size)
   if (size == 0 || size % ns_.lba_size || size > scratch_bytes_)
     throw_error("NVMe memcpy", detail::format("{} {} bytes", object(), size), EINVAL,
                 detail::format("copies are whole {} byte blocks, at most {} bytes", ns_.lba_size,
-                            scratch_bytes_));
+                               scratch_bytes_));
   const auto blocks = static_cast<uint32_t>(size / ns_.lba_size);
   const uint16_t cid = submit_write(scratch_lba_, blocks, src_iova);
   copy_ = {true, cid, dst_iova, blocks};
@@ -620,7 +620,7 @@ void NvmeDriver::read_start(uint64_t dst_iova, size_t size) {
   if (size == 0 || size % ns_.lba_size || size > scratch_bytes_)
     throw_error("NVMe read", detail::format("{} {} bytes", object(), size), EINVAL,
                 detail::format("reads are whole {} byte blocks, at most {} bytes", ns_.lba_size,
-                            scratch_bytes_));
+                               scratch_bytes_));
   read_cid_ = submit_read(scratch_lba_, static_cast<uint32_t>(size / ns_.lba_size), dst_iova);
 }
 

@@ -1,10 +1,9 @@
 #include "drivers/nvme/prp.hpp"
 
-#include "vfio/format.hpp"
-
 #include <algorithm>
 #include <cerrno>
 
+#include "vfio/format.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::nvme {
@@ -47,9 +46,9 @@ namespace {
   if (list_iova & (page_size - 1))
     throw_error("NVMe PRP", object, EINVAL,
                 detail::format("the PRP list at {:#x} must be page-aligned", list_iova));
-  throw_error(
-      "NVMe PRP", object, EINVAL,
-      detail::format("needs {} PRP list pages, {} available: split the transfer", need, list_pages));
+  throw_error("NVMe PRP", object, EINVAL,
+              detail::format("needs {} PRP list pages, {} available: split the transfer", need,
+                             list_pages));
 }
 
 }  // namespace

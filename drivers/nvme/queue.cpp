@@ -1,11 +1,10 @@
 #include "drivers/nvme/queue.hpp"
 
-#include "vfio/format.hpp"
-
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
+#include "vfio/format.hpp"
 #include "vfiokit/drivers/nvme/registers.hpp"
 #include "vfiokit/vfio/error.hpp"
 

@@ -21,7 +21,8 @@ std::vector<uint8_t> head_and_array(Head head, size_t array_offset, std::span<co
   std::vector<uint8_t> buf(array_offset + items.size() * sizeof(T));
   head.argsz = static_cast<uint32_t>(buf.size());
   std::memcpy(buf.data(), &head, std::min(sizeof(Head), buf.size()));
-  if (!items.empty()) std::memcpy(buf.data() + array_offset, items.data(), items.size() * sizeof(T));
+  if (!items.empty())
+    std::memcpy(buf.data() + array_offset, items.data(), items.size() * sizeof(T));
   return buf;
 }
 
@@ -42,8 +43,8 @@ Status set_iommu(int container_fd, uint32_t iommu_type) {
 
 Status type1_map_dma(int container_fd, uint64_t vaddr, uint64_t iova, uint64_t size,
                      uint32_t flags) {
-  vfio_iommu_type1_dma_map m{.argsz = sizeof(m), .flags = flags, .vaddr = vaddr, .iova = iova,
-                             .size = size};
+  vfio_iommu_type1_dma_map m{
+      .argsz = sizeof(m), .flags = flags, .vaddr = vaddr, .iova = iova, .size = size};
   return status_of(::ioctl(container_fd, VFIO_IOMMU_MAP_DMA, &m));
 }
 
@@ -129,7 +130,8 @@ Result<std::vector<uint8_t>> hot_reset_info(int device_fd) {
 Status pci_hot_reset(int device_fd, std::span<const int32_t> group_fds) {
   vfio_pci_hot_reset head{};
   head.count = static_cast<uint32_t>(group_fds.size());
-  std::vector<uint8_t> buf = head_and_array(head, offsetof(vfio_pci_hot_reset, group_fds), group_fds);
+  std::vector<uint8_t> buf =
+      head_and_array(head, offsetof(vfio_pci_hot_reset, group_fds), group_fds);
   return status_of(::ioctl(device_fd, VFIO_DEVICE_PCI_HOT_RESET, buf.data()));
 }
 
