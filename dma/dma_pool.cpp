@@ -61,7 +61,6 @@ void DmaPool::grow() {
   m.buf = DmaBuffer::allocate(options_.chunks * options_.chunk_size, options_.backing,
                               /*populate=*/true);
   m.map = space_->map(m.buf, options_.access);
-  ++map_calls_;
   mapped_.reserve(mapped_.size() + 1);
   backing_ = m.buf.backing();
   // add_segment throws only on overlap, which fresh memory at a fresh IOVA cannot have;

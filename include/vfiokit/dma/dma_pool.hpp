@@ -161,7 +161,7 @@ class DmaPool {
   const std::vector<DmaPoolSegment>& segments() const { return segments_; }
   /// Map calls the pool has made (one per mapped segment; 0 for over_memory()): the
   /// proof that I/O through the pool maps nothing.
-  uint64_t map_calls() const { return map_calls_; }
+  uint64_t map_calls() const { return mapped_.size(); }
   /// The backing of the mapped segments (k4K for an over_memory() pool).
   PageBacking backing() const { return backing_; }
 
@@ -187,7 +187,6 @@ class DmaPool {
   uint64_t first_iova_ = 0;
   uint64_t chunk_size_;
   uint64_t chunks_ = 0;
-  uint64_t map_calls_ = 0;
   std::vector<FreeChunk> free_;
   std::vector<DmaPoolSegment> segments_;
   std::vector<DmaPoolSegment> by_address_;  // segments_ sorted by base, for the O(log n) lookup
