@@ -329,11 +329,12 @@ void shadow_doorbell_io(NvmeDriver& nvme, const std::function<Buf(size_t)>& buff
   nvme.init();
   EXPECT_FALSE(nvme.shadow_doorbells()) << "kOff must not use shadow doorbells";
   const uint16_t oacs = nvme.controller().oacs;
+  const bool offered = nvme.controller().doorbell_buffer_config();
   std::printf("controller %s: OACS %#x (Doorbell Buffer Config %s)\n",
-              nvme.controller().model.c_str(), oacs, (oacs & 0x100) ? "offered" : "not offered");
+              nvme.controller().model.c_str(), oacs, offered ? "offered" : "not offered");
   o.shadow_doorbells = NvmeShadowDoorbells::kOn;
   nvme.set_options(o);
-  if (!(oacs & 0x100)) {
+  if (!offered) {
     try {
       nvme.init();
       ADD_FAILURE() << "kOn on a controller without OACS bit 8 must fail";
