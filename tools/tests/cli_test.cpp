@@ -1,35 +1,18 @@
 // The vfiokit binary end to end on fixture trees: exit statuses and JSON.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tools/tests/cli_run.hpp"
 #include "vfiokit/version.hpp"
 
 namespace vfiokit {
 namespace {
 
-struct CliRun {
-  int status;
-  std::string out;
-};
-
-CliRun vfiokit(const std::string& args) {
-  const std::string cmd = std::string(VFIOKIT_BIN) + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
-
 TEST(Cli, VersionIsTheProjectVersion) {
-  const CliRun r = vfiokit("--version");
+  const CliRun r = run_cli("--version");
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out, std::string("vfiokit ") + VFIOKIT_VERSION + "\n");
 }
@@ -44,9 +27,9 @@ TEST(Cli, CheckExitStatusFollowsTheWorstVerdict) {
   hosts::HostSpec f;
   f.audio_driver = "snd_hda_intel";
   hosts::build_host(fail, f);
-  EXPECT_EQ(vfiokit("--root " + clean.root().string() + " check 01:00.0").status, 0);
-  EXPECT_EQ(vfiokit("--root " + warn.root().string() + " check 01:00.0").status, 1);
-  const CliRun r = vfiokit("--json --root " + fail.root().string() + " check 01:00.0");
+  EXPECT_EQ(run_cli("--root " + clean.root().string() + " check 01:00.0").status, 0);
+  EXPECT_EQ(run_cli("--root " + warn.root().string() + " check 01:00.0").status, 1);
+  const CliRun r = run_cli("--json --root " + fail.root().string() + " check 01:00.0");
   EXPECT_EQ(r.status, 2);
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["schema_version"], 1);
@@ -58,19 +41,19 @@ TEST(Cli, CheckExitStatusFollowsTheWorstVerdict) {
 TEST(Cli, BadDeviceAndUsageErrors) {
   hosts::FixtureHost h;
   hosts::build_host(h);
-  const CliRun r = vfiokit("--json --root " + h.root().string() + " check 09:00.0");
+  const CliRun r = run_cli("--json --root " + h.root().string() + " check 09:00.0");
   EXPECT_EQ(r.status, 3);
   EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["errno"], ENODEV);
-  EXPECT_EQ(vfiokit("frobnicate").status, 64);
-  EXPECT_EQ(vfiokit("bind").status, 64);
-  EXPECT_EQ(vfiokit("probe --help").status, 0);
+  EXPECT_EQ(run_cli("frobnicate").status, 64);
+  EXPECT_EQ(run_cli("bind").status, 64);
+  EXPECT_EQ(run_cli("probe --help").status, 0);
 }
 
 TEST(Cli, BindRefusalExitsThreeAndNamesTheUse) {
   hosts::FixtureHost h;
   hosts::build_host(h);
   h.file("proc/self/mountinfo", "40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
-  const CliRun r = vfiokit("--json --root " + h.root().string() + " --state-dir " +
+  const CliRun r = run_cli("--json --root " + h.root().string() + " --state-dir " +
                            (h.root() / "state").string() + " bind 02:00.0");
   EXPECT_EQ(r.status, 3);
   const auto j = nlohmann::json::parse(r.out);
@@ -85,20 +68,20 @@ TEST(Cli, GlobalOptionsWorkBeforeAndAfterTheSubcommand) {
                                  "check --json --root " + root + " 01:00.0",
                                  "check 01:00.0 --root " + root + " --json",
                                  "--root " + root + " list --json"}) {
-    const CliRun r = vfiokit(args);
+    const CliRun r = run_cli(args);
     EXPECT_EQ(r.status, 0) << args;
     const auto j = nlohmann::json::parse(r.out, nullptr, false);
     ASSERT_FALSE(j.is_discarded()) << args << ": not JSON: " << r.out;
     EXPECT_EQ(j["schema_version"], 1) << args;
   }
   // An option no command knows is still a usage error, wherever it stands.
-  EXPECT_EQ(vfiokit("check --frobnicate 01:00.0").status, 64);
+  EXPECT_EQ(run_cli("check --frobnicate 01:00.0").status, 64);
 }
 
 TEST(Cli, ListJson) {
   hosts::FixtureHost h;
   hosts::build_host(h);
-  const CliRun r = vfiokit("--json --root " + h.root().string() + " list");
+  const CliRun r = run_cli("--json --root " + h.root().string() + " list");
   EXPECT_EQ(r.status, 0);
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["command"], "list");

@@ -2,9 +2,7 @@
 // and NFD feature file, the Prometheus text and the atomic file write.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +14,7 @@
 #include "tools/host/host_checks.hpp"
 #include "tools/host/node_labels.hpp"
 #include "tools/host/prometheus_text.hpp"
+#include "tools/tests/cli_run.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
@@ -274,12 +273,10 @@ TEST(FleetCli, CheckAllWritesBothFiles) {
   const sfs::path nfd = h.root() / "out" / "vfiokit";
   const sfs::path prom = h.root() / "out" / "vfiokit.prom";
   sfs::create_directories(nfd.parent_path());
-  const std::string cmd = std::string(VFIOKIT_BIN) + " --root " + h.root().string() +
-                          " check --all --nfd " + nfd.string() + " --prometheus " + prom.string() +
-                          " >/dev/null 2>&1";
-  const int st = std::system(cmd.c_str());
-  ASSERT_TRUE(WIFEXITED(st));
-  EXPECT_EQ(WEXITSTATUS(st), 1);  // the audio function has only a bus reset: WARN
+  EXPECT_EQ(run_cli("--root " + h.root().string() + " check --all --nfd " + nfd.string() +
+                    " --prometheus " + prom.string())
+                .status,
+            1);  // the audio function has only a bus reset: WARN
   const std::string labels = slurp(nfd);
   EXPECT_NE(labels.find("\nvfiokit.io/pci-10de_2206.ready=1\n"), std::string::npos) << labels;
   EXPECT_NE(labels.find("\nvfiokit.io/pci-144d_a808.devices=1\n"), std::string::npos) << labels;
@@ -287,16 +284,11 @@ TEST(FleetCli, CheckAllWritesBothFiles) {
   EXPECT_NE(slurp(prom).find("vfiokit_pci_devices_passthrough_ready{pci_id=\"10de:1aef\"} 1\n"),
             std::string::npos);
   // An unwritable destination is exit 3 with the directory named, not a silent success.
-  const std::string bad = std::string(VFIOKIT_BIN) + " --root " + h.root().string() +
-                          " check --nfd " + (h.root() / "missing" / "f").string() + " 2>&1";
-  FILE* p = popen(bad.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int bst = pclose(p);
-  EXPECT_EQ(WEXITSTATUS(bst), 3);
-  EXPECT_NE(out.find((h.root() / "missing").string()), std::string::npos) << out;
+  const CliRun bad = run_cli(
+      "--root " + h.root().string() + " check --nfd " + (h.root() / "missing" / "f").string(),
+      true);
+  EXPECT_EQ(bad.status, 3);
+  EXPECT_NE(bad.out.find((h.root() / "missing").string()), std::string::npos) << bad.out;
 }
 
 }  // namespace
