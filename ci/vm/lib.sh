@@ -7,6 +7,32 @@ REPO_DIR=$(cd "$VM_DIR/../.." && pwd)
 CACHE_DIR=${VFIOKIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vfiokit}
 
 die() { echo "ci/vm: error: $*" >&2; exit 2; }
+
+# --- the compiler cache ------------------------------------------------------
+# Every build compiles through Debian's ccache when it is installed (ci/install-deps
+# installs it): vfiokit's CMake builds (ci/build, tests/fuzz/run, the A/B gate's
+# baseline build) and the test-bed kernels (ci/vm/build-kernel). One cache for all,
+# in $CACHE_DIR/ccache; results are keyed by the preprocessed source and the
+# compiler's flags and identity, so a hit is the object the compiler would have made.
+# Paths under the source root are hashed relative to it (CCACHE_BASEDIR, and
+# CCACHE_NOHASHDIR: -g builds do not hash the working directory), so a fresh clone
+# in another folder, a git worktree of another revision and ci/fresh-machine's root
+# hit what an earlier build compiled.
+CCACHE_STORE="$CACHE_DIR/ccache"
+# ccache_env SOURCE_ROOT: the environment ccache runs with, as NAME=VALUE words.
+ccache_env() {
+  echo "CCACHE_DIR=$CCACHE_STORE CCACHE_BASEDIR=$1 CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=6G"
+}
+# ccache_cmake_args SOURCE_ROOT: the CMake arguments that compile through ccache
+# (the launcher carries the environment, so a later `cmake --build` by hand uses the
+# same cache); nothing when ccache is not installed.
+ccache_cmake_args() {
+  command -v ccache >/dev/null || return 0
+  local launcher
+  launcher="env;$(ccache_env "$1" | tr ' ' ';');ccache"
+  echo "-DCMAKE_C_COMPILER_LAUNCHER=$launcher -DCMAKE_CXX_COMPILER_LAUNCHER=$launcher"
+}
+
 log() { [ -n "${VFIOKIT_QUIET:-}" ] || echo "ci/vm: $*" >&2; }
 
 # The Debian 6.12 kernel the "stock" guest runs: the newest
