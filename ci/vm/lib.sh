@@ -17,11 +17,12 @@ die() { echo "ci/vm: error: $*" >&2; exit 2; }
 # Paths under the source root are hashed relative to it (CCACHE_BASEDIR, and
 # CCACHE_NOHASHDIR: -g builds do not hash the working directory), so a fresh clone
 # in another folder, a git worktree of another revision and ci/fresh-machine's root
-# hit what an earlier build compiled.
+# hit what an earlier build compiled. The compiler is identified by its content, not
+# its file's time, so the same Debian gcc installed later (that root) hits too.
 CCACHE_STORE="$CACHE_DIR/ccache"
 # ccache_env SOURCE_ROOT: the environment ccache runs with, as NAME=VALUE words.
 ccache_env() {
-  echo "CCACHE_DIR=$CCACHE_STORE CCACHE_BASEDIR=$1 CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=6G"
+  echo "CCACHE_DIR=$CCACHE_STORE CCACHE_BASEDIR=$1 CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=6G CCACHE_COMPILERCHECK=content"
 }
 # ccache_cmake_args SOURCE_ROOT: the CMake arguments that compile through ccache
 # (the launcher carries the environment, so a later `cmake --build` by hand uses the
