@@ -33,6 +33,7 @@ struct Options {
   std::vector<Target> targets;    ///< backends, in run order
   uint64_t max_size = 0;          ///< largest DMA map size measured
   std::vector<uint64_t> sizes;    ///< DMA map sizes, ascending, all <= max_size
+  double inject_percent = 0;      ///< --inject-percent: injected slowdown (timed_loop)
 };
 
 /// The options parsed by main(); set once before benchmarks are registered.
@@ -91,6 +92,66 @@ void guarded(benchmark::State& state, F&& body) {
     body();
   } catch (const std::exception& e) {
     state.SkipWithError(e.what());
+  }
+}
+
+// --- --inject-percent: an injected regression for the A/B gate's own check -------------
+// bench/run-testbed --inject-percent P runs vfiokit_bench --inject-percent P beside the
+// plain run and requires the gate to FAIL it (else the gate is blind). The gated
+// benchmarks (dma_map, dma_unmap, mmio_read/mmio_write, overhead/*/mmio_*) run their
+// timed loop through timed_loop/timed_loop_auto, which branch on the option once,
+// BEFORE the loop: at 0 the loop is the plain `for (auto _ : state)` it always was (no
+// per-iteration test), so an old revision (A) and this one (B) time the same code.
+
+/// No injection: the interval ends where it ended.
+struct NoInjection {
+  std::chrono::steady_clock::time_point operator()(std::chrono::steady_clock::time_point,
+                                                   std::chrono::steady_clock::time_point t1) const {
+    return t1;
+  }
+};
+
+/// Real extra work: spins until `fraction` of the interval [t0, t1] has passed again
+/// after t1, and returns when it stopped (the extended end of the interval).
+struct Injection {
+  double fraction;
+  std::chrono::steady_clock::time_point operator()(std::chrono::steady_clock::time_point t0,
+                                                   std::chrono::steady_clock::time_point t1) const {
+    const auto until =
+        t1 + std::chrono::duration_cast<std::chrono::steady_clock::duration>((t1 - t0) * fraction);
+    auto now = std::chrono::steady_clock::now();
+    while (now < until) now = std::chrono::steady_clock::now();
+    return now;
+  }
+};
+
+/// A timed loop whose body times itself (manual time): `body(extend)` runs once per
+/// iteration and ends its measured interval with `t1 = extend(t0, Clock::now())`.
+template <typename Body>
+void timed_loop(benchmark::State& state, Body&& body) {
+  if (options().inject_percent <= 0) {
+    for (auto _ : state) body(NoInjection{});
+    return;
+  }
+  const Injection inject{options().inject_percent / 100};
+  for (auto _ : state) body(inject);
+}
+
+/// A loop Google Benchmark times (auto time) around `body()`. With an injection, the
+/// iterations run in batches of 256 timed with the clock, each followed by the spin
+/// (one clock read per iteration would cost more than the 3-8 instruction MMIO bodies).
+template <typename Body>
+void timed_loop_auto(benchmark::State& state, Body&& body) {
+  if (options().inject_percent <= 0) {
+    for (auto _ : state) body();
+    return;
+  }
+  constexpr benchmark::IterationCount kBatch = 256;
+  const Injection inject{options().inject_percent / 100};
+  while (state.KeepRunningBatch(kBatch)) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (benchmark::IterationCount i = 0; i < kBatch; ++i) body();
+    inject(t0, std::chrono::steady_clock::now());
   }
 }
 

@@ -26,7 +26,7 @@ void BM_MmioReadLib(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
     const MappedRegion bar0 = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
-    for (auto _ : state) benchmark::DoNotOptimize(bar0.read32(edu::kRegId));
+    timed_loop_auto(state, [&] { benchmark::DoNotOptimize(bar0.read32(edu::kRegId)); });
   });
 }
 
@@ -35,10 +35,10 @@ void BM_MmioReadRaw(benchmark::State& state, Target t) {
     Device& dev = Session::get(t, options().bdf).device();
     const RawBar bar0(dev, VFIO_PCI_BAR0_REGION_INDEX);
     volatile uint32_t* reg = bar0.reg32(edu::kRegId);
-    for (auto _ : state) {
+    timed_loop_auto(state, [&] {
       const uint32_t v = *reg;  // the volatile load itself, then keep its value
       benchmark::DoNotOptimize(v);
-    }
+    });
   });
 }
 
@@ -47,7 +47,7 @@ void BM_MmioWriteLib(benchmark::State& state, Target t) {
     Device& dev = Session::get(t, options().bdf).device();
     const MappedRegion bar0 = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
     uint32_t v = 0;
-    for (auto _ : state) bar0.write32(edu::kRegLiveness, v++);
+    timed_loop_auto(state, [&] { bar0.write32(edu::kRegLiveness, v++); });
     if (bar0.read32(edu::kRegLiveness) != ~(v - 1))
       state.SkipWithError("edu's liveness register did not hold the last write's inverse");
   });
@@ -59,7 +59,7 @@ void BM_MmioWriteRaw(benchmark::State& state, Target t) {
     const RawBar bar0(dev, VFIO_PCI_BAR0_REGION_INDEX);
     volatile uint32_t* reg = bar0.reg32(edu::kRegLiveness);
     uint32_t v = 0;
-    for (auto _ : state) *reg = v++;
+    timed_loop_auto(state, [&] { *reg = v++; });
     if (*reg != ~(v - 1))
       state.SkipWithError("edu's liveness register did not hold the last write's inverse");
   });

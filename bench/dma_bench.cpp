@@ -20,13 +20,13 @@ void BM_DmaMap(benchmark::State& state, Target t, PageBacking backing, uint64_t 
     auto& s = Session::get(t, options().bdf);
     const auto& space = s.space();
     DmaBuffer buf = DmaBuffer::allocate(size, backing, /*populate=*/true);
-    for (auto _ : state) {
+    timed_loop(state, [&](auto extend) {
       const auto t0 = Clock::now();
       DmaMapping m = space->map(buf);
-      const auto t1 = Clock::now();
+      const auto t1 = extend(t0, Clock::now());
       m.unmap();
       state.SetIterationTime(seconds_between(t0, t1));
-    }
+    });
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
     state.counters["page_kib"] = static_cast<double>(buf.page_size()) / 1024;
   });
@@ -39,12 +39,12 @@ void BM_DmaUnmap(benchmark::State& state, Target t, PageBacking backing, uint64_
     auto& s = Session::get(t, options().bdf);
     const auto& space = s.space();
     DmaBuffer buf = DmaBuffer::allocate(size, backing, /*populate=*/true);
-    for (auto _ : state) {
+    timed_loop(state, [&](auto extend) {
       DmaMapping m = space->map(buf);
       const auto t0 = Clock::now();
       m.unmap();
-      state.SetIterationTime(seconds_between(t0, Clock::now()));
-    }
+      state.SetIterationTime(seconds_between(t0, extend(t0, Clock::now())));
+    });
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * size));
   });
 }

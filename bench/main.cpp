@@ -90,6 +90,12 @@ int run(int argc, char** argv) {
   app.add_flag("--allow-write,--nvme-allow-write", allow_write,
                "let the nvme_write benchmarks overwrite the first 32 MiB of the namespace "
                "(without it they are skipped and nothing the drive stores is written)");
+  double inject_percent = 0;
+  app.add_option("--inject-percent", inject_percent,
+                 "injected regression for the gate's own check: the gated benchmarks (dma_map, "
+                 "dma_unmap, mmio_read/mmio_write, overhead/*/mmio_*) spin P % of each measured "
+                 "interval more (default 0: the plain timed loops)")
+      ->check(CLI::Range(0.0, 1000.0));
   app.add_flag(
       "--keep-thp", keep_thp,
       "leave transparent hugepages on: 4k-backed buffers may then get 2 MiB pages behind our back");
@@ -159,6 +165,7 @@ int run(int argc, char** argv) {
                   "bind it to vfio-pci first (or leave --nvme-bdf out)");
   }
   o.allow_write = allow_write;
+  o.inject_percent = inject_percent;
 
   o.targets = resolve_targets(o.bdf, split(backends));
   if (o.targets.empty())
@@ -180,6 +187,8 @@ int run(int argc, char** argv) {
                               std::to_string(free_hugepages(1ull << 30)));
   benchmark::AddCustomContext("vfiokit_thp_disabled", keep_thp ? "0" : "1");
   benchmark::AddCustomContext("vfiokit_mem_available", std::to_string(mem_available()));
+  if (inject_percent > 0)
+    benchmark::AddCustomContext("vfiokit_inject_percent", fmt::format("{}", inject_percent));
 
   for (const Target& t : o.targets) {
     register_dma_benchmarks(t);

@@ -55,23 +55,27 @@ struct Samples {
 
 // Library first on even iterations, raw first on odd ones, so drift and cache
 // warmth do not favour either side.
+// The library side's interval is the measured one (--inject-percent extends it).
 template <typename Lib, typename Raw>
 void interleave(benchmark::State& state, Pair& p, uint64_t batch, Lib&& lib, Raw&& raw) {
   bool lib_first = true;
-  for (auto _ : state) {
+  timed_loop(state, [&](auto extend) {
     double l = 0, r = 0;
     for (int side = 0; side < 2; ++side) {
       const bool do_lib = (side == 0) == lib_first;
       const auto t0 = Clock::now();
       for (uint64_t i = 0; i < batch; ++i) do_lib ? lib(i) : raw(i);
-      (do_lib ? l : r) += seconds_between(t0, Clock::now());
+      if (do_lib)
+        l += seconds_between(t0, extend(t0, Clock::now()));
+      else
+        r += seconds_between(t0, Clock::now());
     }
     lib_first = !lib_first;
     p.lib_s += l;
     p.raw_s += r;
     p.ops += batch;
     state.SetIterationTime(l);
-  }
+  });
 }
 
 constexpr uint64_t kMmioBatch = 256;
