@@ -4,6 +4,8 @@
 #include <charconv>
 
 #include "vfio/format.hpp"
+#include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/pci_address.hpp"
 
 namespace vfiokit {
 namespace {
@@ -49,6 +51,15 @@ std::optional<std::string> requester_at(std::string_view s) {
   return lower(rq);
 }
 
+/// The 4-hex-digit PCI segment that starts `s`, or nullopt.
+std::optional<uint16_t> segment_at(std::string_view s) {
+  if (s.size() < 4) return std::nullopt;
+  uint16_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + 4, v, 16);
+  if (ec != std::errc() || end != s.data() + 4) return std::nullopt;
+  return v;
+}
+
 std::optional<IommuFault> parse_dmar(std::string_view line) {
   // [DMA Write NO_PASID] Request device [00:03.0] fault addr 0x1000 [fault reason 0x05] text
   const auto tag = line.find("[DMA ");
@@ -86,7 +97,10 @@ std::optional<IommuFault> parse_amd(std::string_view line) {
   std::optional<std::string> rq;
   if (const auto d = line.find("device=", ev); d != std::string_view::npos) {
     auto rest = line.substr(d + 7);
-    if (rest.size() >= 12 && rest[4] == ':') rest.remove_prefix(5);  // segment
+    if (rest.size() >= 12 && rest[4] == ':') {
+      f.segment = segment_at(rest);
+      rest.remove_prefix(5);
+    }
     rq = requester_at(rest);
   } else {
     // The device prefix that pci_err() puts before "AMD-Vi:": "<driver> 0000:bb:dd.f: ".
@@ -94,6 +108,8 @@ std::optional<IommuFault> parse_amd(std::string_view line) {
     const auto prefix = line.substr(0, amd == std::string_view::npos ? 0 : amd);
     const auto colon = prefix.rfind(": ");
     if (colon != std::string_view::npos && colon >= 7) rq = requester_at(prefix.substr(colon - 7));
+    if (rq && colon >= 12 && prefix[colon - 8] == ':')
+      f.segment = segment_at(prefix.substr(colon - 12));
   }
   if (!rq) return std::nullopt;
   f.requester = *rq;
@@ -143,8 +159,15 @@ std::optional<IommuFault> parse_iommu_fault(std::string_view line) {
 
 bool fault_matches(const IommuFault& fault, const std::string& bdf, uint64_t iova, uint64_t size) {
   if (fault.iova < iova || fault.iova - iova >= size) return false;
-  if (bdf.size() < 12) return false;
-  const std::string bus_dev_fn = lower(std::string_view(bdf).substr(bdf.size() - 7));
+  std::string full;
+  try {
+    full = normalize_bdf(bdf);
+  } catch (const Error&) {
+    return false;
+  }
+  const auto segment = segment_at(full);
+  if (!segment || fault.segment.value_or(0) != *segment) return false;
+  const std::string bus_dev_fn = full.substr(5);
   if (!fault.requester.empty()) return fault.requester == bus_dev_fn;
   if (!fault.endpoint) return false;
   // x86 virtio-iommu endpoint ids are requester ids: bus << 8 | device << 3 | function.

@@ -16,6 +16,10 @@ struct IommuFault {
   /// The requester as bus:device.function ("00:03.0"); empty where the record names
   /// only a virtio-iommu endpoint id.
   std::string requester;
+  /// The requester's PCI segment (domain) where the record names one (AMD-Vi's
+  /// "device=0001:..." or a "0001:bb:dd.f:" device prefix); Intel DMAR and
+  /// virtio-iommu records do not.
+  std::optional<uint16_t> segment;
   /// virtio-iommu endpoint id (on x86 the requester id, bus << 8 | devfn).
   std::optional<uint32_t> endpoint;
   uint64_t iova = 0;
@@ -32,7 +36,10 @@ struct IommuFault {
 std::optional<IommuFault> parse_iommu_fault(std::string_view line);
 
 /// Whether `fault` is a DMA by the device `bdf` ("0000:00:03.0") that hit
-/// [iova, iova + size).
+/// [iova, iova + size). The segment counts: a record naming segment 0001 is no
+/// fault of 0000:bb:dd.f, and a record that names none (DMAR, virtio-iommu)
+/// counts only for a device in segment 0000, since bus:dev.fn alone is ambiguous
+/// on a host with several (such a device's isolation stays "not proven").
 bool fault_matches(const IommuFault& fault, const std::string& bdf, uint64_t iova, uint64_t size);
 
 /// One line for people: "DMAR: write by 00:03.0 at IOVA 0x1000 blocked (PTE Write access

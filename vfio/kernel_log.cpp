@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace vfiokit {
@@ -19,48 +21,81 @@ KernelLog::~KernelLog() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::vector<std::string> KernelLog::lines() {
-  std::vector<std::string> out;
+std::vector<KmsgRecord> KernelLog::records() {
+  std::vector<KmsgRecord> out;
   char rec[8192];
   while (fd_ >= 0) {
-    const ssize_t n = ::read(fd_, rec, sizeof(rec) - 1);
+    const ssize_t n = ::read(fd_, rec, sizeof(rec));
     if (n < 0 && errno == EPIPE) continue;  // overwritten records: skip ahead
     if (n <= 0) break;
-    rec[n] = 0;
-    const char* msg = std::strchr(rec, ';');  // "prio,seq,usec,flags;text"
-    std::string line = msg ? msg + 1 : rec;
-    if (auto nl = line.find('\n'); nl != std::string::npos) line.erase(nl);
-    out.push_back(line);
+    if (auto r = parse_kmsg_record(std::string_view(rec, static_cast<size_t>(n))))
+      out.push_back(std::move(*r));
   }
   return out;
 }
 
-std::optional<std::string> KernelLog::wait_for_line(
-    const std::function<bool(const std::string&)>& wanted, int timeout_ms) {
+std::vector<std::string> KernelLog::lines() {
+  std::vector<std::string> out;
+  for (auto& r : records()) out.push_back(std::move(r.text));
+  return out;
+}
+
+std::optional<KmsgRecord> KernelLog::wait_for_record(
+    const std::function<bool(const KmsgRecord&)>& wanted, int timeout_ms) {
   for (int waited = 0;; waited += 100) {
-    for (const auto& l : lines())
-      if (wanted(l)) return l;
+    auto recs = records();
+    if (const auto it = std::find_if(recs.begin(), recs.end(), wanted); it != recs.end())
+      return std::move(*it);
     if (waited >= timeout_ms) return std::nullopt;
     usleep(100 * 1000);
   }
 }
 
 std::string KernelLog::wait_for(const std::string& needle, int timeout_ms) {
-  return wait_for_line([&](const std::string& l) { return l.find(needle) != std::string::npos; },
-                       timeout_ms)
-      .value_or("");
+  const auto r = wait_for_record(
+      [&](const KmsgRecord& rec) { return rec.text.find(needle) != std::string::npos; },
+      timeout_ms);
+  return r ? r->text : "";
 }
 
 std::optional<IommuFault> KernelLog::wait_for_fault(const std::string& bdf, uint64_t iova,
                                                     uint64_t size, int timeout_ms) {
   std::optional<IommuFault> fault;
-  const auto line = wait_for_line(
-      [&](const std::string& l) {
-        fault = parse_iommu_fault(l);
-        return fault && fault_matches(*fault, bdf, iova, size);
+  const auto rec = wait_for_record(
+      [&](const KmsgRecord& r) {
+        fault = fault_evidence(r, bdf, iova, size);
+        return fault.has_value();
       },
       timeout_ms);
-  if (!line) return std::nullopt;
+  if (!rec) return std::nullopt;
+  return fault;
+}
+
+std::optional<KmsgRecord> parse_kmsg_record(std::string_view rec) {
+  const auto semi = rec.find(';');
+  if (semi == std::string_view::npos) return std::nullopt;
+  const std::string_view prefix = rec.substr(0, semi);
+  // PRI and SEQ are the first two comma-separated decimal fields.
+  uint64_t pri = 0;
+  KmsgRecord r;
+  const char* end = prefix.data() + prefix.size();
+  auto [p, ec] = std::from_chars(prefix.data(), end, pri);
+  if (ec != std::errc() || p == end || *p != ',' || pri > 0xffffffffu) return std::nullopt;
+  auto [q, ec2] = std::from_chars(p + 1, end, r.seq);
+  if (ec2 != std::errc() || q == p + 1 || (q != end && *q != ',')) return std::nullopt;
+  r.facility = static_cast<unsigned>(pri >> 3);
+  r.level = static_cast<unsigned>(pri & 7);
+  std::string_view msg = rec.substr(semi + 1);
+  if (const auto nl = msg.find('\n'); nl != std::string_view::npos) msg = msg.substr(0, nl);
+  r.text = std::string(msg);
+  return r;
+}
+
+std::optional<IommuFault> fault_evidence(const KmsgRecord& record, const std::string& bdf,
+                                         uint64_t iova, uint64_t size) {
+  if (!record.from_kernel()) return std::nullopt;
+  auto fault = parse_iommu_fault(record.text);
+  if (!fault || !fault_matches(*fault, bdf, iova, size)) return std::nullopt;
   return fault;
 }
 

@@ -2,14 +2,38 @@
 // moment after the DMA that caused them (they are logged from the IOMMU's interrupt).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vfio/iommu_fault.hpp"
 
 namespace vfiokit {
+
+/// One /dev/kmsg record: "PRI,SEQ,TS_USEC,FLAGS[,...];MESSAGE\n" plus " KEY=VALUE"
+/// continuation lines (Documentation/ABI/testing/dev-kmsg).
+struct KmsgRecord {
+  /// PRI >> 3. 0 is the kernel's own: a write(2) to /dev/kmsg gets facility 1 (user)
+  /// unless it asks for another, and the kernel never lets userspace choose 0.
+  unsigned facility = 0;
+  unsigned level = 0;  ///< PRI & 7
+  uint64_t seq = 0;
+  std::string text;  ///< the message, without the continuation lines
+  bool from_kernel() const { return facility == 0; }
+};
+
+/// Decodes one record as read(2) returns it; nullopt when it is not one.
+std::optional<KmsgRecord> parse_kmsg_record(std::string_view record);
+
+/// The IOMMU fault `record` reports for device `bdf` at [iova, iova + size), if
+/// any. Only the kernel's records (facility 0) count: anyone who may write to
+/// /dev/kmsg can log a line that reads like a fault, and that must not pass for
+/// evidence that the IOMMU blocked a DMA.
+std::optional<IommuFault> fault_evidence(const KmsgRecord& record, const std::string& bdf,
+                                         uint64_t iova, uint64_t size);
 
 /// The records written to the kernel log after construction. Reading /dev/kmsg
 /// needs CAP_SYSLOG where kernel.dmesg_restrict is 1 (root has it).
@@ -22,19 +46,21 @@ class KernelLog {
   /// Whether /dev/kmsg could be opened; else why not (errno decoded).
   bool available() const { return fd_ >= 0; }
   const std::string& unavailable_reason() const { return why_; }
-  /// The message text of each new record since the last call.
+  /// Each new record since the last call (records() and lines() share the position).
+  std::vector<KmsgRecord> records();
+  /// The message text of each new record since the last call, whoever wrote it.
   std::vector<std::string> lines();
   /// Waits up to `timeout_ms` for a new record containing `needle`; returns it, or "".
   std::string wait_for(const std::string& needle, int timeout_ms);
-  /// Waits up to `timeout_ms` for a DMA fault record of device `bdf` at
-  /// [iova, iova + size); returns it, or nullopt.
+  /// Waits up to `timeout_ms` for the kernel's DMA fault record (fault_evidence)
+  /// of device `bdf` at [iova, iova + size); returns it, or nullopt.
   std::optional<IommuFault> wait_for_fault(const std::string& bdf, uint64_t iova, uint64_t size,
                                            int timeout_ms);
 
  private:
   /// Polls every 100 ms, up to `timeout_ms`, for a new record `wanted` accepts.
-  std::optional<std::string> wait_for_line(const std::function<bool(const std::string&)>& wanted,
-                                           int timeout_ms);
+  std::optional<KmsgRecord> wait_for_record(const std::function<bool(const KmsgRecord&)>& wanted,
+                                            int timeout_ms);
   int fd_;
   std::string why_;
 };

@@ -56,6 +56,13 @@ ControllerInfo parse_identify_controller(std::span<const uint8_t> page) {
   return c;
 }
 
+uint64_t ControllerInfo::max_transfer_bytes(uint32_t mps_min) const {
+  if (mdts == 0 || mps_min == 0) return UINT64_MAX;
+  // mps_min << mdts fits while mps_min's top bit stays below bit 64 - mdts.
+  if (mdts >= 64 || (uint64_t{mps_min} >> (64 - mdts)) != 0) return UINT64_MAX;
+  return uint64_t{mps_min} << mdts;
+}
+
 NamespaceInfo parse_identify_namespace(std::span<const uint8_t> page, uint32_t nsid) {
   check_size(page, "parse Identify Namespace");
   NamespaceInfo n;

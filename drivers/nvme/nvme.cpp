@@ -153,6 +153,11 @@ void NvmeDriver::init(IrqMode mode) {
   if (!(cap_.css & 1))
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("CAP.CSS {:#x} lacks the NVM command set", cap_.css));
+  // MQES is 0's based and 0 is reserved (3.1.1): a queue needs 2 entries to hold one command.
+  if (cap_.mqes_entries < 2)
+    throw_error("NVMe init", object(), ENOTSUP,
+                detail::format("CAP.MQES {} allows queues of {} entry; a queue needs at least 2",
+                               cap_.mqes_entries - 1, cap_.mqes_entries));
   page_size_ = std::max<uint64_t>(4096, cap_.mps_min);
   if (page_size_ > cap_.mps_max)
     throw_error("NVMe init", object(), ENOTSUP,
@@ -213,8 +218,9 @@ void NvmeDriver::init(IrqMode mode) {
                          ns_.format_index, ns_.metadata_size));
 
     // Transfer limit: MDTS is in units of the minimum page size (5.15.2.1); NLB is 16 bits.
-    const uint64_t mdts_bytes = ctrl_.mdts ? (uint64_t{cap_.mps_min} << ctrl_.mdts) : UINT64_MAX;
-    max_transfer_ = std::min({mdts_bytes, options_.max_transfer, uint64_t{65536} * ns_.lba_size});
+    // An MDTS too large for 64 bits counts as no limit (ControllerInfo::max_transfer_bytes).
+    max_transfer_ = std::min({ctrl_.max_transfer_bytes(cap_.mps_min), options_.max_transfer,
+                              uint64_t{65536} * ns_.lba_size});
     max_transfer_ -= max_transfer_ % ns_.lba_size;
     if (max_transfer_ == 0)
       throw_error("NVMe init", object(), EINVAL,
@@ -262,6 +268,16 @@ void NvmeDriver::setup_shadow_doorbells() {
                                "kAuto or kOff, or use a controller that offers it (NVMe 1.3+, "
                                "e.g. QEMU 7.1+ nvme)",
                                ctrl_.oacs));
+  }
+  // Each queue's slot sits at its doorbell's offset (stride 4 << CAP.DSTRD): a large
+  // stride puts the I/O queue's slots past the one page the buffers have.
+  if (nvme::shadow_buffer_bytes(kIoQid, cap_.doorbell_stride) > page_size_) {
+    if (options_.shadow_doorbells == NvmeShadowDoorbells::kAuto) return;
+    throw_error("NVMe init (shadow doorbells)", object(), ENOTSUP,
+                detail::format("CAP.DSTRD makes the doorbell stride {} B: queue {}'s shadow "
+                               "doorbell would lie past the {} B buffer page; set "
+                               "NvmeOptions::shadow_doorbells to kAuto or kOff",
+                               cap_.doorbell_stride, kIoQid, page_size_));
   }
   // 5.8: PRP1 the Shadow Doorbell buffer, PRP2 the EventIdx buffer, one memory page each,
   // zeroed (every queue starts at 0).

@@ -112,6 +112,30 @@ TEST(NvmeIdentify, NamespaceErrors) {
   EXPECT_THROW(parse_identify_namespace(Page(512), 1), Error);
 }
 
+TEST(NvmeIdentify, MdtsInBytesNeverOverflows) {
+  ControllerInfo c;
+  EXPECT_EQ(c.max_transfer_bytes(4096), UINT64_MAX);  // MDTS 0: no limit
+  c.mdts = 5;
+  EXPECT_EQ(c.max_transfer_bytes(4096), 128u * 1024);
+  c.mdts = 51;  // 2^12 << 51 = 2^63: the largest that fits
+  EXPECT_EQ(c.max_transfer_bytes(4096), uint64_t{1} << 63);
+  EXPECT_EQ(c.max_transfer_bytes(1u << 27), UINT64_MAX);  // MPSMIN 15: 2^78
+  // A device byte up to 255: shifting by it (>= 64) was undefined; now "no limit".
+  for (const unsigned mdts : {52u, 63u, 64u, 65u, 200u, 255u}) {
+    c.mdts = static_cast<uint8_t>(mdts);
+    EXPECT_EQ(c.max_transfer_bytes(4096), UINT64_MAX) << "MDTS " << mdts;
+  }
+}
+
+TEST(NvmeIdentify, NamespaceBytesSaturate) {
+  NamespaceInfo n;
+  n.nsze = UINT64_MAX / 2;  // a device's NSZE times 4 KiB blocks: past 64 bits
+  n.lba_size = 4096;
+  EXPECT_EQ(n.bytes(), UINT64_MAX);
+  n.nsze = 1000;
+  EXPECT_EQ(n.bytes(), 4096000u);
+}
+
 TEST(NvmeIdentify, NamespaceList) {
   Page p(kIdentifySize);
   put(p, 0, 1, 4);

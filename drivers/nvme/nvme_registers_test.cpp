@@ -61,6 +61,20 @@ TEST(NvmeRegisters, DoorbellOffsetsFollowTheStride) {
   EXPECT_EQ(cq_head_doorbell(1, 16), 0x1030u);
 }
 
+TEST(NvmeRegisters, ShadowBufferSizeFollowsTheDoorbellStride) {
+  // DSTRD 0: queue 1's CQ head slot ends at byte 16 of the page.
+  EXPECT_EQ(shadow_buffer_bytes(1, decode_cap(0x1).doorbell_stride), 16u);
+  // The largest stride (DSTRD 15, 128 KiB) puts it far past any 4 KiB page: the driver
+  // must not use shadows then (it would write past the buffer).
+  const uint32_t widest = decode_cap(0xfull << 32).doorbell_stride;
+  EXPECT_EQ(widest, 128u * 1024);
+  EXPECT_EQ(shadow_buffer_bytes(1, widest), 3u * 128 * 1024 + 4);
+  EXPECT_GT(shadow_buffer_bytes(1, decode_cap(9ull << 32).doorbell_stride), 4096u);
+  EXPECT_LE(shadow_buffer_bytes(1, decode_cap(8ull << 32).doorbell_stride), 4096u);
+  // No 32-bit wrap for the highest queue ID.
+  EXPECT_EQ(shadow_buffer_bytes(65535, widest), (2ull * 65535 + 1) * 128 * 1024 + 4);
+}
+
 TEST(NvmeRegisters, AqaIsZeroBased) {
   EXPECT_EQ(make_aqa(32, 32), 0x001f001fu);
   EXPECT_EQ(make_aqa(4096, 2), 0x00010fffu);

@@ -14,6 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::filesystem::path dir = [] {
     auto d = std::filesystem::temp_directory_path() / ("vfiokit-fuzz-journal-" + std::to_string(getpid()));
     std::filesystem::create_directories(d);
+    // The journal refuses a state directory others may write to.
+    std::filesystem::permissions(d, std::filesystem::perms::owner_all);
     return d;
   }();
   {

@@ -86,6 +86,34 @@ TEST(IommuFault, OtherDeviceOrOtherIovaDoesNotMatch) {
   EXPECT_FALSE(fault_matches(*f, "bogus", 0x3000, 4096));
 }
 
+TEST(IommuFault, SegmentIsPartOfTheRequester) {
+  const auto a = parse_iommu_fault(
+      "AMD-Vi: Event logged [IO_PAGE_FAULT device=0001:41:00.1 domain=0x000e "
+      "address=0x1000 flags=0x0020]");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->segment, 1u);
+  EXPECT_FALSE(fault_matches(*a, "0000:41:00.1", 0x1000, 4096));  // same bus:dev.fn, other segment
+  EXPECT_FALSE(fault_matches(*a, "41:00.1", 0x1000, 4096));
+  EXPECT_TRUE(fault_matches(*a, "0001:41:00.1", 0x1000, 4096));
+
+  const auto b = parse_iommu_fault(
+      "vfio-pci 0002:00:03.0: AMD-Vi: Event logged [IO_PAGE_FAULT domain=0x0002 "
+      "address=0x2000 flags=0x0000]");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->segment, 2u);
+  EXPECT_FALSE(fault_matches(*b, "0000:00:03.0", 0x2000, 1));
+  EXPECT_TRUE(fault_matches(*b, "0002:00:03.0", 0x2000, 1));
+
+  // Intel's record names no segment: it proves nothing for a device outside 0000.
+  const auto i = parse_iommu_fault(
+      "DMAR: [DMA Write NO_PASID] Request device [00:03.0] fault addr 0x1000 [fault reason "
+      "0x05] PTE Write access is not set");
+  ASSERT_TRUE(i);
+  EXPECT_FALSE(i->segment);
+  EXPECT_TRUE(fault_matches(*i, "0000:00:03.0", 0x1000, 1));
+  EXPECT_FALSE(fault_matches(*i, "0001:00:03.0", 0x1000, 1));
+}
+
 TEST(IommuFault, UnrelatedAndTruncatedLinesAreNotFaults) {
   for (const char* line :
        {"", "DMAR: IOMMU enabled", "AMD-Vi: Interrupt remapping enabled",

@@ -51,6 +51,8 @@ void write_all(int fd, const std::string& text, const std::string& name) {
       if (errno == EINTR) continue;
       throw_error("write", name, errno);
     }
+    // write(2) of a non-empty buffer returning 0 would spin here for ever.
+    if (n == 0) throw_error("write", name, EIO, "the file took none of the bytes left");
     done += static_cast<size_t>(n);
   }
 }

@@ -19,7 +19,6 @@ namespace vfiokit::host {
 namespace {
 
 constexpr const char* kVfioPci = "vfio-pci";
-constexpr const char* kPauseEnv = "VFIOKIT_TEST_PAUSE_AT";
 
 std::optional<std::string> read_override(const HostFs& fs, const std::string& bdf) {
   auto o = fs.sysfs().attr(bdf, "driver_override");
@@ -37,8 +36,20 @@ bool BindReport::ok() const {
 }
 
 Binder::Binder(HostFs fs, Journal journal) : fs_(std::move(fs)), journal_(std::move(journal)) {
-  // Test hook (hidden): stop for good after step N so a test can kill -9 us there.
-  if (const char* env = std::getenv(kPauseEnv); env && *env) pause_at_ = std::atoi(env);
+#ifdef VFIOKIT_TEST_HOOKS
+  // Test hook (test builds only: VFIOKIT_BUILD_TESTS): stop for good after step N
+  // so a VM test can kill -9 us there. A packaged vfiokit ignores the variable.
+  if (const char* env = std::getenv("VFIOKIT_TEST_PAUSE_AT"); env && *env)
+    pause_at_ = std::atoi(env);
+#endif
+}
+
+bool Binder::test_hooks_compiled() {
+#ifdef VFIOKIT_TEST_HOOKS
+  return true;
+#else
+  return false;
+#endif
 }
 
 void Binder::step(const char* what, const std::string& bdf) {

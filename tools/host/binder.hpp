@@ -49,6 +49,9 @@ class Binder {
   /// Puts every journaled device back to its original driver and override.
   BindReport restore();
 
+  /// Whether this build honours VFIOKIT_TEST_PAUSE_AT (builds with tests only).
+  static bool test_hooks_compiled();
+
  private:
   DeviceChange restore_entry(const JournalEntry& e);
   void bind_one(const std::string& bdf);

@@ -11,7 +11,9 @@
 #include <sstream>
 #include <system_error>
 
+#include "tools/host/atomic_file.hpp"
 #include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/unique_fd.hpp"
 
 namespace sfs = std::filesystem;
 
@@ -67,16 +69,16 @@ std::vector<std::string> HostFs::list(const sfs::path& rel) const {
 
 void HostFs::write(const sfs::path& rel, const std::string& text) const {
   const sfs::path p = path(rel);
-  // O_WRONLY without O_CREAT/O_TRUNC: a sysfs attribute takes one write(2).
-  const int fd = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) throw_error("open", p.string(), errno, errno == EACCES ? "run as root" : "");
-  const ssize_t n = ::write(fd, text.data(), text.size());
-  const int err = errno;
-  ::close(fd);
-  if (n < 0) {
-    std::string shown = text;
-    while (!shown.empty() && shown.back() == '\n') shown.pop_back();
-    throw_error(fmt::format("write '{}'", shown), p.string(), err);
+  // O_WRONLY without O_CREAT/O_TRUNC: a sysfs attribute, written whole (a short
+  // write or EINTR continues where it stopped instead of dropping the rest).
+  const UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd) throw_error("open", p.string(), errno, errno == EACCES ? "run as root" : "");
+  std::string shown = text;
+  while (!shown.empty() && shown.back() == '\n') shown.pop_back();
+  try {
+    write_all(fd.get(), text, p.string());
+  } catch (const Error& e) {
+    throw_error(fmt::format("write '{}'", shown), p.string(), e.error_code());
   }
 }
 

@@ -192,6 +192,11 @@ TEST(Binder, RestoreWithEmptyJournalSaysSo) {
   EXPECT_NE(r.notes[0].find("nothing to restore"), std::string::npos);
 }
 
+TEST(Binder, TestBuildsHaveThePauseHookTheVmKillTestNeeds) {
+  // vm.vfiokit.kill.* stops bind with VFIOKIT_TEST_PAUSE_AT; builds with tests keep it.
+  EXPECT_TRUE(Binder::test_hooks_compiled());
+}
+
 TEST(Inventory, GroupsWithViability) {
   FixtureHost h;
   HostSpec s;

@@ -328,7 +328,7 @@ case "$case_" in
     bad bdf-missing 64 'BDF is required' vfiokit probe
     bad option-unknown 64 'not expected: --no-such-flag' vfiokit check "$edu" --no-such-flag
     # State directory and journal
-    bad state-dir-unwritable 3 'writable directory' vfiokit --state-dir /proc/vfiokit bind "$nvme"
+    bad state-dir-unwritable 3 'owned by root with mode 0700' vfiokit --state-dir /proc/vfiokit bind "$nvme"
     mkdir -p /var/lib/vfiokit
     printf '{"schema_version": 1, "entries": [ {"bdf": ' > "$journal"
     sum=$(sha256sum < "$journal")

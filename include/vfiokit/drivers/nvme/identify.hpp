@@ -33,6 +33,11 @@ struct ControllerInfo {
   uint8_t vwc = 0;       ///< byte 525, Volatile Write Cache (bit 0: present)
   /// OACS bit 8: the controller supports Doorbell Buffer Config (shadow doorbells, 5.8).
   bool doorbell_buffer_config() const { return (oacs >> 8) & 1; }
+  /// MDTS in bytes for a minimum memory page of `mps_min` bytes (CAP.MPSMIN):
+  /// mps_min << MDTS. UINT64_MAX ("no limit") for MDTS 0, and also where that size
+  /// does not fit 64 bits (MDTS is a device byte up to 255): such a limit is above
+  /// any transfer, so the driver's own limits (max_transfer, NLB) bound it instead.
+  uint64_t max_transfer_bytes(uint32_t mps_min) const;
 };
 
 /// One LBA Format (LBAF0..LBAF15).
@@ -54,8 +59,10 @@ struct NamespaceInfo {
   uint8_t format_index = 0;        ///< the format in use (FLBAS 3:0, plus 6:5 as bits 5:4)
   uint32_t lba_size = 0;           ///< bytes per block of the format in use
   uint16_t metadata_size = 0;      ///< metadata bytes per block of the format in use
-  /// Namespace size in bytes.
-  uint64_t bytes() const { return nsze * lba_size; }
+  /// Namespace size in bytes (UINT64_MAX where NSZE blocks of that size exceed 64 bits).
+  uint64_t bytes() const {
+    return lba_size && nsze > UINT64_MAX / lba_size ? UINT64_MAX : nsze * lba_size;
+  }
 };
 
 /// Parses an Identify Controller page. Throws vfiokit::Error (EINVAL) when

@@ -101,6 +101,13 @@ constexpr uint32_t cq_head_doorbell(uint16_t qid, uint32_t stride) {
   return kDoorbellBase + (2u * qid + 1) * stride;
 }
 
+/// 5.8: bytes a Shadow Doorbell (or EventIdx) buffer needs for queues 0..`highest_qid`:
+/// each slot sits at its doorbell's offset from SQ0TDBL, so CAP.DSTRD spreads them out.
+/// The buffer is one memory page; a larger answer means shadows cannot be used.
+constexpr uint64_t shadow_buffer_bytes(uint16_t highest_qid, uint32_t stride) {
+  return (2 * uint64_t{highest_qid} + 1) * stride + 4;
+}
+
 /// 3.1.8 AQA for admin queues of `sq_entries` / `cq_entries` (both 0's based in the register).
 constexpr uint32_t make_aqa(uint32_t sq_entries, uint32_t cq_entries) {
   return ((cq_entries - 1) & 0xfff) << 16 | ((sq_entries - 1) & 0xfff);
