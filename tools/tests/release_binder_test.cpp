@@ -1,5 +1,5 @@
-// Binder as a build without tests has it (see CMakeLists.txt): VFIOKIT_TEST_PAUSE_AT,
-// the VM tests' "stop after step N", must do nothing there.
+// Binder as vfiokit_host has it, in every build (tools/host/CMakeLists.txt):
+// VFIOKIT_TEST_PAUSE_AT, the VM kill tests' "stop after step N", must do nothing there.
 #include <gtest/gtest.h>
 
 #include <cstdlib>

@@ -179,7 +179,7 @@ case "$case_" in
     # Steps of a one-device bind: 1 journal written, 2 vfio-pci available,
     # 3 driver_override set, 4 unbound from nvme, 5 drivers_probe done.
     for n in 1 2 3 4 5; do
-      VFIOKIT_TEST_PAUSE_AT=$n vfiokit bind "$bdf" >/tmp/bind.out 2>/tmp/bind.err &
+      VFIOKIT_TEST_PAUSE_AT=$n vfiokit-testhooks bind "$bdf" >/tmp/bind.out 2>/tmp/bind.err &
       pid=$!
       i=0
       while ! grep -q "paused after step $n " /tmp/bind.err 2>/dev/null; do
@@ -198,7 +198,7 @@ case "$case_" in
     done
     # Killed after the bind took effect, then bound again: the journal keeps the
     # first original driver (nvme), not vfio-pci.
-    VFIOKIT_TEST_PAUSE_AT=5 vfiokit bind "$bdf" 2>/tmp/bind.err &
+    VFIOKIT_TEST_PAUSE_AT=5 vfiokit-testhooks bind "$bdf" 2>/tmp/bind.err &
     pid=$!
     i=0
     while ! grep -q "paused after step 5 " /tmp/bind.err 2>/dev/null; do sleep 0.1; i=$((i + 1)); [ $i -lt 300 ] || fail "no step 5"; done
