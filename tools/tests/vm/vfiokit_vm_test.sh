@@ -356,7 +356,7 @@ case "$case_" in
     bad bench-nvme-not-vfio 2 'bind it to vfio-pci first' vfiokit_bench --bdf "$edu" --nvme-bdf "$nvme"
     bad bench-bad-sizes 2 'multiple of 4K' vfiokit_bench --bdf "$edu" --sizes 3K
     bad bench-bad-backend 2 'foo' vfiokit_bench --bdf "$edu" --backends foo
-    bad guest-check-bad-link 2 'gen<1..6>x<lanes>' vfiokit-guest-check --device "$nvme" --expect-link gen9x16
+    bad guest-check-bad-link 3 'gen<1..6>x<lanes>' vfiokit-guest-check --device "$nvme" --expect-link gen9x16
     # A device removed (sysfs remove, as a hot-unplug) while probe holds it: the kernel
     # holds the removal until probe lets go; probe ends cleanly, nothing is left behind,
     # and after a rescan the device is back on its own driver.
