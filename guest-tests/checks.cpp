@@ -11,9 +11,16 @@
 namespace vfiokit::guest {
 namespace {
 
-Check make(const std::string& dev, const std::string& name, Verdict v, std::string msg,
-           std::string hint = {}) {
-  return Check{dev, name, v, std::move(msg), v == Verdict::Pass ? std::string() : std::move(hint)};
+using check::Check;
+using check::Verdict;
+
+Check make(const std::string& name, Verdict v, std::string msg, std::string hint = {}) {
+  return Check{name,
+               name,
+               v,
+               std::move(msg),
+               v == Verdict::kPass ? std::string() : std::move(hint),
+               nlohmann::json::object()};
 }
 
 std::string human_size(uint64_t b) {
@@ -34,17 +41,16 @@ std::string link_text(const PcieLink& l, bool current) {
 }
 
 Check check_link(const DeviceFacts& f, const CheckOptions& o) {
-  const std::string& d = f.bdf;
   if (!f.is_pcie) {
     if (f.config_bytes < 256)
-      return make(d, "link", Verdict::Skip,
+      return make("link", Verdict::kSkip,
                   "link unknown: capabilities not readable and no sysfs link attributes",
                   "run as root to read the PCIe capability");
-    return make(d, "link", Verdict::Skip, "conventional PCI device: no PCIe link");
+    return make("link", Verdict::kSkip, "conventional PCI device: no PCIe link");
   }
   if (!f.link)
     return make(
-        d, "link", Verdict::Skip,
+        "link", Verdict::kSkip,
         f.pcie_port_type == 9
             ? "root-complex integrated endpoint: no link to train (how QEMU shows devices on "
               "q35's pcie.0; a pcie-root-port gives the guest a link)"
@@ -59,14 +65,14 @@ Check check_link(const DeviceFacts& f, const CheckOptions& o) {
   if (o.expect_link) {
     const auto [gen, width] = *o.expect_link;
     if (l.max_gen < gen || l.max_width < width)
-      return make(d, "link", Verdict::Fail, msg + fmt::format("; expected Gen{} x{}", gen, width),
+      return make("link", Verdict::kFail, msg + fmt::format("; expected Gen{} x{}", gen, width),
                   fmt::format("the device advertises at most {}: a different card or slot than "
                               "expected, or the VMM's virtual port caps it (QEMU pcie-root-port "
                               "x-speed/x-width)",
                               link_text(l, false)));
     if (l.cur_gen < gen || l.cur_width < width)
       return make(
-          d, "link", Verdict::Fail, msg + fmt::format("; expected Gen{} x{}", gen, width),
+          "link", Verdict::kFail, msg + fmt::format("; expected Gen{} x{}", gen, width),
           fmt::format("link trained at {} instead of Gen{} x{} ({:.1f} of {:.1f} GB/s): "
                       "reseat the card, check the slot's wiring/bifurcation and riser, "
                       "and the BIOS slot speed; GPUs also drop speed at idle, so rerun "
@@ -74,49 +80,48 @@ Check check_link(const DeviceFacts& f, const CheckOptions& o) {
                       link_text(l, true), gen, width, cur.theoretical_gbs, max.theoretical_gbs));
   }
   if (l.cur_width < l.max_width)
-    return make(d, "link", Verdict::Fail, msg,
+    return make("link", Verdict::kFail, msg,
                 fmt::format("link trained at x{} of x{} lanes ({:.1f} of {:.1f} GB/s): reseat the "
                             "card, check the slot's electrical width, bifurcation and riser",
                             l.cur_width, l.max_width, cur.theoretical_gbs, max.theoretical_gbs));
   if (l.cur_gen < l.max_gen)
-    return make(d, "link", Verdict::Warn, msg,
+    return make("link", Verdict::kWarn, msg,
                 fmt::format("link trained at Gen{} of Gen{}: GPUs lower the link speed when idle, "
                             "so rerun under load (the CUDA bandwidth sample is load); if it stays, "
                             "check the BIOS slot speed, riser and signal integrity",
                             l.cur_gen, l.max_gen));
-  return make(d, "link", Verdict::Pass, msg);
+  return make("link", Verdict::kPass, msg);
 }
 
 Check check_msix(const DeviceFacts& f) {
-  const std::string& d = f.bdf;
   if (f.config_bytes < 256)
-    return make(d, "msix", Verdict::Skip, "capabilities not readable (config space is 64 bytes)",
+    return make("msix", Verdict::kSkip, "capabilities not readable (config space is 64 bytes)",
                 "run as root");
   if (!f.msix_table_size) {
     if (f.msi_vectors)
-      return make(d, "msix",
-                  f.msi_enabled || holder_driver(f.driver) ? Verdict::Pass : Verdict::Warn,
+      return make("msix",
+                  f.msi_enabled || holder_driver(f.driver) ? Verdict::kPass : Verdict::kWarn,
                   fmt::format("no MSI-X capability; MSI with up to {} vectors, {}", *f.msi_vectors,
                               f.msi_enabled ? "enabled" : "disabled"),
                   "the driver uses legacy INTx: slower and shared; check dmesg for MSI failures");
-    return make(d, "msix", Verdict::Warn, "neither MSI-X nor MSI: legacy INTx only",
+    return make("msix", Verdict::kWarn, "neither MSI-X nor MSI: legacy INTx only",
                 "message-signalled interrupts are missing: the device or the VMM hides them");
   }
   const std::string what = fmt::format("MSI-X table of {} vectors, {}{}, {} vector(s) allocated",
                                        *f.msix_table_size, f.msix_enabled ? "enabled" : "disabled",
                                        f.msix_masked ? " (function masked)" : "", f.irq_vectors);
-  if (f.msix_enabled) return make(d, "msix", Verdict::Pass, what);
+  if (f.msix_enabled) return make("msix", Verdict::kPass, what);
   if (!f.driver)
-    return make(d, "msix", Verdict::Warn, what, "no driver is bound, so nobody enabled MSI-X");
+    return make("msix", Verdict::kWarn, what, "no driver is bound, so nobody enabled MSI-X");
   if (holder_driver(f.driver))
-    return make(d, "msix", Verdict::Warn, what,
+    return make("msix", Verdict::kWarn, what,
                 fmt::format("{} enables MSI-X only when a user opens the device", *f.driver));
   if (f.msi_enabled)
-    return make(d, "msix", Verdict::Warn, what + "; MSI enabled instead",
+    return make("msix", Verdict::kWarn, what + "; MSI enabled instead",
                 fmt::format("driver {} fell back to MSI: check dmesg for MSI-X allocation errors "
                             "(interrupt remapping, vector limits)",
                             *f.driver));
-  return make(d, "msix", Verdict::Fail, what + "; no MSI either",
+  return make("msix", Verdict::kFail, what + "; no MSI either",
               fmt::format("driver {} runs on legacy INTx: the VMM or the guest kernel refused "
                           "MSI-X (pci=nomsi? no interrupt remapping?); check dmesg",
                           *f.driver));
@@ -124,55 +129,40 @@ Check check_msix(const DeviceFacts& f) {
 
 }  // namespace
 
-const char* verdict_name(Verdict v) {
-  switch (v) {
-    case Verdict::Pass:
-      return "PASS";
-    case Verdict::Warn:
-      return "WARN";
-    case Verdict::Fail:
-      return "FAIL";
-    case Verdict::Skip:
-      return "SKIP";
-  }
-  return "?";
-}
-
 std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
   std::vector<Check> out;
-  const std::string& d = f.bdf;
   if (!f.present) {
-    out.push_back(make(d, "present", Verdict::Fail, "no such PCI device in this guest",
+    out.push_back(make("present", Verdict::kFail, "no such PCI device in this guest",
                        "the device was not passed through: check the VM's hostdev/KubeVirt "
                        "gpus/hostDevices spec and lspci -nn inside the guest"));
     return out;
   }
-  out.push_back(make(d, "present", Verdict::Pass, f.describe()));
+  out.push_back(make("present", Verdict::kPass, f.describe()));
 
   if (!f.driver) {
-    out.push_back(make(d, "driver", Verdict::Fail, "no driver bound",
+    out.push_back(make("driver", Verdict::kFail, "no driver bound",
                        f.is_nvidia_gpu() ? "load the NVIDIA driver (modprobe nvidia) and check "
                                            "dmesg for NVRM errors"
                                          : "load the device's driver (modprobe) and check dmesg"));
   } else if (o.expect_driver && *f.driver != *o.expect_driver) {
-    out.push_back(make(d, "driver", Verdict::Fail,
+    out.push_back(make("driver", Verdict::kFail,
                        fmt::format("bound to {}, expected {}", *f.driver, *o.expect_driver),
                        fmt::format("unbind it and bind {} (driver_override + drivers_probe), or "
                                    "blacklist {}",
                                    *o.expect_driver, *f.driver)));
   } else if (f.is_nvidia_gpu() && *f.driver != "nvidia" && !o.expect_driver) {
-    out.push_back(make(d, "driver", Verdict::Fail, "NVIDIA GPU bound to " + *f.driver,
+    out.push_back(make("driver", Verdict::kFail, "NVIDIA GPU bound to " + *f.driver,
                        *f.driver == "nouveau"
                            ? "blacklist nouveau (modprobe.blacklist=nouveau) and install the "
                              "NVIDIA driver"
                            : "bind the nvidia driver to use CUDA"));
   } else if (holder_driver(f.driver) && !o.expect_driver) {
-    out.push_back(make(d, "driver", Verdict::Warn, "bound to " + *f.driver,
+    out.push_back(make("driver", Verdict::kWarn, "bound to " + *f.driver,
                        "a stub driver holds the device: no kernel driver uses it here (pass "
                        "--expect-driver " +
                            *f.driver + " if that is intended)"));
   } else {
-    out.push_back(make(d, "driver", Verdict::Pass, "bound to " + *f.driver));
+    out.push_back(make("driver", Verdict::kPass, "bound to " + *f.driver));
   }
 
   // BARs: every implemented one must have an address.
@@ -186,38 +176,38 @@ std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
     if (!b.assigned) unassigned.push_back(fmt::format("BAR{}", b.index));
   }
   if (f.bars.empty())
-    out.push_back(make(d, "bars", Verdict::Warn, "no BARs listed in sysfs resource",
+    out.push_back(make("bars", Verdict::kWarn, "no BARs listed in sysfs resource",
                        "the device exposes no memory: the VMM did not map its BARs"));
   else if (!unassigned.empty())
     out.push_back(
-        make(d, "bars", Verdict::Fail,
+        make("bars", Verdict::kFail,
              fmt::format("{}; unassigned: {}", fmt::join(parts, ", "), fmt::join(unassigned, ", ")),
              "the guest firmware/kernel found no room for the BAR: give the VM a larger "
              "64-bit MMIO window (OVMF X-PciMmio64Mb, KubeVirt firmware settings) or "
              "boot with pci=realloc"));
   else
-    out.push_back(make(d, "bars", Verdict::Pass, fmt::format("{}", fmt::join(parts, ", "))));
+    out.push_back(make("bars", Verdict::kPass, fmt::format("{}", fmt::join(parts, ", "))));
 
   if (f.config_bytes < 64)
-    out.push_back(make(d, "config_space", Verdict::Fail,
+    out.push_back(make("config_space", Verdict::kFail,
                        fmt::format("only {} bytes of config space readable", f.config_bytes),
                        "the sysfs config file is missing or unreadable"));
   else if (!f.config_errors.empty())
-    out.push_back(make(d, "config_space", Verdict::Fail,
+    out.push_back(make("config_space", Verdict::kFail,
                        fmt::format("{}", fmt::join(f.config_errors, "; ")),
                        "the capability chain is broken: a VMM or device bug; compare lspci -vvv "
                        "on the host"));
   else if (f.config_bytes < 256)
-    out.push_back(make(d, "config_space", Verdict::Warn,
+    out.push_back(make("config_space", Verdict::kWarn,
                        fmt::format("{} bytes readable", f.config_bytes),
                        "run as root to read capabilities (MSI-X, PCIe link)"));
   else if (f.is_pcie && f.config_bytes < 4096)
-    out.push_back(make(d, "config_space", Verdict::Warn,
+    out.push_back(make("config_space", Verdict::kWarn,
                        fmt::format("PCIe device with {} bytes of config space", f.config_bytes),
                        "extended config space is not visible: use a PCIe machine type (q35) so "
                        "the guest sees AER, ACS and Resizable BAR"));
   else
-    out.push_back(make(d, "config_space", Verdict::Pass,
+    out.push_back(make("config_space", Verdict::kPass,
                        fmt::format("{} bytes readable, capability chain sane", f.config_bytes)));
 
   out.push_back(check_msix(f));
@@ -228,15 +218,15 @@ std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
     const std::string msg = fmt::format("AER counters: {} correctable, {} non-fatal, {} fatal",
                                         a.correctable, a.nonfatal, a.fatal);
     if (a.fatal || a.nonfatal)
-      out.push_back(make(d, "aer", Verdict::Fail, msg,
+      out.push_back(make("aer", Verdict::kFail, msg,
                          "uncorrectable PCIe errors were reported: check dmesg (AER) and the "
                          "host's log; suspect the slot, riser or card"));
     else if (a.correctable)
-      out.push_back(make(d, "aer", Verdict::Warn, msg,
+      out.push_back(make("aer", Verdict::kWarn, msg,
                          "correctable errors (replays, bad TLPs) cost bandwidth: watch whether "
                          "they grow under load"));
     else
-      out.push_back(make(d, "aer", Verdict::Pass, msg));
+      out.push_back(make("aer", Verdict::kPass, msg));
   }
   return out;
 }
@@ -245,14 +235,13 @@ std::vector<Check> check_nvidia(const DeviceFacts& f,
                                 const std::optional<std::string>& module_version,
                                 const SmiReport& smi) {
   std::vector<Check> out;
-  const std::string& d = f.bdf;
   if (!module_version)
-    out.push_back(make(d, "nvidia_driver", Verdict::Fail,
+    out.push_back(make("nvidia_driver", Verdict::kFail,
                        "NVIDIA kernel module not loaded (/proc/driver/nvidia/version missing)",
                        "install the NVIDIA driver matching the guest kernel and modprobe nvidia; "
                        "dmesg | grep NVRM says why it did not load"));
   else
-    out.push_back(make(d, "nvidia_driver", f.driver == "nvidia" ? Verdict::Pass : Verdict::Fail,
+    out.push_back(make("nvidia_driver", f.driver == "nvidia" ? Verdict::kPass : Verdict::kFail,
                        fmt::format("kernel module {}, device bound to {}", *module_version,
                                    f.driver.value_or("no driver")),
                        "the module is loaded but does not drive this GPU: dmesg | grep NVRM "
@@ -260,7 +249,7 @@ std::vector<Check> check_nvidia(const DeviceFacts& f,
 
   const std::string ver = smi.version.empty() ? "" : " " + smi.version;
   if (!smi.ran) {
-    out.push_back(make(d, "nvidia_smi", Verdict::Fail, "nvidia-smi" + ver + " failed: " + smi.error,
+    out.push_back(make("nvidia_smi", Verdict::kFail, "nvidia-smi" + ver + " failed: " + smi.error,
                        smi.error.find("not found") != std::string::npos ||
                                smi.error.find("No such file") != std::string::npos
                            ? "install the NVIDIA user-space utilities (nvidia-utils) or pass "
@@ -270,13 +259,14 @@ std::vector<Check> check_nvidia(const DeviceFacts& f,
                              "found' means the driver failed to initialise the GPU (dmesg)"));
     return out;
   }
-  auto g =
-      std::find_if(smi.gpus.begin(), smi.gpus.end(), [&](const SmiGpu& x) { return x.bdf == d; });
+  auto g = std::find_if(smi.gpus.begin(), smi.gpus.end(),
+                        [&](const SmiGpu& x) { return x.bdf == f.bdf; });
   if (g == smi.gpus.end()) {
-    out.push_back(make(d, "nvidia_smi", Verdict::Fail,
-                       fmt::format("nvidia-smi{} lists {} GPU(s), not {}", ver, smi.gpus.size(), d),
-                       "the driver did not take this GPU: dmesg | grep NVRM; a GPU that fell off "
-                       "the bus (Xid 79) needs a host-side reset"));
+    out.push_back(
+        make("nvidia_smi", Verdict::kFail,
+             fmt::format("nvidia-smi{} lists {} GPU(s), not {}", ver, smi.gpus.size(), f.bdf),
+             "the driver did not take this GPU: dmesg | grep NVRM; a GPU that fell off "
+             "the bus (Xid 79) needs a host-side reset"));
     return out;
   }
   std::string msg =
@@ -284,12 +274,11 @@ std::vector<Check> check_nvidia(const DeviceFacts& f,
                   g->name, g->driver_version, g->memory_mib, g->link_gen_cur, g->link_width_cur,
                   g->link_gen_max, g->link_width_max);
   if (module_version && !g->driver_version.empty() && g->driver_version != *module_version)
-    out.push_back(make(d, "nvidia_smi", Verdict::Fail,
-                       msg + "; kernel module is " + *module_version,
+    out.push_back(make("nvidia_smi", Verdict::kFail, msg + "; kernel module is " + *module_version,
                        "user-space driver and kernel module differ: reinstall one package set "
                        "and reload the module (or reboot)"));
   else
-    out.push_back(make(d, "nvidia_smi", Verdict::Pass, msg));
+    out.push_back(make("nvidia_smi", Verdict::kPass, msg));
   return out;
 }
 
@@ -312,7 +301,7 @@ Check check_copy(const DeviceFacts& f, const SampleOutput& s, const std::string&
   const std::string label = dir == "h2d" ? "H2D" : "D2H";
   auto best = best_pinned_ce(s, dir);
   if (!best)
-    return make(f.bdf, name, Verdict::Fail, "no verified pinned copy-engine " + label + " result",
+    return make(name, Verdict::kFail, "no verified pinned copy-engine " + label + " result",
                 "the bandwidth sample measured nothing usable: see its errors");
   std::string msg = fmt::format("{} pinned (copy engine) peak {:.1f} GB/s", label, *best);
   std::optional<Check> ratio;
@@ -334,7 +323,7 @@ Check check_copy(const DeviceFacts& f, const SampleOutput& s, const std::string&
             "guest memory is backed by hugepages, NUMA placement (device on node {}), and that "
             "ACS/ATS settings do not route DMA through the root complex slowly",
             o.link_fraction * 100, f.numa_node.value_or(-1));
-      ratio = make(f.bdf, name, Verdict::Warn, msg, hint);
+      ratio = make(name, Verdict::kWarn, msg, hint);
     }
   } else {
     msg += " (no PCIe link visible to compare with)";
@@ -345,14 +334,14 @@ Check check_copy(const DeviceFacts& f, const SampleOutput& s, const std::string&
       std::string hint = ratio ? ratio->hint
                                : "below the target: check the host link (lspci -vv on the host), "
                                  "IOMMU mode and hugepage backing of the VM";
-      return make(f.bdf, name, Verdict::Fail, msg, hint);
+      return make(name, Verdict::kFail, msg, hint);
     }
   }
   if (ratio) {
-    ratio->message = msg;
+    ratio->summary = msg;
     return *ratio;
   }
-  return make(f.bdf, name, Verdict::Pass, msg);
+  return make(name, Verdict::kPass, msg);
 }
 
 std::string first_errors(const SampleOutput& s) {
@@ -377,7 +366,6 @@ std::string summary(const SampleOutput& s, size_t max_items) {
 std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleOutput>& samples,
                                  const CheckOptions& o) {
   std::vector<Check> out;
-  const std::string& d = f.bdf;
   for (const auto& s : samples) {
     const std::string name = "cuda." + s.sample;
     if (!s.ran) {
@@ -390,15 +378,15 @@ std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleO
       if (!s.stderr_tail.empty())
         msg += "; stderr: " +
                s.stderr_tail.substr(s.stderr_tail.rfind('\n', s.stderr_tail.size() - 2) + 1);
-      out.push_back(make(d, name, Verdict::Fail, msg, hint));
+      out.push_back(make(name, Verdict::kFail, msg, hint));
       continue;
     }
     if (!s.problem.empty()) {
-      out.push_back(make(d, name, Verdict::Fail, s.problem, "saved outputs are mixed up"));
+      out.push_back(make(name, Verdict::kFail, s.problem, "saved outputs are mixed up"));
       continue;
     }
     if (!s.ok && s.results.empty() && s.jobs.empty()) {
-      out.push_back(make(d, name, Verdict::Fail, "measured nothing: " + first_errors(s),
+      out.push_back(make(name, Verdict::kFail, "measured nothing: " + first_errors(s),
                          "the sample could not use the GPU: check that nvidia-smi lists it, that "
                          "the driver is new enough for the CUDA runtime the samples were built "
                          "with, and dmesg for Xid errors"));
@@ -422,74 +410,65 @@ std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleO
       const std::string msg = fmt::format("{}; {}", fmt::join(counts, ", "), summary(s, 4));
       if (!failed.empty())
         out.push_back(
-            make(d, name, Verdict::Fail,
+            make(name, Verdict::kFail,
                  fmt::format("{} of {} parallel jobs failed verification: {}", failed.size(),
                              s.jobs.size(), fmt::join(failed, "; ")),
                  "a parallel job computed a wrong result: suspect memory errors (nvidia-smi "
                  "-q -d ECC, dmesg Xid) or a broken context switch; rerun with fewer jobs "
                  "to see whether it depends on load"));
       else if (!s.ok)
-        out.push_back(make(d, name, Verdict::Fail, first_errors(s), "see the sample's errors"));
+        out.push_back(make(name, Verdict::kFail, first_errors(s), "see the sample's errors"));
       else if (short_count)
-        out.push_back(make(d, name, Verdict::Fail,
+        out.push_back(make(name, Verdict::kFail,
                            fmt::format("{} (expected {} per mode)", msg, o.jobs),
                            "not every parallel job reported: a worker crashed or could not create "
                            "a CUDA context (GPU compute mode EXCLUSIVE_PROCESS?)"));
       else
-        out.push_back(make(d, name, Verdict::Pass, "every job verified; " + msg));
+        out.push_back(make(name, Verdict::kPass, "every job verified; " + msg));
       continue;
     }
     if (!s.ok) {
-      out.push_back(make(d, name, Verdict::Fail, "wrong result: " + first_errors(s),
+      out.push_back(make(name, Verdict::kFail, "wrong result: " + first_errors(s),
                          "a CUDA sample computed or copied wrong data: suspect memory errors "
                          "(nvidia-smi -q -d ECC), DMA corruption through the IOMMU, or a driver "
                          "bug; dmesg shows Xid errors"));
       continue;
     }
     if (s.sample == "bandwidth") {
-      out.push_back(make(d, name, Verdict::Pass,
+      out.push_back(make(name, Verdict::kPass,
                          fmt::format("{} results, every transfer verified", s.results.size())));
       out.push_back(check_copy(f, s, "h2d", o.min_h2d_gbs, o));
       out.push_back(check_copy(f, s, "d2h", o.min_d2h_gbs, o));
     } else if (s.sample == "membw") {
       const SampleResult* t = s.find("triad");
       if (!t) {
-        out.push_back(make(d, name, Verdict::Fail, "no triad result", "see the sample's output"));
+        out.push_back(make(name, Verdict::kFail, "no triad result", "see the sample's output"));
       } else if (o.min_membw_gbs > 0 && t->value < o.min_membw_gbs) {
         out.push_back(
-            make(d, name, Verdict::Fail,
+            make(name, Verdict::kFail,
                  fmt::format("triad {:.0f} GB/s, target >= {:.0f}", t->value, o.min_membw_gbs),
                  "device memory is slower than expected: check clocks (nvidia-smi -q -d "
                  "CLOCK), thermal throttling and ECC mode"));
       } else {
         out.push_back(
-            make(d, name, Verdict::Pass, fmt::format("triad {:.0f} GB/s, verified", t->value)));
+            make(name, Verdict::kPass, fmt::format("triad {:.0f} GB/s, verified", t->value)));
       }
     } else if (s.sample == "launch") {
       const SampleResult* sync = s.find("kernel_launch_sync");
       if (sync && sync->value > o.max_launch_us)
-        out.push_back(make(d, name, Verdict::Warn,
+        out.push_back(make(name, Verdict::kWarn,
                            fmt::format("empty kernel launch+sync {:.1f} us > {:.1f} us; {}",
                                        sync->value, o.max_launch_us, summary(s, 4)),
                            "slow launches in a VM point at vCPU contention or exits on doorbell "
                            "writes: pin vCPUs, check the host's load and that BAR0 is mapped, not "
                            "trapped"));
       else
-        out.push_back(make(d, name, Verdict::Pass, summary(s, 4)));
+        out.push_back(make(name, Verdict::kPass, summary(s, 4)));
     } else {
-      out.push_back(make(d, name, Verdict::Pass, summary(s, 6)));
+      out.push_back(make(name, Verdict::kPass, summary(s, 6)));
     }
   }
   return out;
-}
-
-Verdict overall(const std::vector<Check>& checks) {
-  Verdict v = Verdict::Pass;
-  for (const auto& c : checks) {
-    if (c.verdict == Verdict::Fail) return Verdict::Fail;
-    if (c.verdict == Verdict::Warn) v = Verdict::Warn;
-  }
-  return v;
 }
 
 }  // namespace vfiokit::guest

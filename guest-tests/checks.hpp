@@ -1,5 +1,5 @@
 // The verdicts of the guest check: pure functions from facts (device, driver,
-// nvidia-smi, CUDA sample outputs) to PASS/WARN/FAIL/SKIP lines with hints.
+// nvidia-smi, CUDA sample outputs) to check::Check (check/check.hpp) with hints.
 // Nothing here touches the system, so every rule is unit-tested on fixtures.
 #pragma once
 
@@ -8,28 +8,18 @@
 #include <utility>
 #include <vector>
 
+#include "check/check.hpp"
 #include "guest-tests/cuda_samples.hpp"
 #include "guest-tests/device_facts.hpp"
 #include "guest-tests/nvidia.hpp"
 
 namespace vfiokit::guest {
 
-/// A check's outcome. SKIP: not applicable here (no link on an integrated endpoint, no CUDA).
-enum class Verdict { Pass, Warn, Fail, Skip };
-
-/// "PASS", "WARN", "FAIL", "SKIP".
-const char* verdict_name(Verdict v);
-
-/// One judged check.
-struct Check {
-  std::string device;  ///< BDF, empty for checks about the whole guest
-  std::string name;    ///< "present", "driver", "bars", "config_space", "msix", "link", "aer",
-                       ///< "nvidia_driver", "nvidia_smi", "cuda.<sample>", "cuda.h2d_pinned", ...
-  Verdict verdict = Verdict::Skip;
-  std::string message;  ///< what was found
-  std::string hint;     ///< what to do about a WARN/FAIL; empty for PASS
-};
-
+/// Every check here is about one device: its id (and title) is the check's name,
+/// "present", "driver", "bars", "config_space", "msix", "link", "aer", "nvidia_driver",
+/// "nvidia_smi", "cuda.<sample>", "cuda.h2d_pinned", ...; SKIP: not applicable here (no
+/// link on an integrated endpoint, no CUDA). main.cpp gathers a device's checks into
+/// its check::Report.
 /// What the checks hold the device to.
 struct CheckOptions {
   std::optional<std::string> expect_driver;  ///< FAIL when another driver is bound
@@ -44,20 +34,18 @@ struct CheckOptions {
 };
 
 /// Device-level checks: present, driver, bars, config_space, msix, link, aer.
-std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o);
+std::vector<check::Check> check_device(const DeviceFacts& f, const CheckOptions& o);
 
 /// NVIDIA driver checks for a GPU: nvidia_driver (module loaded, bound), nvidia_smi
 /// (runs, lists this GPU, same version as the module, link it reports).
-std::vector<Check> check_nvidia(const DeviceFacts& f,
-                                const std::optional<std::string>& module_version,
-                                const SmiReport& smi);
+std::vector<check::Check> check_nvidia(const DeviceFacts& f,
+                                       const std::optional<std::string>& module_version,
+                                       const SmiReport& smi);
 
 /// Judges the CUDA sample outputs of GPU `f` against its link and the options.
-std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleOutput>& samples,
-                                 const CheckOptions& o);
-
-/// The worst verdict (FAIL > WARN > PASS; SKIP counts as PASS).
-Verdict overall(const std::vector<Check>& checks);
+std::vector<check::Check> check_samples(const DeviceFacts& f,
+                                        const std::vector<SampleOutput>& samples,
+                                        const CheckOptions& o);
 
 /// Best pinned copy-engine bandwidth of `direction` ("h2d", "d2h") over all sizes, GB/s.
 std::optional<double> best_pinned_ce(const SampleOutput& bandwidth, const std::string& direction);

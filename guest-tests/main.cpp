@@ -1,7 +1,8 @@
 // vfiokit-guest-check: validates a device passed through to this guest (or on
 // bare metal): identity, driver, BARs, MSI-X, PCIe link and its limits; for an
-// NVIDIA GPU also the driver, nvidia-smi and the CUDA samples. Prints one
-// PASS/WARN/FAIL line per check and writes bench-schema JSON for a regression gate.
+// NVIDIA GPU also the driver, nvidia-smi and the CUDA samples. Prints one report per
+// device (check/check.hpp) and writes its JSON, with the bench schema's context and
+// benchmarks for a regression gate. Exit status: docs/cli.md (one table for every program).
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -11,15 +12,16 @@
 #include <fstream>
 #include <iostream>
 
+#include "check/check.hpp"
 #include "guest-tests/checks.hpp"
 #include "guest-tests/cuda_samples.hpp"
 #include "guest-tests/device_facts.hpp"
 #include "guest-tests/link_budget.hpp"
 #include "guest-tests/nvidia.hpp"
-#include "vfio/pci_names.hpp"
 #include "guest-tests/report.hpp"
-#include "vfiokit/vfio/error.hpp"
+#include "vfio/pci_names.hpp"
 #include "vfiokit/version.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace fs = std::filesystem;
 using namespace vfiokit;
@@ -48,7 +50,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> selectors;
   std::string expect_driver, expect_link, json_path, samples_dir, samples_from, save_samples,
       nvidia_smi = "nvidia-smi", pci_ids;
-  bool no_cuda = false, quick = false, strict = false;
+  bool no_cuda = false, quick = false;
   int sample_timeout = 600;
   CheckOptions opt;
   app.add_option("--root", root, "directory that plays / (fixture trees, chroots)")
@@ -83,12 +85,20 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--nvidia-smi", nvidia_smi, "nvidia-smi program")->capture_default_str();
   app.add_option("--pci-ids", pci_ids, "pci.ids file for names (default: libpci's)");
-  app.add_option("--json", json_path, "write the bench-schema JSON here ('-' = stdout)");
-  app.add_flag("--strict", strict, "exit non-zero on WARN too");
+  app.add_option("--json", json_path,
+                 "write the report JSON (docs/schema/report.schema.json, with the bench "
+                 "schema's context and benchmarks) here ('-' = stdout)");
+  // Before the one exit contract, WARN exited 0 unless --strict; it exits 1 now, and
+  // --strict stays accepted (hidden) so that scripts that pass it keep working.
+  app.add_flag("--strict")->description("no effect: a WARN always exits 1")->group("");
+  app.footer(
+      "Exit status: 0 every check PASS or SKIP; 1 a WARN; 2 a FAIL; 3 could not run (no such "
+      "device tree, nothing to check, unwritable --json); 64 usage error.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help is 0; a bad option is a usage error
+    // --help and --version are 0; a bad option is a usage error.
+    return app.exit(e) == 0 ? check::kExitOk : check::kExitUsage;
   }
 
   if (!expect_driver.empty()) opt.expect_driver = expect_driver;
@@ -113,10 +123,11 @@ int run(int argc, char** argv) {
   std::optional<SmiReport> smi;
   const fs::path sdir = samples_dir.empty() ? default_samples_dir() : fs::path(samples_dir);
 
-  std::vector<DeviceReport> reports;
-  std::vector<Check> checks;
+  std::vector<DeviceReport> devices;
+  std::vector<check::Report> reports;
   for (const auto& bdf : bdfs) {
     DeviceReport d;
+    std::vector<check::Check>& checks = reports.emplace_back(check::Report{bdf, {}}).checks;
     d.facts = read_device_facts(sysfs, bdf);
     DeviceFacts& f = d.facts;
     if (f.present) {
@@ -155,19 +166,19 @@ int run(int argc, char** argv) {
         }
         for (auto& c : check_samples(f, d.samples, opt)) checks.push_back(std::move(c));
       } else if (!no_cuda) {
-        checks.push_back({bdf, "cuda", Verdict::Skip,
+        checks.push_back({"cuda", "cuda", check::Verdict::kSkip,
                           "CUDA samples not run: the GPU is not bound to nvidia",
-                          "fix the driver check first"});
+                          "fix the driver check first", nlohmann::json::object()});
       }
     }
-    reports.push_back(std::move(d));
+    devices.push_back(std::move(d));
   }
 
-  human << format_checks(checks);
+  human << check::render_text(reports, false);
   if (!json_path.empty()) {
     nlohmann::json ctx = {{"root", root}};
     if (!samples_from.empty()) ctx["samples_from"] = samples_from;
-    const std::string text = make_report(reports, checks, ctx).dump(2) + "\n";
+    const std::string text = make_report(devices, reports, ctx).dump(2) + "\n";
     if (json_path == "-") {
       std::cout << text;
     } else {
@@ -177,8 +188,7 @@ int run(int argc, char** argv) {
                     "check that the directory exists and is writable");
     }
   }
-  const Verdict v = overall(checks);
-  return v == Verdict::Fail || (strict && v == Verdict::Warn) ? 1 : 0;
+  return check::exit_status(reports);
 }
 
 }  // namespace
@@ -188,9 +198,9 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const vfiokit::Error& e) {
     std::fprintf(stderr, "vfiokit-guest-check: %s\n", e.what());
-    return 2;
+    return check::kExitCouldNotRun;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vfiokit-guest-check: %s\n", e.what());
-    return 2;
+    return check::kExitCouldNotRun;
   }
 }

@@ -112,7 +112,7 @@ nlohmann::json device_benchmarks(const DeviceReport& d, bool prefix_bdf) {
 }
 
 nlohmann::json make_report(const std::vector<DeviceReport>& devices,
-                           const std::vector<Check>& checks, nlohmann::json context) {
+                           const std::vector<check::Report>& reports, nlohmann::json context) {
   nlohmann::json ctx = {{"executable", "vfiokit-guest-check"}, {"schema", "vfiokit-bench/1"}};
   char date[64];
   const std::time_t now = std::time(nullptr);
@@ -138,28 +138,10 @@ nlohmann::json make_report(const std::vector<DeviceReport>& devices,
   for (const auto& d : devices)
     for (auto& b : device_benchmarks(d, devices.size() > 1)) benches.push_back(std::move(b));
 
-  nlohmann::json cj = nlohmann::json::array();
-  for (const auto& c : checks)
-    cj.push_back({{"device", c.device},
-                  {"name", c.name},
-                  {"verdict", verdict_name(c.verdict)},
-                  {"message", c.message},
-                  {"hint", c.hint}});
-  return {{"context", ctx},
-          {"benchmarks", benches},
-          {"checks", cj},
-          {"verdict", verdict_name(overall(checks))}};
-}
-
-std::string format_checks(const std::vector<Check>& checks) {
-  std::string out;
-  for (const auto& c : checks) {
-    out +=
-        fmt::format("{}  {:<12} {:<14} {}\n", verdict_name(c.verdict), c.device, c.name, c.message);
-    if (!c.hint.empty()) out += fmt::format("      hint: {}\n", c.hint);
-  }
-  out += fmt::format("verdict: {}\n", verdict_name(overall(checks)));
-  return out;
+  nlohmann::json doc = check::document("guest-check", reports);
+  doc["context"] = ctx;
+  doc["benchmarks"] = benches;
+  return doc;
 }
 
 }  // namespace vfiokit::guest

@@ -1,5 +1,6 @@
-// The guest check's JSON, in the bench schema the regression gate reads: a
-// Google-Benchmark-like document with "context", "benchmarks" and "checks".
+// The guest check's JSON: the report document every vfiokit program that judges
+// prints (check/check.hpp, docs/schema/report.schema.json) with the bench schema's
+// "context" and "benchmarks" beside it, which the regression gate (bench/gate.py) reads.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -30,12 +31,10 @@ nlohmann::json device_json(const DeviceReport& d);
 /// error_occurred. The link budget lives in context.devices[].link.
 nlohmann::json device_benchmarks(const DeviceReport& d, bool prefix_bdf);
 
-/// The whole document: {"context": {...}, "benchmarks": [...], "checks": [...], "verdict": "..."}.
-/// `context` is merged into the generated context (date, host, kernel, devices).
+/// The whole document: check::document("guest-check", reports) plus "context"
+/// (`context` merged into the generated one: date, host, kernel, devices) and
+/// "benchmarks".
 nlohmann::json make_report(const std::vector<DeviceReport>& devices,
-                           const std::vector<Check>& checks, nlohmann::json context);
-
-/// Human-readable lines: one per check, "PASS  0000:01:00.0 link  ...", hints indented below.
-std::string format_checks(const std::vector<Check>& checks);
+                           const std::vector<check::Report>& reports, nlohmann::json context);
 
 }  // namespace vfiokit::guest

@@ -19,6 +19,9 @@
 namespace vfiokit::guest {
 namespace {
 
+using check::Check;
+using check::Verdict;
+
 const std::string kFix = VFIOKIT_GUEST_FIXTURES;
 const std::string kGpu = "0000:01:00.0";
 
@@ -34,7 +37,7 @@ DeviceFacts facts(const std::string& tree, const std::string& bdf) {
 
 std::map<std::string, Check> by_name(const std::vector<Check>& checks) {
   std::map<std::string, Check> m;
-  for (const auto& c : checks) m[c.name] = c;
+  for (const auto& c : checks) m[c.id] = c;
   return m;
 }
 
@@ -150,26 +153,26 @@ TEST(DeviceFacts, SelectorsFindDevicesOrSayWhy) {
 
 TEST(DeviceChecks, HealthyGpuPassesEveryCheck) {
   const auto checks = check_device(facts("gpu-ok", kGpu), {});
-  for (const auto& c : checks) EXPECT_EQ(c.verdict, Verdict::Pass) << c.name << ": " << c.message;
+  for (const auto& c : checks) EXPECT_EQ(c.verdict, Verdict::kPass) << c.id << ": " << c.summary;
   const auto m = by_name(checks);
   for (const char* n : {"present", "driver", "bars", "config_space", "msix", "link", "aer"})
     EXPECT_TRUE(m.count(n)) << n;
-  EXPECT_NE(m.at("link").message.find("63.0 GB/s"), std::string::npos) << m.at("link").message;
-  EXPECT_EQ(overall(checks), Verdict::Pass);
+  EXPECT_NE(m.at("link").summary.find("63.0 GB/s"), std::string::npos) << m.at("link").summary;
+  EXPECT_EQ((check::Report{kGpu, checks}.worst()), Verdict::kPass);
 }
 
 TEST(DeviceChecks, GpuOnADegradedLinkFailsWithTheTrainedLinkInTheHint) {
   const auto m = by_name(check_device(facts("gpu-degraded", kGpu), {}));
-  EXPECT_EQ(m.at("link").verdict, Verdict::Fail);
-  EXPECT_NE(m.at("link").message.find("Gen3 x8"), std::string::npos) << m.at("link").message;
+  EXPECT_EQ(m.at("link").verdict, Verdict::kFail);
+  EXPECT_NE(m.at("link").summary.find("Gen3 x8"), std::string::npos) << m.at("link").summary;
   EXPECT_NE(m.at("link").hint.find("x8 of x16"), std::string::npos) << m.at("link").hint;
-  EXPECT_EQ(m.at("aer").verdict, Verdict::Warn);
-  EXPECT_NE(m.at("aer").message.find("12 correctable"), std::string::npos);
+  EXPECT_EQ(m.at("aer").verdict, Verdict::kWarn);
+  EXPECT_NE(m.at("aer").summary.find("12 correctable"), std::string::npos);
 
   CheckOptions o;
   o.expect_link = parse_link_spec("gen5x16");
   const auto e = by_name(check_device(facts("gpu-degraded", kGpu), o));
-  EXPECT_EQ(e.at("link").verdict, Verdict::Fail);
+  EXPECT_EQ(e.at("link").verdict, Verdict::kFail);
   EXPECT_NE(e.at("link").hint.find("trained at Gen3 x8 (8 GT/s) instead of Gen5 x16"),
             std::string::npos)
       << e.at("link").hint;
@@ -177,35 +180,35 @@ TEST(DeviceChecks, GpuOnADegradedLinkFailsWithTheTrainedLinkInTheHint) {
 
 TEST(DeviceChecks, SpeedBelowMaxWarnsAndExpectedLinkAboveTheCardFails) {
   const auto m = by_name(check_device(facts("user", kGpu), {}));
-  EXPECT_EQ(m.at("link").verdict, Verdict::Warn);
+  EXPECT_EQ(m.at("link").verdict, Verdict::kWarn);
   EXPECT_NE(m.at("link").hint.find("Gen4 of Gen5"), std::string::npos);
-  EXPECT_EQ(m.at("config_space").verdict, Verdict::Warn);
-  EXPECT_EQ(m.at("msix").verdict, Verdict::Skip);
+  EXPECT_EQ(m.at("config_space").verdict, Verdict::kWarn);
+  EXPECT_EQ(m.at("msix").verdict, Verdict::kSkip);
 
   CheckOptions o;
   o.expect_link = parse_link_spec("gen6x16");
-  EXPECT_EQ(by_name(check_device(facts("gpu-ok", kGpu), o)).at("link").verdict, Verdict::Fail);
+  EXPECT_EQ(by_name(check_device(facts("gpu-ok", kGpu), o)).at("link").verdict, Verdict::kFail);
   o.expect_link = parse_link_spec("gen4x8");
-  EXPECT_EQ(by_name(check_device(facts("gpu-ok", kGpu), o)).at("link").verdict, Verdict::Pass);
+  EXPECT_EQ(by_name(check_device(facts("gpu-ok", kGpu), o)).at("link").verdict, Verdict::kPass);
 }
 
 TEST(DeviceChecks, QemuDevicesAsTheTestBedShowsThem) {
   const auto nvme = by_name(check_device(facts("qemu", "0000:00:03.0"), {}));
-  EXPECT_EQ(nvme.at("driver").verdict, Verdict::Pass);
-  EXPECT_EQ(nvme.at("msix").verdict, Verdict::Pass);
-  EXPECT_EQ(nvme.at("link").verdict, Verdict::Skip);  // integrated endpoint on pcie.0
-  EXPECT_NE(nvme.at("link").message.find("integrated endpoint"), std::string::npos);
+  EXPECT_EQ(nvme.at("driver").verdict, Verdict::kPass);
+  EXPECT_EQ(nvme.at("msix").verdict, Verdict::kPass);
+  EXPECT_EQ(nvme.at("link").verdict, Verdict::kSkip);  // integrated endpoint on pcie.0
+  EXPECT_NE(nvme.at("link").summary.find("integrated endpoint"), std::string::npos);
   EXPECT_FALSE(nvme.count("aer"));  // no counters, no check
 
   const auto nic = by_name(check_device(facts("qemu", "0000:01:00.0"), {}));
-  EXPECT_EQ(nic.at("driver").verdict, Verdict::Fail);
-  EXPECT_EQ(nic.at("msix").verdict, Verdict::Warn);
+  EXPECT_EQ(nic.at("driver").verdict, Verdict::kFail);
+  EXPECT_EQ(nic.at("msix").verdict, Verdict::kWarn);
   EXPECT_NE(nic.at("msix").hint.find("no driver"), std::string::npos);
-  EXPECT_EQ(nic.at("link").verdict, Verdict::Pass);  // Gen1 x1 of Gen1 x1
+  EXPECT_EQ(nic.at("link").verdict, Verdict::kPass);  // Gen1 x1 of Gen1 x1
 
   const auto edu = by_name(check_device(facts("qemu", "0000:00:04.0"), {}));
-  EXPECT_EQ(edu.at("bars").verdict, Verdict::Fail);
-  EXPECT_NE(edu.at("bars").message.find("unassigned: BAR2"), std::string::npos);
+  EXPECT_EQ(edu.at("bars").verdict, Verdict::kFail);
+  EXPECT_NE(edu.at("bars").summary.find("unassigned: BAR2"), std::string::npos);
   EXPECT_NE(edu.at("bars").hint.find("MMIO window"), std::string::npos);
 }
 
@@ -213,13 +216,13 @@ TEST(DeviceChecks, ExpectedDriverAndMissingDevice) {
   CheckOptions o;
   o.expect_driver = "vfio-pci";
   const auto m = by_name(check_device(facts("qemu", "0000:00:03.0"), o));
-  EXPECT_EQ(m.at("driver").verdict, Verdict::Fail);
-  EXPECT_NE(m.at("driver").message.find("bound to nvme, expected vfio-pci"), std::string::npos);
+  EXPECT_EQ(m.at("driver").verdict, Verdict::kFail);
+  EXPECT_NE(m.at("driver").summary.find("bound to nvme, expected vfio-pci"), std::string::npos);
 
   const auto missing = check_device(facts("qemu", "0000:09:00.0"), {});
   ASSERT_EQ(missing.size(), 1u);
-  EXPECT_EQ(missing[0].name, "present");
-  EXPECT_EQ(missing[0].verdict, Verdict::Fail);
+  EXPECT_EQ(missing[0].id, "present");
+  EXPECT_EQ(missing[0].verdict, Verdict::kFail);
   EXPECT_FALSE(missing[0].hint.empty());
 }
 
@@ -247,25 +250,25 @@ TEST(Nvidia, ChecksDriverAndNvidiaSmi) {
   EXPECT_TRUE(smi.ran);
   EXPECT_EQ(smi.version, "580.95.05");
   auto m = by_name(check_nvidia(f, nvidia_module_version(kFix + "/gpu-ok"), smi));
-  EXPECT_EQ(m.at("nvidia_driver").verdict, Verdict::Pass);
-  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::Pass) << m.at("nvidia_smi").message;
+  EXPECT_EQ(m.at("nvidia_driver").verdict, Verdict::kPass);
+  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::kPass) << m.at("nvidia_smi").summary;
 
   r.answers[nvidia_smi_query_argv("nvidia-smi")[1]] =
       ok_run(slurp(kFix + "/nvidia-smi/query-other-gpu.csv"));
   m = by_name(check_nvidia(f, "580.95.05", query_nvidia_smi(r)));
-  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::Fail);
-  EXPECT_NE(m.at("nvidia_smi").message.find("not 0000:01:00.0"), std::string::npos);
+  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::kFail);
+  EXPECT_NE(m.at("nvidia_smi").summary.find("not 0000:01:00.0"), std::string::npos);
 
   r.answers[nvidia_smi_query_argv("nvidia-smi")[1]] =
       ok_run(slurp(kFix + "/nvidia-smi/query-mismatch.csv"));
   m = by_name(check_nvidia(f, "580.95.05", query_nvidia_smi(r)));
-  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::Fail);
+  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::kFail);
   EXPECT_NE(m.at("nvidia_smi").hint.find("differ"), std::string::npos);
 
   FakeRunner none;  // nvidia-smi not installed
   m = by_name(check_nvidia(f, std::nullopt, query_nvidia_smi(none)));
-  EXPECT_EQ(m.at("nvidia_driver").verdict, Verdict::Fail);
-  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::Fail);
+  EXPECT_EQ(m.at("nvidia_driver").verdict, Verdict::kFail);
+  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::kFail);
   EXPECT_NE(m.at("nvidia_smi").hint.find("install"), std::string::npos);
 
   RunResult no_dev;
@@ -275,8 +278,8 @@ TEST(Nvidia, ChecksDriverAndNvidiaSmi) {
   FakeRunner broken;
   broken.answers[nvidia_smi_query_argv("nvidia-smi")[1]] = no_dev;
   m = by_name(check_nvidia(f, "580.95.05", query_nvidia_smi(broken)));
-  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::Fail);
-  EXPECT_NE(m.at("nvidia_smi").message.find("No devices were found"), std::string::npos);
+  EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::kFail);
+  EXPECT_NE(m.at("nvidia_smi").summary.find("No devices were found"), std::string::npos);
 }
 
 TEST(SampleChecks, HealthyGpuAndSamplesPass) {
@@ -287,49 +290,49 @@ TEST(SampleChecks, HealthyGpuAndSamplesPass) {
   CheckOptions o;
   o.min_h2d_gbs = o.min_d2h_gbs = 50;  // the H100 PCIe Gen5 x16 target
   const auto checks = check_samples(facts("gpu-ok", kGpu), out, o);
-  for (const auto& c : checks) EXPECT_EQ(c.verdict, Verdict::Pass) << c.name << ": " << c.message;
+  for (const auto& c : checks) EXPECT_EQ(c.verdict, Verdict::kPass) << c.id << ": " << c.summary;
   const auto m = by_name(checks);
-  EXPECT_NE(m.at("cuda.h2d_pinned").message.find("55.3 GB/s = 99% of Gen5 x16"), std::string::npos)
-      << m.at("cuda.h2d_pinned").message;
-  EXPECT_NE(m.at("cuda.concurrency").message.find("10 process jobs"), std::string::npos)
-      << m.at("cuda.concurrency").message;
+  EXPECT_NE(m.at("cuda.h2d_pinned").summary.find("55.3 GB/s = 99% of Gen5 x16"), std::string::npos)
+      << m.at("cuda.h2d_pinned").summary;
+  EXPECT_NE(m.at("cuda.concurrency").summary.find("10 process jobs"), std::string::npos)
+      << m.at("cuda.concurrency").summary;
   for (const char* n :
        {"cuda.bandwidth", "cuda.d2h_pinned", "cuda.membw", "cuda.gemm", "cuda.launch"})
     EXPECT_TRUE(m.count(n)) << n;
 
   o.min_h2d_gbs = 60;
   EXPECT_EQ(by_name(check_samples(facts("gpu-ok", kGpu), out, o)).at("cuda.h2d_pinned").verdict,
-            Verdict::Fail);
+            Verdict::kFail);
   o = {};
   o.jobs = 16;  // expected more parallel jobs than reported
   EXPECT_EQ(by_name(check_samples(facts("gpu-ok", kGpu), out, o)).at("cuda.concurrency").verdict,
-            Verdict::Fail);
+            Verdict::kFail);
 }
 
 TEST(SampleChecks, DegradedLinkAndFailedParallelJob) {
   const auto out = samples("samples-degraded");
   auto m = by_name(check_samples(facts("gpu-degraded", kGpu), out, {}));
   // 6.4 GB/s on a Gen5 x16 card that trained at Gen3 x8: below 80%, the hint names the link.
-  EXPECT_EQ(m.at("cuda.h2d_pinned").verdict, Verdict::Warn);
+  EXPECT_EQ(m.at("cuda.h2d_pinned").verdict, Verdict::kWarn);
   EXPECT_NE(
       m.at("cuda.h2d_pinned").hint.find("link trained at Gen3 x8 (8 GT/s) instead of Gen5 x16"),
       std::string::npos)
       << m.at("cuda.h2d_pinned").hint;
-  EXPECT_EQ(m.at("cuda.concurrency").verdict, Verdict::Fail);
+  EXPECT_EQ(m.at("cuda.concurrency").verdict, Verdict::kFail);
   EXPECT_NE(m.at("cuda.concurrency")
-                .message.find("1 of 20 parallel jobs failed verification: process job 7"),
+                .summary.find("1 of 20 parallel jobs failed verification: process job 7"),
             std::string::npos)
-      << m.at("cuda.concurrency").message;
+      << m.at("cuda.concurrency").summary;
 
   CheckOptions o;
   o.min_h2d_gbs = 50;
   m = by_name(check_samples(facts("gpu-degraded", kGpu), out, o));
-  EXPECT_EQ(m.at("cuda.h2d_pinned").verdict, Verdict::Fail);
+  EXPECT_EQ(m.at("cuda.h2d_pinned").verdict, Verdict::kFail);
   EXPECT_NE(m.at("cuda.h2d_pinned").hint.find("Gen3 x8"), std::string::npos);
 
   // Same slow numbers on a healthy link: the hint turns to the IOMMU and memory backing.
   m = by_name(check_samples(facts("gpu-ok", kGpu), out, {}));
-  EXPECT_EQ(m.at("cuda.h2d_pinned").verdict, Verdict::Warn);
+  EXPECT_EQ(m.at("cuda.h2d_pinned").verdict, Verdict::kWarn);
   EXPECT_NE(m.at("cuda.h2d_pinned").hint.find("hugepages"), std::string::npos);
 }
 
@@ -339,8 +342,8 @@ TEST(SampleChecks, WrongResultsMissingSamplesAndSlowLaunches) {
                R"({"name":"triad","value":1700,"unit":"GB/s","verified":false}]})");
   ASSERT_TRUE(bad.ran);
   auto m = by_name(check_samples(facts("gpu-ok", kGpu), {bad}, {}));
-  EXPECT_EQ(m.at("cuda.membw").verdict, Verdict::Fail);
-  EXPECT_NE(m.at("cuda.membw").message.find("wrong result: triad: 5 wrong elements"),
+  EXPECT_EQ(m.at("cuda.membw").verdict, Verdict::kFail);
+  EXPECT_NE(m.at("cuda.membw").summary.find("wrong result: triad: 5 wrong elements"),
             std::string::npos);
 
   // A sample that could not use the GPU is a setup failure, not a wrong result.
@@ -348,8 +351,8 @@ TEST(SampleChecks, WrongResultsMissingSamplesAndSlowLaunches) {
       "gemm",
       R"({"sample":"gemm","ok":false,"errors":["no CUDA device: driver too old"],"results":[]})");
   m = by_name(check_samples(facts("gpu-ok", kGpu), {nodev}, {}));
-  EXPECT_EQ(m.at("cuda.gemm").verdict, Verdict::Fail);
-  EXPECT_NE(m.at("cuda.gemm").message.find("measured nothing: no CUDA device"), std::string::npos);
+  EXPECT_EQ(m.at("cuda.gemm").verdict, Verdict::kFail);
+  EXPECT_NE(m.at("cuda.gemm").summary.find("measured nothing: no CUDA device"), std::string::npos);
   EXPECT_NE(m.at("cuda.gemm").hint.find("driver is new enough"), std::string::npos);
 
   EXPECT_FALSE(parse_sample_output("gemm", "Segmentation fault").ran);
@@ -368,7 +371,7 @@ TEST(SampleChecks, WrongResultsMissingSamplesAndSlowLaunches) {
   const SampleOutput missing = run_sample(pr, "/nonexistent", "gemm", kGpu, {}, 10);
   EXPECT_FALSE(missing.ran);
   m = by_name(check_samples(facts("gpu-ok", kGpu), {missing}, {}));
-  EXPECT_EQ(m.at("cuda.gemm").verdict, Verdict::Fail);
+  EXPECT_EQ(m.at("cuda.gemm").verdict, Verdict::kFail);
   EXPECT_NE(m.at("cuda.gemm").hint.find("--samples-dir"), std::string::npos);
 
   const SampleOutput slow = parse_sample_output(
@@ -376,7 +379,7 @@ TEST(SampleChecks, WrongResultsMissingSamplesAndSlowLaunches) {
       R"({"sample":"launch","ok":true,"results":[{"name":"kernel_launch_sync","value":45.0,)"
       R"("unit":"us","higher_is_better":false,"verified":true}]})");
   m = by_name(check_samples(facts("gpu-ok", kGpu), {slow}, {}));
-  EXPECT_EQ(m.at("cuda.launch").verdict, Verdict::Warn);
+  EXPECT_EQ(m.at("cuda.launch").verdict, Verdict::kWarn);
 }
 
 // A sample that exits non-zero is not ok, whatever its JSON says.
@@ -407,15 +410,20 @@ TEST(Subprocess, CapturesOutputStatusAndTimeouts) {
   EXPECT_NE(x.err.find("No such file"), std::string::npos);
 }
 
-TEST(Report, BenchSchemaCarriesResultsChecksAndContext) {
+TEST(Report, ReportDocumentCarriesResultsChecksAndContext) {
   DeviceReport d;
   d.facts = facts("gpu-degraded", kGpu);
   d.nvidia_module = "580.95.05";
   d.samples = samples("samples-degraded");
   std::vector<Check> checks = check_device(d.facts, {});
   for (auto& c : check_samples(d.facts, d.samples, {})) checks.push_back(c);
-  const nlohmann::json j = make_report({d}, checks, {{"root", "fixture"}});
+  const std::vector<check::Report> reports = {{kGpu, checks}};
+  const nlohmann::json j = make_report({d}, reports, {{"root", "fixture"}});
   EXPECT_EQ(j["verdict"], "FAIL");
+  EXPECT_EQ(j["exit_status"], check::kExitFail);
+  EXPECT_EQ(j["command"], "guest-check");
+  ASSERT_EQ(j["reports"].size(), 1u);
+  EXPECT_EQ(j["reports"][0]["subject"], kGpu);
   EXPECT_EQ(j["context"]["root"], "fixture");
   EXPECT_EQ(j["context"]["devices"][0]["link"]["current"]["gen"], 3);
   EXPECT_NEAR(j["context"]["devices"][0]["link"]["max_theoretical_gbs"].get<double>(), 63.0, 0.1);
@@ -433,10 +441,9 @@ TEST(Report, BenchSchemaCarriesResultsChecksAndContext) {
   }
   EXPECT_TRUE(found);
   bool failed_job = false;
-  for (const auto& c : j["checks"])
-    if (c["name"] == "cuda.concurrency") failed_job = c["verdict"] == "FAIL";
+  for (const auto& c : j["reports"][0]["checks"])
+    if (c["id"] == "cuda.concurrency") failed_job = c["verdict"] == "FAIL";
   EXPECT_TRUE(failed_job);
-  EXPECT_NE(format_checks(checks).find("verdict: FAIL"), std::string::npos);
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ bool full_config(const ConfigSpace& cfg) { return cfg.size() >= 256; }
 
 }  // namespace
 
-CheckResult check_driver(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.driver", "driver", Verdict::kPass, "", "", {}};
+check::Check check_driver(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.driver", "driver", check::Verdict::kPass, "", "", {}};
   const Sysfs& s = fs.sysfs();
   const auto drv = s.driver(bdf);
   const auto override_ = s.attr(bdf, "driver_override");
@@ -38,7 +38,7 @@ CheckResult check_driver(const HostFs& fs, const std::string& bdf) {
       jh.push_back({{"pid", h.pid}, {"comm", h.comm}, {"node", h.node}});
     r.data["vfio_holders"] = jh;
     if (!holders.empty()) {
-      r.verdict = Verdict::kWarn;
+      r.verdict = check::Verdict::kWarn;
       r.summary += fmt::format("; {} is open by pid {} ({}): another open gets EBUSY",
                                holders[0].node, holders[0].pid, holders[0].comm);
       r.hint =
@@ -53,7 +53,7 @@ CheckResult check_driver(const HostFs& fs, const std::string& bdf) {
   for (const auto& u : uses) ju.push_back({{"kind", u.kind}, {"detail", u.detail}, {"fix", u.fix}});
   r.data["in_use"] = ju;
   if (!uses.empty()) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary += fmt::format("; in use: {}", uses[0].detail);
     r.hint = fmt::format("{} before 'vfiokit bind {}'", uses[0].fix, bdf);
   } else {
@@ -62,11 +62,11 @@ CheckResult check_driver(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_iommu_group(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.iommu_group", "IOMMU group", Verdict::kPass, "", "", {}};
+check::Check check_iommu_group(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.iommu_group", "IOMMU group", check::Verdict::kPass, "", "", {}};
   const auto group = fs.sysfs().iommu_group(bdf);
   if (!group) {
-    r.verdict = Verdict::kFail;
+    r.verdict = check::Verdict::kFail;
     r.summary = "no IOMMU group: the IOMMU is off or does not cover this device";
     r.hint = "enable the IOMMU (see host.iommu); VFIO cannot take a device without a group";
     r.data = {{"group", nullptr}};
@@ -87,7 +87,7 @@ CheckResult check_iommu_group(const HostFs& fs, const std::string& bdf) {
   }
   r.data = {{"group", *group}, {"members", jm}, {"viable", blockers.empty()}};
   if (!blockers.empty()) {
-    r.verdict = Verdict::kFail;
+    r.verdict = check::Verdict::kFail;
     r.summary = fmt::format("group {} is not viable: {} still on a host driver", *group,
                             fmt::join(blockers, ", "));
     r.hint = fmt::format("bind the whole group: vfiokit bind {} --group", bdf);
@@ -99,11 +99,11 @@ CheckResult check_iommu_group(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_rmrr(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.rmrr", "RMRR", Verdict::kPass, "", "", {}};
+check::Check check_rmrr(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.rmrr", "RMRR", check::Verdict::kPass, "", "", {}};
   const auto group = fs.sysfs().iommu_group(bdf);
   if (!group) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "no IOMMU group";
     return r;
   }
@@ -116,7 +116,7 @@ CheckResult check_rmrr(const HostFs& fs, const std::string& bdf) {
   }
   r.data = {{"direct_regions", jr}};
   if (!strict.empty()) {
-    r.verdict = Verdict::kFail;
+    r.verdict = check::Verdict::kFail;
     r.summary = fmt::format(
         "firmware RMRR {} on group {}: the kernel refuses VFIO (ineligible "
         "for IOMMU domain attach due to platform RMRR)",
@@ -131,8 +131,8 @@ CheckResult check_rmrr(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_acs(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.acs", "ACS upstream", Verdict::kPass, "", "", {}};
+check::Check check_acs(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.acs", "ACS upstream", check::Verdict::kPass, "", "", {}};
   const auto bridges = upstream_bridges(fs, bdf);
   nlohmann::json jb = nlohmann::json::array();
   std::vector<std::string> bad, unknown;
@@ -168,7 +168,7 @@ CheckResult check_acs(const HostFs& fs, const std::string& bdf) {
     return r;
   }
   if (!bad.empty()) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary = fmt::format("no ACS isolation at {}", fmt::join(bad, "; "));
     r.hint =
         "devices below that port can reach each other and share an IOMMU group: use a slot "
@@ -176,7 +176,7 @@ CheckResult check_acs(const HostFs& fs, const std::string& bdf) {
     return r;
   }
   if (!unknown.empty()) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary =
         fmt::format("cannot read the extended config space of {}", fmt::join(unknown, ", "));
     r.hint = kRootHint;
@@ -194,8 +194,8 @@ CheckResult check_acs(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_reset(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.reset", "reset", Verdict::kPass, "", "", {}};
+check::Check check_reset(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.reset", "reset", check::Verdict::kPass, "", "", {}};
   const auto methods = split_ws(fs.sysfs().attr(bdf, "reset_method").value_or(""));
   const ConfigSpace cfg = read_config(fs, bdf);
   const bool flr = cfg.has_flr();
@@ -210,21 +210,21 @@ CheckResult check_reset(const HostFs& fs, const std::string& bdf) {
     return r;
   }
   if (!methods.empty()) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary = fmt::format("no FLR; reset methods: {}", fmt::join(methods, " "));
     r.hint = std::find(methods.begin(), methods.end(), "bus") != methods.end()
                  ? "a bus reset also resets the device's siblings; 'vfiokit info' lists them"
                  : "the device may keep state between VMs";
     return r;
   }
-  r.verdict = Verdict::kWarn;
+  r.verdict = check::Verdict::kWarn;
   r.summary = "no reset method: VFIO cannot reset the device";
   r.hint = "state leaks from one user to the next; prefer a device with FLR";
   return r;
 }
 
-CheckResult check_bars(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.bars", "BARs", Verdict::kPass, "", "", {}};
+check::Check check_bars(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.bars", "BARs", check::Verdict::kPass, "", "", {}};
   const auto bars = read_bars(fs, bdf);
   const ConfigSpace cfg = read_config(fs, bdf);
   const bool rebar = cfg.find(true, 0x15).has_value();
@@ -245,7 +245,7 @@ CheckResult check_bars(const HostFs& fs, const std::string& bdf) {
   }
   r.data = {{"bars", jb}, {"resizable_bar", rebar}};
   if (bars.empty()) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary = "no BAR has an address (resource file empty)";
     r.hint = "the device has no MMIO to map; check 'lspci -vv' for disabled BARs";
     return r;
@@ -254,8 +254,8 @@ CheckResult check_bars(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_framebuffer(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.framebuffer", "framebuffer", Verdict::kPass, "", "", {}};
+check::Check check_framebuffer(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.framebuffer", "framebuffer", check::Verdict::kPass, "", "", {}};
   bool hidden = false;
   const auto fbs = framebuffer_overlaps(fs, bdf, &hidden);
   const bool boot_vga = fs.sysfs().attr(bdf, "boot_vga") == "1";
@@ -265,7 +265,7 @@ CheckResult check_framebuffer(const HostFs& fs, const std::string& bdf) {
   r.data = {{"boot_vga", boot_vga}, {"overlaps", jf}, {"iomem_hidden", hidden}};
   if (!fbs.empty()) {
     const auto& f = fbs[0];
-    r.verdict = Verdict::kFail;
+    r.verdict = check::Verdict::kFail;
     r.summary =
         fmt::format("{} holds BAR{} ([{:#x}-{:#x}] in /proc/iomem)", f.name, f.bar, f.start, f.end);
     r.hint =
@@ -274,13 +274,13 @@ CheckResult check_framebuffer(const HostFs& fs, const std::string& bdf) {
     return r;
   }
   if (boot_vga) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary = "boot VGA device: the firmware console may be on it";
     r.hint = "boot from another GPU, or expect the host console to go dark";
     return r;
   }
   if (hidden) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "/proc/iomem shows no addresses";
     r.hint = "run as root to compare framebuffers with the BARs";
     return r;
@@ -289,8 +289,8 @@ CheckResult check_framebuffer(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_interrupts(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.interrupts", "MSI/MSI-X", Verdict::kPass, "", "", {}};
+check::Check check_interrupts(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.interrupts", "MSI/MSI-X", check::Verdict::kPass, "", "", {}};
   const ConfigSpace cfg = read_config(fs, bdf);
   const auto msi = cfg.msi_vectors();
   const auto msix = cfg.msix_table_size();
@@ -299,7 +299,7 @@ CheckResult check_interrupts(const HostFs& fs, const std::string& bdf) {
             {"msix_vectors", msix ? nlohmann::json(*msix) : nlohmann::json(nullptr)},
             {"intx_pin", pin == 0xff ? 0 : pin}};
   if (!full_config(cfg)) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "capabilities not readable";
     r.hint = kRootHint;
     return r;
@@ -310,7 +310,7 @@ CheckResult check_interrupts(const HostFs& fs, const std::string& bdf) {
   if (pin && pin != 0xff)
     parts.push_back(fmt::format("INTx pin {}", static_cast<char>('A' + pin - 1)));
   if (!msi && !msix) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary = pin ? "INTx only (no MSI/MSI-X)" : "no interrupts at all";
     r.hint = "INTx may be shared and is slower; VFIO masks it per interrupt";
     return r;
@@ -319,12 +319,12 @@ CheckResult check_interrupts(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_pcie_link(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.pcie_link", "PCIe link", Verdict::kPass, "", "", {}};
+check::Check check_pcie_link(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.pcie_link", "PCIe link", check::Verdict::kPass, "", "", {}};
   const ConfigSpace cfg = read_config(fs, bdf);
   const auto link = cfg.pcie_link();
   if (!link || link->max_width == 0) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = !full_config(cfg)       ? "capabilities not readable"
                 : cfg.find(false, 0x10) ? "no link (integrated endpoint)"
                                         : "conventional PCI device, no PCIe link";
@@ -338,7 +338,7 @@ CheckResult check_pcie_link(const HostFs& fs, const std::string& bdf) {
   r.summary = fmt::format("{} GT/s x{} (max {} GT/s x{})", link->cur_gts, link->cur_width,
                           link->max_gts, link->max_width);
   if (link->cur_gts < link->max_gts || link->cur_width < link->max_width) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary += ": running below its capability";
     r.hint =
         "check the slot (lanes wired), riser and power management (ASPM); a downtrained "
@@ -347,8 +347,8 @@ CheckResult check_pcie_link(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_numa(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.numa", "NUMA node", Verdict::kPass, "", "", {}};
+check::Check check_numa(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.numa", "NUMA node", check::Verdict::kPass, "", "", {}};
   const auto node = fs.sysfs().attr(bdf, "numa_node");
   const auto parsed = node ? parse_i64(*node) : std::nullopt;
   const int n = parsed && *parsed >= 0 && *parsed <= INT32_MAX ? static_cast<int>(*parsed) : -1;
@@ -358,11 +358,11 @@ CheckResult check_numa(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_sriov(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.sriov", "SR-IOV", Verdict::kPass, "", "", {}};
+check::Check check_sriov(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.sriov", "SR-IOV", check::Verdict::kPass, "", "", {}};
   const auto total = fs.sysfs().attr(bdf, "sriov_totalvfs");
   if (!total) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = fs.exists(device_rel(bdf) / "physfn") ? "a virtual function" : "not SR-IOV capable";
     r.data = {{"is_vf", fs.exists(device_rel(bdf) / "physfn")}};
     return r;
@@ -376,8 +376,8 @@ CheckResult check_sriov(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf) {
-  CheckResult r{"device.memlock", "memlock needed", Verdict::kPass, "", "", {}};
+check::Check check_device_memlock(const HostFs& fs, const std::string& bdf) {
+  check::Check r{"device.memlock", "memlock needed", check::Verdict::kPass, "", "", {}};
   uint64_t bars = 0;
   for (const auto& b : read_bars(fs, bdf))
     if (!b.io) bars += b.size;
@@ -395,7 +395,7 @@ CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf) {
     return r;
   }
   if (!m.known) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = need_s + "; limit unknown (proc/self/limits unreadable)";
     return r;
   }
@@ -405,7 +405,7 @@ CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf) {
   }
   r.summary = fmt::format("{}; RLIMIT_MEMLOCK {}", need_s, human_bytes(*m.soft));
   if (*m.soft < need) {
-    r.verdict = Verdict::kFail;
+    r.verdict = check::Verdict::kFail;
     r.hint = fmt::format(
         "VFIO_MAP_DMA will fail with ENOMEM: raise RLIMIT_MEMLOCK to at least {} "
         "(ulimit -l {}, LimitMEMLOCK=, limits.conf memlock) or run as root",
@@ -414,7 +414,7 @@ CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-CheckGroup run_device_checks(const HostFs& fs, const std::string& bdf) {
+check::Report run_device_checks(const HostFs& fs, const std::string& bdf) {
   return {bdf,
           {check_driver(fs, bdf), check_iommu_group(fs, bdf), check_rmrr(fs, bdf),
            check_acs(fs, bdf), check_reset(fs, bdf), check_bars(fs, bdf),

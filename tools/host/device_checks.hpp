@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tools/host/check.hpp"
+#include "check/check.hpp"
 #include "tools/host/host_fs.hpp"
 
 namespace vfiokit::host {
@@ -14,20 +14,20 @@ namespace vfiokit::host {
 inline constexpr uint64_t kProbeDmaBytes = 2ull << 20;
 
 /// Every device check of `bdf` (which must exist; see require_device).
-CheckGroup run_device_checks(const HostFs& fs, const std::string& bdf);
+check::Report run_device_checks(const HostFs& fs, const std::string& bdf);
 
 /// Single checks (used by run_device_checks; exposed for tests).
-CheckResult check_driver(const HostFs& fs, const std::string& bdf);
-CheckResult check_iommu_group(const HostFs& fs, const std::string& bdf);
-CheckResult check_rmrr(const HostFs& fs, const std::string& bdf);
-CheckResult check_acs(const HostFs& fs, const std::string& bdf);
-CheckResult check_reset(const HostFs& fs, const std::string& bdf);
-CheckResult check_bars(const HostFs& fs, const std::string& bdf);
-CheckResult check_framebuffer(const HostFs& fs, const std::string& bdf);
-CheckResult check_interrupts(const HostFs& fs, const std::string& bdf);
-CheckResult check_pcie_link(const HostFs& fs, const std::string& bdf);
-CheckResult check_numa(const HostFs& fs, const std::string& bdf);
-CheckResult check_sriov(const HostFs& fs, const std::string& bdf);
-CheckResult check_device_memlock(const HostFs& fs, const std::string& bdf);
+check::Check check_driver(const HostFs& fs, const std::string& bdf);
+check::Check check_iommu_group(const HostFs& fs, const std::string& bdf);
+check::Check check_rmrr(const HostFs& fs, const std::string& bdf);
+check::Check check_acs(const HostFs& fs, const std::string& bdf);
+check::Check check_reset(const HostFs& fs, const std::string& bdf);
+check::Check check_bars(const HostFs& fs, const std::string& bdf);
+check::Check check_framebuffer(const HostFs& fs, const std::string& bdf);
+check::Check check_interrupts(const HostFs& fs, const std::string& bdf);
+check::Check check_pcie_link(const HostFs& fs, const std::string& bdf);
+check::Check check_numa(const HostFs& fs, const std::string& bdf);
+check::Check check_sriov(const HostFs& fs, const std::string& bdf);
+check::Check check_device_memlock(const HostFs& fs, const std::string& bdf);
 
 }  // namespace vfiokit::host

@@ -6,7 +6,7 @@
 namespace vfiokit::host {
 namespace {
 
-const CheckResult* find(const CheckGroup& g, const std::string& id) {
+const check::Check* find(const check::Report& g, const std::string& id) {
   for (const auto& c : g.checks)
     if (c.id == id) return &c;
   return nullptr;
@@ -18,30 +18,31 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string data_string(const CheckResult* c, const char* key) {
+std::string data_string(const check::Check* c, const char* key) {
   if (!c || !c->data.contains(key) || !c->data[key].is_string()) return "";
   return c->data[key].get<std::string>();
 }
 
-DeviceReadiness readiness(const CheckGroup& g) {
+DeviceReadiness readiness(const check::Report& g) {
   DeviceReadiness d;
   d.bdf = g.subject;
-  const CheckResult* drv = find(g, "device.driver");
+  const check::Check* drv = find(g, "device.driver");
   d.vendor = data_string(drv, "vendor");
   d.device = data_string(drv, "device");
   d.class_code = data_string(drv, "class");
   const std::string driver = data_string(drv, "driver");
   d.on_vfio = driver.rfind("vfio", 0) == 0;
 
-  const CheckResult* group = find(g, "device.iommu_group");
-  if (!group || group->verdict != Verdict::kPass) d.blockers.emplace_back("device.iommu_group");
+  const check::Check* group = find(g, "device.iommu_group");
+  if (!group || group->verdict != check::Verdict::kPass)
+    d.blockers.emplace_back("device.iommu_group");
   for (const char* id : {"device.rmrr", "device.framebuffer"}) {
-    const CheckResult* c = find(g, id);
-    if (!c || c->verdict == Verdict::kFail) d.blockers.emplace_back(id);
+    const check::Check* c = find(g, id);
+    if (!c || c->verdict == check::Verdict::kFail) d.blockers.emplace_back(id);
   }
-  const CheckResult* reset = find(g, "device.reset");
+  const check::Check* reset = find(g, "device.reset");
   const bool resettable =
-      reset && (reset->verdict == Verdict::kPass ||
+      reset && (reset->verdict == check::Verdict::kPass ||
                 (reset->data.contains("reset_method") && reset->data["reset_method"].is_array() &&
                  !reset->data["reset_method"].empty()));
   if (!resettable) d.blockers.emplace_back("device.reset");
@@ -51,17 +52,17 @@ DeviceReadiness readiness(const CheckGroup& g) {
 
 }  // namespace
 
-FleetFacts fleet_facts(const std::vector<CheckGroup>& groups) {
+FleetFacts fleet_facts(const std::vector<check::Report>& groups) {
   FleetFacts f;
   for (const auto& g : groups) {
     if (g.subject != "host") {
       f.devices.push_back(readiness(g));
       continue;
     }
-    if (const CheckResult* c = find(g, "host.iommu")) {
-      f.iommu = c->verdict == Verdict::kPass   ? "on"
-                : c->verdict == Verdict::kFail ? "off"
-                                               : "unknown";
+    if (const check::Check* c = find(g, "host.iommu")) {
+      f.iommu = c->verdict == check::Verdict::kPass   ? "on"
+                : c->verdict == check::Verdict::kFail ? "off"
+                                                      : "unknown";
       if (c->data.contains("domain_types") && c->data["domain_types"].is_object()) {
         const auto& types = c->data["domain_types"];
         if (types.size() > 1) {
@@ -76,14 +77,15 @@ FleetFacts fleet_facts(const std::vector<CheckGroup>& groups) {
         }
       }
     }
-    if (const CheckResult* c = find(g, "host.interrupt_remapping"))
-      f.interrupt_remapping = c->verdict == Verdict::kPass   ? "on"
-                              : c->verdict == Verdict::kWarn ? "unsafe"
-                              : c->verdict == Verdict::kFail ? "off"
-                                                             : "unknown";
-    if (const CheckResult* c = find(g, "host.dev_iommu"))
-      f.iommufd = c->verdict == Verdict::kPass || c->verdict == Verdict::kWarn;
-    if (const CheckResult* c = find(g, "host.vfio_modules")) f.vfio = c->verdict != Verdict::kFail;
+    if (const check::Check* c = find(g, "host.interrupt_remapping"))
+      f.interrupt_remapping = c->verdict == check::Verdict::kPass   ? "on"
+                              : c->verdict == check::Verdict::kWarn ? "unsafe"
+                              : c->verdict == check::Verdict::kFail ? "off"
+                                                                    : "unknown";
+    if (const check::Check* c = find(g, "host.dev_iommu"))
+      f.iommufd = c->verdict == check::Verdict::kPass || c->verdict == check::Verdict::kWarn;
+    if (const check::Check* c = find(g, "host.vfio_modules"))
+      f.vfio = c->verdict != check::Verdict::kFail;
   }
   return f;
 }

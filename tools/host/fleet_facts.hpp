@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/host/check.hpp"
+#include "check/check.hpp"
 
 namespace vfiokit::host {
 
@@ -38,7 +38,7 @@ struct FleetFacts {
 
 /// Reads the facts off `groups` ("host" first, then one group per device, as
 /// `vfiokit check` makes them). A check that is absent leaves its fact "unknown".
-FleetFacts fleet_facts(const std::vector<CheckGroup>& groups);
+FleetFacts fleet_facts(const std::vector<check::Report>& groups);
 
 /// "vvvv:dddd" of a device.
 inline std::string pci_id(const DeviceReadiness& d) { return d.vendor + ":" + d.device; }

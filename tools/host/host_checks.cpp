@@ -61,8 +61,9 @@ std::optional<std::string> cmdline_param(const HostFs& fs, const std::string& ke
   return v;
 }
 
-CheckResult check_cpu_virtualization(const HostFs& fs) {
-  CheckResult r{"host.cpu_virtualization", "CPU virtualization", Verdict::kPass, "", "", {}};
+check::Check check_cpu_virtualization(const HostFs& fs) {
+  check::Check r{
+      "host.cpu_virtualization", "CPU virtualization", check::Verdict::kPass, "", "", {}};
   bool vmx = false, svm = false, seen = false;
   for (const auto& line : fs.lines("proc/cpuinfo")) {
     if (line.rfind("flags", 0) != 0) continue;
@@ -74,7 +75,7 @@ CheckResult check_cpu_virtualization(const HostFs& fs) {
   }
   r.data = {{"vmx", vmx}, {"svm", svm}};
   if (!seen) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "no CPU flags in /proc/cpuinfo";
     return r;
   }
@@ -82,14 +83,15 @@ CheckResult check_cpu_virtualization(const HostFs& fs) {
     r.summary = vmx ? "Intel VT-x (vmx)" : "AMD-V (svm)";
     return r;
   }
-  r.verdict = Verdict::kWarn;
+  r.verdict = check::Verdict::kWarn;
   r.summary = "no vmx/svm flag: VMs cannot use hardware virtualization";
   r.hint = "enable VT-x/AMD-V in the firmware setup (userspace VFIO drivers work without it)";
   return r;
 }
 
-CheckResult check_acpi_iommu_table(const HostFs& fs) {
-  CheckResult r{"host.acpi_iommu_table", "firmware IOMMU table", Verdict::kPass, "", "", {}};
+check::Check check_acpi_iommu_table(const HostFs& fs) {
+  check::Check r{
+      "host.acpi_iommu_table", "firmware IOMMU table", check::Verdict::kPass, "", "", {}};
   std::vector<std::string> found;
   for (const char* t : {"DMAR", "IVRS", "VIOT"})
     if (fs.exists(std::string("sys/firmware/acpi/tables/") + t)) found.push_back(t);
@@ -103,18 +105,18 @@ CheckResult check_acpi_iommu_table(const HostFs& fs) {
     return r;
   }
   if (!fs.exists("sys/firmware/acpi/tables")) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "no /sys/firmware/acpi/tables (not ACPI, or not root)";
     return r;
   }
-  r.verdict = Verdict::kFail;
+  r.verdict = check::Verdict::kFail;
   r.summary = "no DMAR, IVRS or VIOT table: the firmware describes no IOMMU";
   r.hint = "enable VT-d / AMD-Vi (IOMMU) in the firmware setup";
   return r;
 }
 
-CheckResult check_iommu_enabled(const HostFs& fs) {
-  CheckResult r{"host.iommu", "IOMMU enabled", Verdict::kPass, "", "", {}};
+check::Check check_iommu_enabled(const HostFs& fs) {
+  check::Check r{"host.iommu", "IOMMU enabled", check::Verdict::kPass, "", "", {}};
   const auto groups = fs.list("sys/kernel/iommu_groups");
   const auto units = fs.list("sys/class/iommu");
   const auto intel = cmdline_param(fs, "intel_iommu");
@@ -142,7 +144,7 @@ CheckResult check_iommu_enabled(const HostFs& fs) {
                             shown, iommu == "pt" ? " (host DMA in passthrough mode)" : "");
     return r;
   }
-  r.verdict = Verdict::kFail;
+  r.verdict = check::Verdict::kFail;
   r.summary = fmt::format("no IOMMU groups: the IOMMU is off; {}", shown);
   const auto first_on = [](const std::string& v) { return v.substr(0, v.find(',')); };
   if (intel && first_on(*intel) == "off")
@@ -162,8 +164,9 @@ CheckResult check_iommu_enabled(const HostFs& fs) {
   return r;
 }
 
-CheckResult check_interrupt_remapping(const HostFs& fs) {
-  CheckResult r{"host.interrupt_remapping", "interrupt remapping", Verdict::kPass, "", "", {}};
+check::Check check_interrupt_remapping(const HostFs& fs) {
+  check::Check r{
+      "host.interrupt_remapping", "interrupt remapping", check::Verdict::kPass, "", "", {}};
   // Method: an interrupt domain behind the remapping unit shows as "IR-..."
   // (IR-IO-APIC, IR-PCI-MSI-...) in /proc/interrupts; the VT-d ECAP register's
   // IR bit (3) tells whether the hardware could do it.
@@ -196,7 +199,7 @@ CheckResult check_interrupt_remapping(const HostFs& fs) {
     return r;
   }
   if (unsafe) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary = "no interrupt remapping; VFIO accepts that only because allow_unsafe_interrupts=Y";
     r.hint =
         "a device can then inject arbitrary MSIs: enable interrupt remapping (x2APIC/IR "
@@ -204,11 +207,11 @@ CheckResult check_interrupt_remapping(const HostFs& fs) {
     return r;
   }
   if (!fs.exists("proc/interrupts")) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "no /proc/interrupts to inspect";
     return r;
   }
-  r.verdict = Verdict::kFail;
+  r.verdict = check::Verdict::kFail;
   r.summary = hw_ir ? "the IOMMU supports interrupt remapping (ecap IR) but it is off"
                     : "no interrupt remapping: VFIO refuses to attach devices (EPERM)";
   r.hint = hw_ir ? "remove intremap=off / nointremap from the kernel command line"
@@ -217,8 +220,8 @@ CheckResult check_interrupt_remapping(const HostFs& fs) {
   return r;
 }
 
-CheckResult check_vfio_modules(const HostFs& fs) {
-  CheckResult r{"host.vfio_modules", "VFIO modules", Verdict::kPass, "", "", {}};
+check::Check check_vfio_modules(const HostFs& fs) {
+  check::Check r{"host.vfio_modules", "VFIO modules", check::Verdict::kPass, "", "", {}};
   std::vector<std::string> loaded, loadable, missing;
   nlohmann::json mods = nlohmann::json::object();
   bool backend = false;
@@ -238,25 +241,25 @@ CheckResult check_vfio_modules(const HostFs& fs) {
     return std::find(missing.begin(), missing.end(), n) != missing.end();
   };
   if (is_missing("vfio") || is_missing("vfio-pci") || !backend) {
-    r.verdict = Verdict::kFail;
+    r.verdict = check::Verdict::kFail;
     r.hint =
         "this kernel lacks VFIO (CONFIG_VFIO, CONFIG_VFIO_PCI, CONFIG_VFIO_IOMMU_TYPE1 or "
         "CONFIG_IOMMUFD): install a kernel with them";
   } else if (std::find(loadable.begin(), loadable.end(), "vfio-pci") != loadable.end() ||
              std::find(loadable.begin(), loadable.end(), "vfio") != loadable.end()) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.hint = "modprobe vfio-pci (vfiokit bind loads it)";
   }
   return r;
 }
 
-CheckResult check_vfio_devnode(const HostFs& fs) {
-  CheckResult r{"host.dev_vfio", "/dev/vfio/vfio", Verdict::kPass, "", "", {}};
+check::Check check_vfio_devnode(const HostFs& fs) {
+  check::Check r{"host.dev_vfio", "/dev/vfio/vfio", check::Verdict::kPass, "", "", {}};
   std::string line;
   r.data = node_facts(fs, "dev/vfio/vfio", &line);
   if (r.data.is_null()) {
     r.data = nlohmann::json::object();
-    r.verdict = fs.exists("dev/iommu") ? Verdict::kWarn : Verdict::kFail;
+    r.verdict = fs.exists("dev/iommu") ? check::Verdict::kWarn : check::Verdict::kFail;
     r.summary = "missing: no legacy VFIO container";
     r.hint = fs.exists("dev/iommu") ? "only the iommufd backend is available (--backend iommufd)"
                                     : "modprobe vfio (CONFIG_VFIO_CONTAINER or "
@@ -265,33 +268,33 @@ CheckResult check_vfio_devnode(const HostFs& fs) {
   }
   r.summary = line;
   if (!r.data["accessible"].get<bool>()) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.hint = "run vfiokit as root, or give your user access to /dev/vfio (udev rule)";
   }
   return r;
 }
 
-CheckResult check_iommufd_devnode(const HostFs& fs) {
-  CheckResult r{"host.dev_iommu", "/dev/iommu", Verdict::kPass, "", "", {}};
+check::Check check_iommufd_devnode(const HostFs& fs) {
+  check::Check r{"host.dev_iommu", "/dev/iommu", check::Verdict::kPass, "", "", {}};
   std::string line;
   r.data = node_facts(fs, "dev/iommu", &line);
   if (r.data.is_null()) {
     r.data = nlohmann::json::object();
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "missing: this kernel has no iommufd (the container backend is used)";
     r.hint = "modprobe iommufd where the kernel has CONFIG_IOMMUFD";
     return r;
   }
   r.summary = line;
   if (!r.data["accessible"].get<bool>()) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.hint = "run vfiokit as root, or give your user access to /dev/iommu (udev rule)";
   }
   return r;
 }
 
-CheckResult check_memlock(const HostFs& fs) {
-  CheckResult r{"host.memlock", "RLIMIT_MEMLOCK", Verdict::kPass, "", "", {}};
+check::Check check_memlock(const HostFs& fs) {
+  check::Check r{"host.memlock", "RLIMIT_MEMLOCK", check::Verdict::kPass, "", "", {}};
   const MemlockLimit m = memlock_limit(fs);
   r.data = {{"limit_bytes", m.soft ? nlohmann::json(*m.soft) : nlohmann::json(nullptr)},
             {"cap_ipc_lock", m.cap_ipc_lock}};
@@ -299,10 +302,10 @@ CheckResult check_memlock(const HostFs& fs) {
   if (m.cap_ipc_lock) {
     r.summary = fmt::format("{} (not enforced: CAP_IPC_LOCK)", lim);
   } else if (!m.known) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "proc/self/limits unreadable";
   } else if (m.soft && *m.soft < kMemlockWarnBelow) {
-    r.verdict = Verdict::kWarn;
+    r.verdict = check::Verdict::kWarn;
     r.summary = fmt::format("{}: VFIO_MAP_DMA fails with ENOMEM beyond it", lim);
     r.hint = "raise it: ulimit -l, LimitMEMLOCK= (systemd) or memlock in limits.conf";
   } else {
@@ -311,8 +314,8 @@ CheckResult check_memlock(const HostFs& fs) {
   return r;
 }
 
-CheckResult check_hugepages(const HostFs& fs) {
-  CheckResult r{"host.hugepages", "hugepages", Verdict::kPass, "", "", {}};
+check::Check check_hugepages(const HostFs& fs) {
+  check::Check r{"host.hugepages", "hugepages", check::Verdict::kPass, "", "", {}};
   nlohmann::json sizes = nlohmann::json::array();
   std::vector<std::string> parts;
   for (const auto& d : fs.list("sys/kernel/mm/hugepages")) {
@@ -329,7 +332,7 @@ CheckResult check_hugepages(const HostFs& fs) {
   }
   r.data = {{"sizes", sizes}};
   if (parts.empty()) {
-    r.verdict = Verdict::kSkip;
+    r.verdict = check::Verdict::kSkip;
     r.summary = "no hugetlb support (sys/kernel/mm/hugepages missing)";
     return r;
   }
@@ -343,7 +346,7 @@ CheckResult check_hugepages(const HostFs& fs) {
   return r;
 }
 
-CheckGroup run_host_checks(const HostFs& fs) {
+check::Report run_host_checks(const HostFs& fs) {
   return {"host",
           {check_cpu_virtualization(fs), check_acpi_iommu_table(fs), check_iommu_enabled(fs),
            check_interrupt_remapping(fs), check_vfio_modules(fs), check_vfio_devnode(fs),

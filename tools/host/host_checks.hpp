@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "tools/host/check.hpp"
+#include "check/check.hpp"
 #include "tools/host/host_fs.hpp"
 
 namespace vfiokit::host {
@@ -25,17 +25,17 @@ MemlockLimit memlock_limit(const HostFs& fs);
 std::optional<std::string> cmdline_param(const HostFs& fs, const std::string& key);
 
 /// Every host check, in a fixed order (see docs/cli.md for the list and method).
-CheckGroup run_host_checks(const HostFs& fs);
+check::Report run_host_checks(const HostFs& fs);
 
 /// Single checks (used by run_host_checks; exposed for tests).
-CheckResult check_cpu_virtualization(const HostFs& fs);
-CheckResult check_acpi_iommu_table(const HostFs& fs);
-CheckResult check_iommu_enabled(const HostFs& fs);
-CheckResult check_interrupt_remapping(const HostFs& fs);
-CheckResult check_vfio_modules(const HostFs& fs);
-CheckResult check_vfio_devnode(const HostFs& fs);
-CheckResult check_iommufd_devnode(const HostFs& fs);
-CheckResult check_memlock(const HostFs& fs);
-CheckResult check_hugepages(const HostFs& fs);
+check::Check check_cpu_virtualization(const HostFs& fs);
+check::Check check_acpi_iommu_table(const HostFs& fs);
+check::Check check_iommu_enabled(const HostFs& fs);
+check::Check check_interrupt_remapping(const HostFs& fs);
+check::Check check_vfio_modules(const HostFs& fs);
+check::Check check_vfio_devnode(const HostFs& fs);
+check::Check check_iommufd_devnode(const HostFs& fs);
+check::Check check_memlock(const HostFs& fs);
+check::Check check_hugepages(const HostFs& fs);
 
 }  // namespace vfiokit::host

@@ -33,14 +33,14 @@ class Family {
   const char* name_;
 };
 
-std::string lower_verdict(Verdict v) {
-  std::string s = verdict_name(v);
+std::string lower_verdict(check::Verdict v) {
+  std::string s = check::verdict_name(v);
   for (auto& c : s) c = static_cast<char>(c - 'A' + 'a');
   return s;
 }
 
-constexpr Verdict kVerdicts[] = {Verdict::kPass, Verdict::kWarn, Verdict::kFail, Verdict::kSkip};
-
+constexpr check::Verdict kVerdicts[] = {check::Verdict::kPass, check::Verdict::kWarn,
+                                        check::Verdict::kFail, check::Verdict::kSkip};
 
 // The exposition format's escapes: backslash and newline, and in label values the quote.
 std::string escape(std::string_view v, bool quote) {
@@ -64,7 +64,7 @@ std::string escape_label_value(std::string_view v) { return escape(v, true); }
 
 std::string escape_help(std::string_view v) { return escape(v, false); }
 
-std::string prometheus_text(const std::vector<CheckGroup>& groups, const FleetFacts& facts,
+std::string prometheus_text(const std::vector<check::Report>& groups, const FleetFacts& facts,
                             std::string_view version, int64_t now_unix) {
   std::string out;
   Family(out, "vfiokit_build_info", "The vfiokit that wrote this file; always 1.")
@@ -82,7 +82,7 @@ std::string prometheus_text(const std::vector<CheckGroup>& groups, const FleetFa
     if (g.subject != "host") continue;
     for (const auto& c : g.checks) {
       ++counts[static_cast<int>(c.verdict)];
-      for (const Verdict v : kVerdicts)
+      for (const check::Verdict v : kVerdicts)
         host.sample({{"check", c.id}, {"verdict", lower_verdict(v)}}, c.verdict == v);
     }
   }
@@ -95,7 +95,7 @@ std::string prometheus_text(const std::vector<CheckGroup>& groups, const FleetFa
     const DeviceReadiness* d = by_bdf.count(g.subject) ? by_bdf[g.subject] : nullptr;
     for (const auto& c : g.checks) {
       ++counts[static_cast<int>(c.verdict)];
-      for (const Verdict v : kVerdicts)
+      for (const check::Verdict v : kVerdicts)
         device.sample({{"check", c.id},
                        {"device", g.subject},
                        {"pci_id", d ? pci_id(*d) : ""},
@@ -105,7 +105,7 @@ std::string prometheus_text(const std::vector<CheckGroup>& groups, const FleetFa
     }
   }
   Family checks(out, "vfiokit_checks", "Number of checks per verdict in the last vfiokit check.");
-  for (const Verdict v : kVerdicts)
+  for (const check::Verdict v : kVerdicts)
     checks.sample({{"verdict", lower_verdict(v)}}, counts[static_cast<int>(v)]);
 
   Family iommu(out, "vfiokit_iommu_enabled",

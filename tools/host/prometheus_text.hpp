@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tools/host/check.hpp"
+#include "check/check.hpp"
 #include "tools/host/fleet_facts.hpp"
 
 namespace vfiokit::host {
@@ -22,7 +22,7 @@ std::string escape_help(std::string_view v);
 /// vfiokit_interrupt_remapping_enabled, vfiokit_iommufd_available,
 /// vfiokit_device_passthrough_ready, vfiokit_pci_devices,
 /// vfiokit_pci_devices_passthrough_ready, vfiokit_last_check_timestamp_seconds.
-std::string prometheus_text(const std::vector<CheckGroup>& groups, const FleetFacts& facts,
+std::string prometheus_text(const std::vector<check::Report>& groups, const FleetFacts& facts,
                             std::string_view version, int64_t now_unix);
 
 }  // namespace vfiokit::host

@@ -1,5 +1,5 @@
-// Runs the built vfiokit binary (VFIOKIT_BIN) with arguments, for the host tests that
-// drive it end to end on fixture trees.
+// Runs a built program with arguments, for the tests that drive vfiokit (VFIOKIT_BIN)
+// and vfiokit-guest-check end to end on fixture trees.
 #pragma once
 
 #include <sys/wait.h>
@@ -14,10 +14,10 @@ struct CliRun {
   std::string out;  ///< what it wrote to stdout (and stderr, with with_stderr)
 };
 
-/// `vfiokit ARGS` through the shell; stderr is dropped unless `with_stderr`.
-inline CliRun run_cli(const std::string& args, bool with_stderr = false) {
-  const std::string cmd =
-      std::string(VFIOKIT_BIN) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+/// `PROGRAM ARGS` through the shell; stderr is dropped unless `with_stderr`.
+inline CliRun run_program(const std::string& program, const std::string& args,
+                          bool with_stderr = false) {
+  const std::string cmd = program + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return {-1, "popen failed: " + cmd};
   std::string out;
@@ -27,5 +27,12 @@ inline CliRun run_cli(const std::string& args, bool with_stderr = false) {
   const int st = pclose(p);
   return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
+
+#ifdef VFIOKIT_BIN
+/// `vfiokit ARGS`.
+inline CliRun run_cli(const std::string& args, bool with_stderr = false) {
+  return run_program(VFIOKIT_BIN, args, with_stderr);
+}
+#endif
 
 }  // namespace vfiokit

@@ -19,37 +19,37 @@ constexpr const char* kNvme = "0000:02:00.0";
 TEST(DeviceChecks, CleanGpuPasses) {
   FixtureHost h;
   hosts::build_host(h);
-  const CheckGroup g = run_device_checks(HostFs(h.root()), kGpu);
+  const check::Report g = run_device_checks(HostFs(h.root()), kGpu);
   for (const auto& c : g.checks) {
     if (c.id == "device.sriov") {
-      EXPECT_EQ(c.verdict, Verdict::kSkip);
+      EXPECT_EQ(c.verdict, check::Verdict::kSkip);
       continue;
     }
-    EXPECT_EQ(c.verdict, Verdict::kPass) << c.id << ": " << c.summary << " / " << c.hint;
+    EXPECT_EQ(c.verdict, check::Verdict::kPass) << c.id << ": " << c.summary << " / " << c.hint;
   }
-  EXPECT_EQ(exit_status({g}), 0);
+  EXPECT_EQ(check::exit_status({g}), 0);
 }
 
 TEST(DeviceChecks, FactsAreDecoded) {
   FixtureHost h;
   hosts::build_host(h);
   const HostFs fs(h.root());
-  const CheckResult bars = check_bars(fs, kGpu);
+  const check::Check bars = check_bars(fs, kGpu);
   EXPECT_EQ(bars.data["bars"].size(), 3u);
   EXPECT_TRUE(bars.data["resizable_bar"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][2]["above_4g"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][1]["prefetchable"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][1]["mem64"].get<bool>());
   EXPECT_NE(bars.summary.find("BAR1 256 MiB 64-bit pref"), std::string::npos) << bars.summary;
-  const CheckResult irq = check_interrupts(fs, kNvme);
+  const check::Check irq = check_interrupts(fs, kNvme);
   EXPECT_EQ(irq.data["msix_vectors"], 33);
   EXPECT_EQ(irq.data["msi_vectors"], 32);
-  const CheckResult link = check_pcie_link(fs, kNvme);
-  EXPECT_EQ(link.verdict, Verdict::kPass);
+  const check::Check link = check_pcie_link(fs, kNvme);
+  EXPECT_EQ(link.verdict, check::Verdict::kPass);
   EXPECT_EQ(link.data["cur_width"], 4);
   EXPECT_EQ(check_numa(fs, kGpu).data["numa_node"], 0);
   EXPECT_EQ(upstream_bridges(fs, kGpu), std::vector<std::string>{"0000:00:01.0"});
-  const CheckResult grp = check_iommu_group(fs, kGpu);
+  const check::Check grp = check_iommu_group(fs, kGpu);
   EXPECT_EQ(grp.data["group"], 1);
   EXPECT_NE(grp.summary.find("0000:01:00.1 (audio, driver vfio-pci)"), std::string::npos);
 }
@@ -59,8 +59,8 @@ TEST(DeviceChecks, AudioFunctionOnHostDriverMakesGroupNotViable) {
   HostSpec s;
   s.audio_driver = "snd_hda_intel";
   hosts::build_host(h, s);
-  const CheckResult r = check_iommu_group(HostFs(h.root()), kGpu);
-  EXPECT_EQ(r.verdict, Verdict::kFail);
+  const check::Check r = check_iommu_group(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("0000:01:00.1 (audio, driver snd_hda_intel)"), std::string::npos)
       << r.summary;
   EXPECT_NE(r.hint.find("vfiokit bind 0000:01:00.0 --group"), std::string::npos) << r.hint;
@@ -72,7 +72,7 @@ TEST(DeviceChecks, NoIommuGroupFails) {
   HostSpec s;
   s.iommu = false;
   hosts::build_host(h, s);
-  EXPECT_EQ(check_iommu_group(HostFs(h.root()), kGpu).verdict, Verdict::kFail);
+  EXPECT_EQ(check_iommu_group(HostFs(h.root()), kGpu).verdict, check::Verdict::kFail);
 }
 
 TEST(DeviceChecks, RootPortWithoutAcsWarnsAndNamesIt) {
@@ -80,8 +80,8 @@ TEST(DeviceChecks, RootPortWithoutAcsWarnsAndNamesIt) {
   HostSpec s;
   s.root_port_acs = false;
   hosts::build_host(h, s);
-  const CheckResult r = check_acs(HostFs(h.root()), kGpu);
-  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  const check::Check r = check_acs(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("0000:00:01.0 (root port: no ACS capability)"), std::string::npos)
       << r.summary;
 }
@@ -101,8 +101,8 @@ TEST(DeviceChecks, EfifbOverBarFails) {
   HostSpec s;
   s.efifb_on_gpu = true;
   hosts::build_host(h, s);
-  const CheckResult r = check_framebuffer(HostFs(h.root()), kGpu);
-  EXPECT_EQ(r.verdict, Verdict::kFail);
+  const check::Check r = check_framebuffer(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("efifb holds BAR1"), std::string::npos) << r.summary;
   EXPECT_NE(r.hint.find("video=efifb:off"), std::string::npos);
 }
@@ -112,7 +112,7 @@ TEST(DeviceChecks, BootVgaWarns) {
   HostSpec s;
   s.boot_vga = true;
   hosts::build_host(h, s);
-  EXPECT_EQ(check_framebuffer(HostFs(h.root()), kGpu).verdict, Verdict::kWarn);
+  EXPECT_EQ(check_framebuffer(HostFs(h.root()), kGpu).verdict, check::Verdict::kWarn);
 }
 
 TEST(DeviceChecks, NoFlrWarns) {
@@ -121,8 +121,8 @@ TEST(DeviceChecks, NoFlrWarns) {
   s.gpu_flr = false;
   s.gpu_reset_method = "bus";
   hosts::build_host(h, s);
-  const CheckResult r = check_reset(HostFs(h.root()), kGpu);
-  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  const check::Check r = check_reset(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("no FLR"), std::string::npos);
   EXPECT_NE(r.hint.find("siblings"), std::string::npos);
 }
@@ -132,8 +132,8 @@ TEST(DeviceChecks, LowMemlockFailsForBigBars) {
   HostSpec s;
   s.memlock = "8388608";
   hosts::build_host(h, s);
-  const CheckResult r = check_device_memlock(HostFs(h.root()), kGpu);
-  EXPECT_EQ(r.verdict, Verdict::kFail);
+  const check::Check r = check_device_memlock(HostFs(h.root()), kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
   // BAR0 16 MiB + BAR1 256 MiB + BAR3 32 MiB + 2 MiB test buffer.
   EXPECT_EQ(r.data["needed_bytes"], (306ull << 20));
   EXPECT_NE(r.hint.find("ENOMEM"), std::string::npos);
@@ -144,8 +144,8 @@ TEST(DeviceChecks, MountedNvmeIsInUse) {
   hosts::build_host(h);
   h.file("proc/self/mountinfo",
          "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
-  const CheckResult r = check_driver(HostFs(h.root()), kNvme);
-  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  const check::Check r = check_driver(HostFs(h.root()), kNvme);
+  EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("/dev/nvme0n1 is mounted on /data"), std::string::npos) << r.summary;
   EXPECT_NE(r.hint.find("umount /data"), std::string::npos);
 }
@@ -157,12 +157,12 @@ TEST(DeviceChecks, StrictRmrrFailsRelaxableDoesNot) {
   h.file("sys/kernel/iommu_groups/1/reserved_regions",
          "0x00000000fee00000 0x00000000feefffff msi\n"
          "0x000000007d000000 0x000000007f7fffff direct-relaxable\n");
-  EXPECT_EQ(check_rmrr(fs, kGpu).verdict, Verdict::kPass);
+  EXPECT_EQ(check_rmrr(fs, kGpu).verdict, check::Verdict::kPass);
   h.file("sys/kernel/iommu_groups/1/reserved_regions",
          "0x00000000fee00000 0x00000000feefffff msi\n"
          "0x00000000e8000000 0x00000000e8000fff direct\n");
-  const CheckResult r = check_rmrr(fs, kGpu);
-  EXPECT_EQ(r.verdict, Verdict::kFail);
+  const check::Check r = check_rmrr(fs, kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("[0xe8000000-0xe8000fff]"), std::string::npos) << r.summary;
 }
 
@@ -170,13 +170,13 @@ TEST(DeviceChecks, VfioGroupHeldByAnotherProcessWarns) {
   FixtureHost h;
   hosts::build_host(h);
   const HostFs fs(h.root());
-  EXPECT_EQ(check_driver(fs, kGpu).verdict, Verdict::kPass);
+  EXPECT_EQ(check_driver(fs, kGpu).verdict, check::Verdict::kPass);
   h.file("proc/4242/comm", "qemu-system-x86\n");
   h.file("proc/4242/fd/3", "");
   std::filesystem::remove(h.root() / "proc/4242/fd/3");
   std::filesystem::create_symlink("/dev/vfio/1", h.root() / "proc/4242/fd/7");
-  const CheckResult r = check_driver(fs, kGpu);
-  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  const check::Check r = check_driver(fs, kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("/dev/vfio/1 is open by pid 4242 (qemu-system-x86)"), std::string::npos)
       << r.summary;
 }

@@ -24,9 +24,9 @@ namespace sfs = std::filesystem;
 using hosts::FixtureHost;
 using hosts::HostSpec;
 
-std::vector<CheckGroup> check_all(const FixtureHost& h) {
+std::vector<check::Report> check_all(const FixtureHost& h) {
   const HostFs fs(h.root());
-  std::vector<CheckGroup> groups = {run_host_checks(fs)};
+  std::vector<check::Report> groups = {run_host_checks(fs)};
   for (const char* bdf : {"0000:01:00.0", "0000:01:00.1", "0000:02:00.0"})
     groups.push_back(run_device_checks(fs, bdf));
   return groups;

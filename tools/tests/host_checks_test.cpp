@@ -11,7 +11,7 @@ namespace {
 using hosts::FixtureHost;
 using hosts::HostSpec;
 
-const CheckResult& find(const CheckGroup& g, const std::string& id) {
+const check::Check& find(const check::Report& g, const std::string& id) {
   for (const auto& c : g.checks)
     if (c.id == id) return c;
   throw std::runtime_error("no check " + id);
@@ -20,10 +20,10 @@ const CheckResult& find(const CheckGroup& g, const std::string& id) {
 TEST(HostChecks, CleanPassthroughHostPassesEverything) {
   FixtureHost h;
   hosts::build_host(h);
-  const CheckGroup g = run_host_checks(HostFs(h.root()));
+  const check::Report g = run_host_checks(HostFs(h.root()));
   for (const auto& c : g.checks)
-    EXPECT_EQ(c.verdict, Verdict::kPass) << c.id << ": " << c.summary << " / " << c.hint;
-  EXPECT_EQ(exit_status({g}), 0);
+    EXPECT_EQ(c.verdict, check::Verdict::kPass) << c.id << ": " << c.summary << " / " << c.hint;
+  EXPECT_EQ(check::exit_status({g}), 0);
   EXPECT_NE(find(g, "host.iommu").summary.find("intel_iommu=on iommu=pt"), std::string::npos);
   EXPECT_NE(find(g, "host.acpi_iommu_table").summary.find("DMAR"), std::string::npos);
   EXPECT_NE(find(g, "host.cpu_virtualization").summary.find("vmx"), std::string::npos);
@@ -36,11 +36,11 @@ TEST(HostChecks, IommuOffFailsAndNamesTheCommandLine) {
   s.cmdline = "root=/dev/sda1 intel_iommu=on intel_iommu=off";
   hosts::build_host(h, s);
   const HostFs fs(h.root());
-  const CheckResult r = check_iommu_enabled(fs);
-  EXPECT_EQ(r.verdict, Verdict::kFail);
+  const check::Check r = check_iommu_enabled(fs);
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.hint.find("intel_iommu=off"), std::string::npos) << r.hint;
   EXPECT_EQ(cmdline_param(fs, "intel_iommu"), "off");  // the last one wins
-  EXPECT_EQ(exit_status({run_host_checks(fs)}), 2);
+  EXPECT_EQ(check::exit_status({run_host_checks(fs)}), 2);
 }
 
 TEST(HostChecks, IommuOffWithoutParameterAsksForIntelIommuOn) {
@@ -49,8 +49,8 @@ TEST(HostChecks, IommuOffWithoutParameterAsksForIntelIommuOn) {
   s.iommu = false;
   s.cmdline = "root=/dev/sda1";
   hosts::build_host(h, s);
-  const CheckResult r = check_iommu_enabled(HostFs(h.root()));
-  EXPECT_EQ(r.verdict, Verdict::kFail);
+  const check::Check r = check_iommu_enabled(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.hint.find("add intel_iommu=on"), std::string::npos) << r.hint;
 }
 
@@ -59,7 +59,7 @@ TEST(HostChecks, NoFirmwareTableFails) {
   HostSpec s;
   s.dmar = false;
   hosts::build_host(h, s);
-  EXPECT_EQ(check_acpi_iommu_table(HostFs(h.root())).verdict, Verdict::kFail);
+  EXPECT_EQ(check_acpi_iommu_table(HostFs(h.root())).verdict, check::Verdict::kFail);
 }
 
 TEST(HostChecks, NoInterruptRemappingFails) {
@@ -67,8 +67,8 @@ TEST(HostChecks, NoInterruptRemappingFails) {
   HostSpec s;
   s.interrupt_remapping = false;
   hosts::build_host(h, s);
-  const CheckResult r = check_interrupt_remapping(HostFs(h.root()));
-  EXPECT_EQ(r.verdict, Verdict::kFail);
+  const check::Check r = check_interrupt_remapping(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
   // The fixture's ecap says the hardware could: the hint is about the command line.
   EXPECT_NE(r.hint.find("intremap"), std::string::npos) << r.hint;
 }
@@ -79,7 +79,7 @@ TEST(HostChecks, NoInterruptRemappingButUnsafeAllowedWarns) {
   s.interrupt_remapping = false;
   s.allow_unsafe_interrupts = true;
   hosts::build_host(h, s);
-  EXPECT_EQ(check_interrupt_remapping(HostFs(h.root())).verdict, Verdict::kWarn);
+  EXPECT_EQ(check_interrupt_remapping(HostFs(h.root())).verdict, check::Verdict::kWarn);
 }
 
 TEST(HostChecks, NoVirtualizationFlagWarns) {
@@ -87,7 +87,7 @@ TEST(HostChecks, NoVirtualizationFlagWarns) {
   HostSpec s;
   s.vmx = false;
   hosts::build_host(h, s);
-  EXPECT_EQ(check_cpu_virtualization(HostFs(h.root())).verdict, Verdict::kWarn);
+  EXPECT_EQ(check_cpu_virtualization(HostFs(h.root())).verdict, check::Verdict::kWarn);
 }
 
 TEST(HostChecks, ModulesNotLoadedButInstalledWarnNotLoadableFail) {
@@ -98,14 +98,14 @@ TEST(HostChecks, ModulesNotLoadedButInstalledWarnNotLoadableFail) {
   h.remove("dev/vfio");
   h.remove("dev/iommu");
   const HostFs fs(h.root());
-  CheckResult r = check_vfio_modules(fs);
-  EXPECT_EQ(r.verdict, Verdict::kWarn) << r.summary;
+  check::Check r = check_vfio_modules(fs);
+  EXPECT_EQ(r.verdict, check::Verdict::kWarn) << r.summary;
   EXPECT_NE(r.hint.find("modprobe vfio-pci"), std::string::npos);
   h.file("lib/modules/6.12.0-test/modules.dep", "kernel/drivers/net/e1000e.ko:\n");
   r = check_vfio_modules(fs);
-  EXPECT_EQ(r.verdict, Verdict::kFail) << r.summary;
-  EXPECT_EQ(check_vfio_devnode(fs).verdict, Verdict::kFail);
-  EXPECT_EQ(check_iommufd_devnode(fs).verdict, Verdict::kSkip);
+  EXPECT_EQ(r.verdict, check::Verdict::kFail) << r.summary;
+  EXPECT_EQ(check_vfio_devnode(fs).verdict, check::Verdict::kFail);
+  EXPECT_EQ(check_iommufd_devnode(fs).verdict, check::Verdict::kSkip);
 }
 
 TEST(HostChecks, LowMemlockWarnsUnlessCapIpcLock) {
@@ -113,22 +113,22 @@ TEST(HostChecks, LowMemlockWarnsUnlessCapIpcLock) {
   HostSpec s;
   s.memlock = "8388608";
   hosts::build_host(h, s);
-  const CheckResult r = check_memlock(HostFs(h.root()));
-  EXPECT_EQ(r.verdict, Verdict::kWarn);
+  const check::Check r = check_memlock(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("8 MiB"), std::string::npos) << r.summary;
   EXPECT_NE(r.hint.find("ulimit -l"), std::string::npos);
 
   FixtureHost h2;
   s.cap_ipc_lock = true;
   hosts::build_host(h2, s);
-  EXPECT_EQ(check_memlock(HostFs(h2.root())).verdict, Verdict::kPass);
+  EXPECT_EQ(check_memlock(HostFs(h2.root())).verdict, check::Verdict::kPass);
 }
 
 TEST(HostChecks, HugepagesReportedPerSize) {
   FixtureHost h;
   hosts::build_host(h);
-  const CheckResult r = check_hugepages(HostFs(h.root()));
-  EXPECT_EQ(r.verdict, Verdict::kPass);
+  const check::Check r = check_hugepages(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kPass);
   EXPECT_NE(r.summary.find("2 MiB: 64 reserved, 64 free"), std::string::npos) << r.summary;
   EXPECT_NE(r.summary.find("1 GiB: 0 reserved"), std::string::npos) << r.summary;
 }

@@ -19,7 +19,7 @@ nlohmann::json opt(const std::optional<std::string>& s) {
 
 int report(const GlobalOptions& g, const char* command, const host::BindReport& r,
            const std::string& journal) {
-  const int status = r.ok() ? kExitOk : kExitFail;
+  const int status = r.ok() ? check::kExitOk : check::kExitFail;
   if (g.json) {
     nlohmann::json devs = nlohmann::json::array();
     for (const auto& d : r.devices)

@@ -26,9 +26,9 @@ int run_check(const GlobalOptions& g, const CheckOptions& o) {
       if (!is_bridge_class(fs.sysfs().hex_attr(bdf, "class").value_or(0)) &&
           std::find(devices.begin(), devices.end(), bdf) == devices.end())
         devices.push_back(bdf);
-  std::vector<host::CheckGroup> groups = {host::run_host_checks(fs)};
+  std::vector<check::Report> groups = {host::run_host_checks(fs)};
   for (const auto& bdf : devices) groups.push_back(host::run_device_checks(fs, bdf));
-  const int status = host::exit_status(groups);
+  const int status = check::exit_status(groups);
 
   // The fleet files first: a reader of stdout (or a closed pipe) must not keep them stale.
   if (!o.nfd.empty() || !o.prometheus.empty()) {
@@ -42,40 +42,10 @@ int run_check(const GlobalOptions& g, const CheckOptions& o) {
                                   host::prometheus_text(groups, facts, kVersion, now));
   }
 
-  if (g.json) {
-    nlohmann::json subjects = nlohmann::json::array();
-    for (const auto& grp : groups) {
-      nlohmann::json checks = nlohmann::json::array();
-      for (const auto& c : grp.checks) checks.push_back(host::to_json(c));
-      subjects.push_back({{"subject", grp.subject},
-                          {"verdict", host::verdict_name(grp.worst())},
-                          {"checks", checks}});
-    }
-    print_json({{"schema_version", 1},
-                {"command", "check"},
-                {"exit_status", status},
-                {"subjects", subjects}});
-    return status;
-  }
-
-  const Painter p(g.color);
-  unsigned counts[4] = {};
-  for (const auto& grp : groups) {
-    std::printf("%s\n", p.bold(grp.subject == "host" ? "host" : "device " + grp.subject).c_str());
-    Table t;
-    for (const auto& c : grp.checks) {
-      ++counts[static_cast<int>(c.verdict)];
-      t.add({p.verdict(c.verdict), c.title, c.summary});
-      if (!c.hint.empty() && c.verdict != host::Verdict::kPass)
-        t.add({"", "", p.cyan("hint: " + c.hint)});
-    }
-    t.print(stdout, "  ");
-  }
-  std::printf("%u PASS, %u WARN, %u FAIL, %u SKIP: exit %d\n",
-              counts[static_cast<int>(host::Verdict::kPass)],
-              counts[static_cast<int>(host::Verdict::kWarn)],
-              counts[static_cast<int>(host::Verdict::kFail)],
-              counts[static_cast<int>(host::Verdict::kSkip)], status);
+  if (g.json)
+    print_json(check::document("check", groups));
+  else
+    std::fputs(check::render_text(groups, g.color).c_str(), stdout);
   return status;
 }
 

@@ -162,7 +162,7 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
                         {"walk_errors", cfg.walk_errors()}}}};
   if (g.json) {
     print_json(j);
-    return kExitOk;
+    return check::kExitOk;
   }
 
   const Painter p(g.color);
@@ -221,7 +221,7 @@ int run_info(const GlobalOptions& g, const std::string& text, const std::string&
                   .c_str());
   for (const auto& c : caps) std::printf("  %s\n", cap_line(c).c_str());
   for (const auto& e : cfg.walk_errors()) std::printf("  %s\n", p.red("walk error: " + e).c_str());
-  return kExitOk;
+  return check::kExitOk;
 }
 
 }  // namespace vfiokit::cli

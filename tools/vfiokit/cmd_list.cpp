@@ -12,12 +12,12 @@ int run_list(const GlobalOptions& g) {
   const auto groups = host::inventory(fs, names);
   if (g.json) {
     print_json(host::to_json(groups));
-    return kExitOk;
+    return check::kExitOk;
   }
   const Painter p(g.color);
   if (groups.empty()) {
     std::printf("no PCI devices under %s\n", (fs.root() / "sys/bus/pci/devices").c_str());
-    return kExitOk;
+    return check::kExitOk;
   }
   Table t;
   t.add({p.bold("GROUP"), p.bold("BDF"), p.bold("IDS"), p.bold("CLASS"), p.bold("DEVICE"),
@@ -43,7 +43,7 @@ int run_list(const GlobalOptions& g) {
     }
   }
   t.print(stdout);
-  return kExitOk;
+  return check::kExitOk;
 }
 
 }  // namespace vfiokit::cli

@@ -24,64 +24,54 @@
 namespace vfiokit::cli {
 namespace {
 
-using host::Verdict;
+using check::Verdict;
 
-struct Step {
-  std::string name;
-  Verdict verdict = Verdict::kPass;
-  std::string detail;
-  double ms = 0;
-};
-
+/// Runs the probe's steps in order, each a check::Check (id and title: the step's name,
+/// data.ms: its wall time), printing each as it ends.
 class StepRunner {
  public:
-  explicit StepRunner(const GlobalOptions& g) : g_(g), p_(g.color) {}
+  explicit StepRunner(const GlobalOptions& g) : g_(g) {}
 
   /// Runs `body` unless an earlier required step failed; `body` returns the
-  /// detail, or throws; a body may mark itself SKIP through `skip`.
+  /// summary, or throws; a body may mark itself SKIP through `skip`.
   bool run(const std::string& name, const std::function<std::string(Verdict&)>& body,
            bool required = false) {
-    Step s{name, Verdict::kPass, "", 0};
+    check::Check s{name, name, Verdict::kPass, "", "", nlohmann::json::object()};
+    double ms = 0;
     if (blocked_) {
       s.verdict = Verdict::kSkip;
-      s.detail = "not run: " + blocked_reason_;
+      s.summary = "not run: " + blocked_reason_;
     } else {
       const auto t0 = std::chrono::steady_clock::now();
       try {
-        s.detail = body(s.verdict);
+        s.summary = body(s.verdict);
       } catch (const std::exception& e) {
         s.verdict = Verdict::kFail;
-        s.detail = e.what();
+        s.summary = e.what();
       }
-      s.ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       if (s.verdict == Verdict::kFail && required) {
         blocked_ = true;
         blocked_reason_ = name + " failed";
       }
     }
+    s.data["ms"] = ms;
     print(s);
-    steps_.push_back(s);
+    report_.checks.push_back(s);
     return s.verdict != Verdict::kFail && s.verdict != Verdict::kSkip;
   }
 
-  bool ok() const {
-    for (const auto& s : steps_)
-      if (s.verdict == Verdict::kFail) return false;
-    return true;
-  }
-  const std::vector<Step>& steps() const { return steps_; }
+  check::Report& report() { return report_; }
 
  private:
-  void print(const Step& s) const {
+  void print(const check::Check& s) const {
     if (g_.json) return;
-    std::printf("  %s  %-16s %9.2f ms  %s\n", p_.verdict(s.verdict).c_str(), s.name.c_str(), s.ms,
-                s.detail.c_str());
+    std::fputs(check::render_check(s, g_.color, kTitleWidth).c_str(), stdout);
     std::fflush(stdout);
   }
+  static constexpr size_t kTitleWidth = 13;  // the longest step name ("dma-roundtrip")
   const GlobalOptions& g_;
-  Painter p_;
-  std::vector<Step> steps_;
+  check::Report report_;
   bool blocked_ = false;
   std::string blocked_reason_;
 };
@@ -111,6 +101,7 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
                             .bold(fmt::format("probe {} (backend {})", bdf, backend_name(backend)))
                             .c_str());
   StepRunner r(g);
+  r.report().subject = bdf;
 
   std::shared_ptr<IommuContext> ctx;
   std::optional<Device> dev;
@@ -353,26 +344,29 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
     });
   }
 
-  if (g.json) {
-    nlohmann::json steps = nlohmann::json::array();
-    for (const auto& s : r.steps())
-      steps.push_back({{"name", s.name},
-                       {"verdict", host::verdict_name(s.verdict)},
-                       {"detail", s.detail},
-                       {"ms", s.ms}});
-    print_json({{"schema_version", 1},
-                {"command", "probe"},
-                {"bdf", bdf},
-                {"backend", backend_name(backend)},
-                {"context", ctx ? nlohmann::json(ctx->name()) : nlohmann::json(nullptr)},
-                {"driver", entry ? nlohmann::json(entry->name) : nlohmann::json(nullptr)},
-                {"ok", r.ok()},
-                {"steps", steps}});
-  } else {
-    std::printf("%s\n", r.ok() ? Painter(g.color).green("ownership proven").c_str()
-                               : Painter(g.color).red("probe failed").c_str());
+  // What served the probe, on the steps it concerns: the backend and the IOMMU context
+  // (null when open failed) on open, the vfiokit driver (or null) on driver.
+  for (auto& c : r.report().checks) {
+    if (c.id == "open") {
+      c.data["backend"] = backend_name(backend);
+      c.data["context"] = ctx ? nlohmann::json(ctx->name()) : nlohmann::json(nullptr);
+    } else if (c.id == "driver") {
+      c.data["driver"] = entry ? nlohmann::json(entry->name) : nlohmann::json(nullptr);
+    }
   }
-  return r.ok() ? kExitOk : kExitFail;
+  const std::vector<check::Report> reports = {r.report()};
+  if (g.json) {
+    print_json(check::document("probe", reports));
+  } else {
+    const Painter p(g.color);
+    const Verdict worst = check::worst(reports);
+    std::printf("%s\n%s\n",
+                worst == Verdict::kFail   ? p.red("probe failed").c_str()
+                : worst == Verdict::kWarn ? p.yellow("ownership proven, with warnings").c_str()
+                                          : p.green("ownership proven").c_str(),
+                check::summary_line(reports).c_str());
+  }
+  return check::exit_status(reports);
 }
 
 }  // namespace vfiokit::cli

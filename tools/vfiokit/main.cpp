@@ -20,9 +20,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "vfiokit: check a host for VFIO passthrough, bind devices to vfio-pci safely, and prove "
       "userspace ownership of a device (BARs, DMA, interrupts, isolation).\n"
-      "Exit status: 0 ok; 1 a check WARNed; 2 a check or probe step FAILed, or a device was not "
-      "bound/restored; 3 the command could not run (bad device, device in use, permission); 64 "
-      "usage error.",
+      "Exit status: 0 ok; 1 a check or probe step WARNed; 2 a check or probe step FAILed, or a "
+      "device was not bound/restored; 3 the command could not run (bad device, device in use, "
+      "permission); 64 usage error.",
       "vfiokit"};
   app.set_version_flag("--version", std::string("vfiokit ") + vfiokit::kVersion);
   app.require_subcommand(1);
@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
-    return kExitUsage;
+    return vfiokit::check::kExitUsage;
   }
   g.color = !g.json && !no_color && !std::getenv("NO_COLOR") && isatty(STDOUT_FILENO);
 
@@ -143,9 +143,9 @@ int main(int argc, char** argv) {
                     {"hint", e.hint()},
                     {"message", e.what()}}}});
     std::fprintf(stderr, "vfiokit %s: %s\n", command.c_str(), e.what());
-    return kExitError;
+    return vfiokit::check::kExitCouldNotRun;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "vfiokit %s: %s\n", command.c_str(), e.what());
-    return kExitError;
+    return vfiokit::check::kExitCouldNotRun;
   }
 }

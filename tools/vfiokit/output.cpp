@@ -23,21 +23,6 @@ std::string Painter::wrap(const char* code, const std::string& s) const {
   return on_ ? "\x1b[" + std::string(code) + "m" + s + "\x1b[0m" : s;
 }
 
-std::string Painter::verdict(host::Verdict v) const {
-  const std::string name = host::verdict_name(v);
-  switch (v) {
-    case host::Verdict::kPass:
-      return green(name);
-    case host::Verdict::kWarn:
-      return yellow(name);
-    case host::Verdict::kFail:
-      return red(bold(name));
-    case host::Verdict::kSkip:
-      return dim(name);
-  }
-  return name;
-}
-
 void Table::print(std::FILE* out, const std::string& indent) const {
   std::vector<size_t> width;
   for (const auto& r : rows_) {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/host/check.hpp"
+#include "check/check.hpp"
 
 namespace vfiokit::cli {
 
@@ -30,8 +30,8 @@ class Painter {
   std::string yellow(const std::string& s) const { return wrap("33", s); }
   std::string red(const std::string& s) const { return wrap("31", s); }
   std::string cyan(const std::string& s) const { return wrap("36", s); }
-  /// "PASS" green, "WARN" yellow, "FAIL" red, "SKIP" dim.
-  std::string verdict(host::Verdict v) const;
+  /// "PASS" green, "WARN" yellow, "FAIL" red, "SKIP" dim (check::render_verdict).
+  std::string verdict(check::Verdict v) const { return check::render_verdict(v, on_); }
 
  private:
   std::string wrap(const char* code, const std::string& s) const;
@@ -52,12 +52,5 @@ class Table {
 
 /// Prints `j` indented, with a newline.
 void print_json(const nlohmann::json& j);
-
-/// Exit statuses shared by every subcommand (docs/cli.md).
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitWarn = 1;
-inline constexpr int kExitFail = 2;
-inline constexpr int kExitError = 3;
-inline constexpr int kExitUsage = 64;
 
 }  // namespace vfiokit::cli
