@@ -125,10 +125,14 @@ UniqueFd Journal::open_dir(bool create) const {
   constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   UniqueFd fd(::open(dir_.c_str(), kFlags));
   if (!fd && errno == ENOENT && create) {
+    // Missing parents (a fresh root has no /var/lib) are made as `mkdir -p` would, with
+    // the process's umask; the state directory itself is made 0700 and checked below.
+    std::error_code ec;
+    if (dir_.has_parent_path()) sfs::create_directories(dir_.parent_path(), ec);
     const PrivateUmask umask;
     if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
       throw_error("create state directory", dir_.string(), errno,
-                  dir_fix() + " (vfiokit creates the directory, not its parents)");
+                  dir_fix() + " (vfiokit creates it and any missing parent)");
     fd.reset(::open(dir_.c_str(), kFlags));
   }
   if (!fd && errno == ENOENT && !create) return fd;

@@ -57,6 +57,17 @@ TEST(JournalSafety, MissingStateDirIsCreatedPrivateWhateverTheUmask) {
   EXPECT_EQ(mode_of(j.dir() / "journal.lock"), 0600u);
 }
 
+TEST(JournalSafety, MissingParentsAreCreatedAsMkdirPWould) {
+  // A fresh root (the test bed's guests) has no /var/lib: the default /var/lib/vfiokit
+  // must still work, its parents made like `mkdir -p`, the directory itself private.
+  FixtureHost h;
+  const Journal j(h.root() / "var" / "lib" / "vfiokit");
+  j.save(kEntries);
+  EXPECT_EQ(mode_of(j.dir()), 0700u);
+  EXPECT_TRUE(sfs::is_directory(h.root() / "var" / "lib"));
+  EXPECT_EQ(j.load().size(), std::size(kEntries));
+}
+
 TEST(JournalSafety, StateDirOthersCanWriteIsRefusedAndNothingWritten) {
   for (const mode_t mode : {0777u, 0770u, 0702u, 01777u}) {
     FixtureHost h;
