@@ -95,7 +95,7 @@ case "$case_" in
     expect_rc 0 "second bind"
     expect_out 'already-bound' "second bind is a no-op"
     vk --json probe "$bdf" --backend container
-    expect_out '"name": "open"' "probe after bind"
+    expect_out '"id": "open"' "probe after bind"
     vk unbind "$bdf"
     expect_rc 0 "unbind"
     expect_driver "$bdf" nvme "after unbind"
@@ -167,7 +167,12 @@ case "$case_" in
     vk check "$edu"
     expect_out "PASS +IOMMU group +group [0-9]+, viable" "group viable after bind --group"
     vk probe "$edu" --backend container
-    expect_rc 0 "probe once the group is viable"
+    # Every step passes but isolation, which WARNs (exit 1, the one exit contract): edu sits
+    # behind a PCIe-to-PCI bridge, so the IOMMU logs the fault for the bridge's alias
+    # requester (01:00.0), which probe does not yet match to 01:01.0 (docs/testbed.md).
+    expect_rc 1 "probe once the group is viable"
+    expect_out "WARN +isolation .*not proven" "isolation behind the bridge is not proven, and says so"
+    expect_out "9 PASS, 1 WARN, 0 FAIL" "every other step passes"
     vk restore
     expect_rc 0 "restore"
     expect_driver "$nic" e1000e "companion restored"
