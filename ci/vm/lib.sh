@@ -20,6 +20,11 @@ die() { echo "ci/vm: error: $*" >&2; exit 2; }
 # hit what an earlier build compiled. The compiler is identified by its content, not
 # its file's time, so the same Debian gcc installed later (that root) hits too.
 CCACHE_STORE="$CACHE_DIR/ccache"
+# The CMake flags every build of the project gets (ci/build, and bench/baseline-build's
+# A side, which the A/B gates compare with builds made by ci/build, so they must agree):
+# position-independent everywhere, since the packaged static libvfiokit must be (it links
+# into shared objects) and one set of flags lets every build share the compiler cache.
+PROJECT_CMAKE_FLAGS=(-DCMAKE_POSITION_INDEPENDENT_CODE=ON)
 # ccache_env SOURCE_ROOT: the environment ccache runs with, as NAME=VALUE words.
 ccache_env() {
   echo "CCACHE_DIR=$CCACHE_STORE CCACHE_BASEDIR=$1 CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=6G CCACHE_COMPILERCHECK=content"
