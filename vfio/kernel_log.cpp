@@ -1,11 +1,13 @@
 #include "vfio/kernel_log.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 namespace vfiokit {
@@ -21,16 +23,50 @@ KernelLog::~KernelLog() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::vector<KmsgRecord> KernelLog::records() {
-  std::vector<KmsgRecord> out;
+namespace {
+
+// Reads records from a /dev/kmsg descriptor opened O_NONBLOCK until none is left
+// (EAGAIN), at most `max` of them; one read(2) returns one record.
+void read_records(int fd, std::vector<KmsgRecord>& out, size_t max) {
   char rec[8192];
-  while (fd_ >= 0) {
-    const ssize_t n = ::read(fd_, rec, sizeof(rec));
+  while (fd >= 0 && out.size() < max) {
+    const ssize_t n = ::read(fd, rec, sizeof(rec));
     if (n < 0 && errno == EPIPE) continue;  // overwritten records: skip ahead
     if (n <= 0) break;
     if (auto r = parse_kmsg_record(std::string_view(rec, static_cast<size_t>(n))))
       out.push_back(std::move(*r));
   }
+}
+
+}  // namespace
+
+std::vector<KmsgRecord> KernelLog::records() {
+  std::vector<KmsgRecord> out;
+  read_records(fd_, out, SIZE_MAX);
+  return out;
+}
+
+std::vector<KmsgRecord> read_kernel_log(const std::filesystem::path& path, size_t max_records) {
+  std::vector<KmsgRecord> out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return out;
+  struct stat st {};
+  if (fstat(fd, &st) == 0 && S_ISCHR(st.st_mode)) {
+    read_records(fd, out, max_records);
+  } else if (S_ISREG(st.st_mode)) {
+    // A saved log (a fixture): one record a line, continuation lines (" KEY=VALUE")
+    // skipped; bounded like the device.
+    std::string text(static_cast<size_t>(std::min<off_t>(st.st_size, 16 << 20)), '\0');
+    const ssize_t n = ::read(fd, text.data(), text.size());
+    text.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    for (size_t pos = 0; pos < text.size() && out.size() < max_records;) {
+      const size_t eol = std::min(text.find('\n', pos), text.size());
+      if (auto r = parse_kmsg_record(std::string_view(text).substr(pos, eol - pos)))
+        out.push_back(std::move(*r));
+      pos = eol + 1;
+    }
+  }
+  ::close(fd);
   return out;
 }
 

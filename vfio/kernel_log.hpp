@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -34,6 +35,13 @@ std::optional<KmsgRecord> parse_kmsg_record(std::string_view record);
 /// evidence that the IOMMU blocked a DMA.
 std::optional<IommuFault> fault_evidence(const KmsgRecord& record, const std::string& bdf,
                                          uint64_t iova, uint64_t size);
+
+/// Every record still in the kernel log at `path` (/dev/kmsg, or a saved log with one
+/// record a line), from the oldest, at most `max_records`; empty when it cannot be
+/// read (CAP_SYSLOG is needed where kernel.dmesg_restrict is 1). For what the kernel
+/// said at boot; check KmsgRecord::from_kernel() before taking a record as evidence.
+std::vector<KmsgRecord> read_kernel_log(const std::filesystem::path& path,
+                                        size_t max_records = 65536);
 
 /// The records written to the kernel log after construction. Reading /dev/kmsg
 /// needs CAP_SYSLOG where kernel.dmesg_restrict is 1 (root has it).

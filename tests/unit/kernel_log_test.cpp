@@ -3,6 +3,10 @@
 #include "vfio/kernel_log.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace vfiokit {
 namespace {
@@ -55,6 +59,35 @@ TEST(KernelLog, ForgedFaultFromUserspaceIsNoEvidence) {
     ASSERT_TRUE(r);
     EXPECT_FALSE(fault_evidence(*r, "0000:00:03.0", 0x1000, 4096)) << "PRI " << pri;
   }
+}
+
+}  // namespace
+}  // namespace vfiokit
+
+namespace vfiokit {
+namespace {
+
+// A saved log: one record a line, continuation lines and garbage skipped, the bound held.
+TEST(KernelLog, SavedLogIsReadFromTheStartRecordByRecord) {
+  const auto path =
+      std::filesystem::temp_directory_path() / ("vfiokit-kmsg-" + std::to_string(::getpid()));
+  {
+    std::ofstream f(path);
+    f << "6,1,100,-;DMAR: IOMMU enabled\n"
+         " SUBSYSTEM=pci\n"
+         "not a record\n"
+         "14,2,200,-;written by a user\n"
+         "4,3,300,-;DMAR: dmar0: No supported address widths. Not attempting DMA translation.\n";
+  }
+  const auto all = read_kernel_log(path);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].text, "DMAR: IOMMU enabled");
+  EXPECT_TRUE(all[0].from_kernel());
+  EXPECT_FALSE(all[1].from_kernel());
+  EXPECT_EQ(all[2].seq, 3u);
+  EXPECT_EQ(read_kernel_log(path, 2).size(), 2u);
+  EXPECT_TRUE(read_kernel_log(path.string() + ".missing").empty());
+  std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "tools/host/kernel_modules.hpp"
+#include "vfio/kernel_log.hpp"
 #include "vfio/text_parse.hpp"
 
 namespace vfiokit::host {
@@ -59,6 +60,62 @@ std::optional<std::string> cmdline_param(const HostFs& fs, const std::string& ke
   for (const auto& w : split_ws(fs.read("proc/cmdline").value_or("")))
     if (w.rfind(key + "=", 0) == 0) v = w.substr(key.size() + 1);
   return v;
+}
+
+// Interrupt lines whose chip is behind the remapping unit ("IR-IO-APIC",
+// "IR-PCI-MSI-...", "INTEL-IR", "AMD-IR" in /proc/interrupts): evidence that an IOMMU
+// is present and enabled for interrupts, whatever it does for DMA.
+unsigned remapped_irq_lines(const HostFs& fs) {
+  unsigned n = 0;
+  for (const auto& line : fs.lines("proc/interrupts"))
+    for (const auto& w : split_ws(line))
+      if (w.rfind("IR-", 0) == 0 || w == "INTEL-IR" || w == "AMD-IR") {
+        ++n;
+        break;
+      }
+  return n;
+}
+
+// The kernel's own record (facility 0: nobody else can write one) that an IOMMU unit
+// it found offers no DMA translation: VT-d's "dmarN: No supported address widths. Not
+// attempting DMA translation." (drivers/iommu/intel/dmar.c, a SAGAW of 0: what QEMU's
+// intel-iommu,dma-translation=off presents). Empty when there is none or the log
+// cannot be read.
+std::string no_translation_record(const HostFs& fs) {
+  for (const auto& r : read_kernel_log(fs.path("dev/kmsg")))
+    if (r.from_kernel() && r.text.find("Not attempting DMA translation") != std::string::npos)
+      return r.text;
+  return "";
+}
+
+// host.iommu when no group exists but the IOMMU remaps interrupts: it is present and
+// on, and translates no DMA. Decided from the kernel's record or, without it, from an
+// explicit request for translation that produced no group.
+bool explain_untranslated(check::Check& r, const HostFs& fs, bool asked_on) {
+  const unsigned ir = remapped_irq_lines(fs);
+  const std::string record = ir ? no_translation_record(fs) : "";
+  if (ir == 0 || (record.empty() && !asked_on)) return false;
+  r.data["remapped_irq_lines"] = ir;
+  r.data["dma_translation"] = false;
+  if (!record.empty()) {
+    r.data["kernel_record"] = record;
+    r.summary = fmt::format(
+        "the IOMMU is present and remaps interrupts ({} IR- lines) but translates no DMA; "
+        "the kernel said: {}",
+        ir, record);
+    r.hint =
+        "the IOMMU (or a VM's virtual IOMMU) offers no DMA translation, and no kernel "
+        "parameter changes that: enable DMA remapping in the firmware (VT-d / AMD-Vi, \"DMA "
+        "protection\"), or give the vIOMMU DMA translation (QEMU: "
+        "intel-iommu,dma-translation=on); VFIO needs translation";
+    return true;
+  }
+  r.summary = fmt::format(
+      "the IOMMU remaps interrupts ({} IR- lines) but translates no DMA (no IOMMU groups), "
+      "although the command line asks for it",
+      ir);
+  r.hint = "the kernel log says why (dmesg | grep -iE 'DMAR|AMD-Vi|IOMMU')";
+  return true;
 }
 
 check::Check check_cpu_virtualization(const HostFs& fs) {
@@ -147,6 +204,10 @@ check::Check check_iommu_enabled(const HostFs& fs) {
   r.verdict = check::Verdict::kFail;
   r.summary = fmt::format("no IOMMU groups: the IOMMU is off; {}", shown);
   const auto first_on = [](const std::string& v) { return v.substr(0, v.find(',')); };
+  const bool intel_on = intel && first_on(*intel) == "on";
+  const bool off =
+      (intel && first_on(*intel) == "off") || (amd && first_on(*amd) == "off") || iommu == "off";
+  if (!off && explain_untranslated(r, fs, intel_on)) return r;
   if (intel && first_on(*intel) == "off")
     r.hint =
         "the kernel command line has intel_iommu=off (the last one wins): remove it or "
@@ -155,8 +216,10 @@ check::Check check_iommu_enabled(const HostFs& fs) {
     r.hint = "the kernel command line has amd_iommu=off: remove it";
   else if (iommu == "off")
     r.hint = "the kernel command line has iommu=off: remove it";
-  else if (fs.exists("sys/firmware/acpi/tables/DMAR"))
+  else if (fs.exists("sys/firmware/acpi/tables/DMAR") && !intel_on)
     r.hint = "add intel_iommu=on to the kernel command line";
+  else if (intel_on)
+    r.hint = "intel_iommu=on is set: the kernel log says why no group was made (dmesg | grep DMAR)";
   else if (fs.exists("sys/firmware/acpi/tables/IVRS"))
     r.hint = "check dmesg for AMD-Vi errors; add amd_iommu=on";
   else
@@ -170,13 +233,7 @@ check::Check check_interrupt_remapping(const HostFs& fs) {
   // Method: an interrupt domain behind the remapping unit shows as "IR-..."
   // (IR-IO-APIC, IR-PCI-MSI-...) in /proc/interrupts; the VT-d ECAP register's
   // IR bit (3) tells whether the hardware could do it.
-  unsigned ir_lines = 0;
-  for (const auto& line : fs.lines("proc/interrupts"))
-    for (const auto& w : split_ws(line))
-      if (w.rfind("IR-", 0) == 0 || w == "INTEL-IR" || w == "AMD-IR") {
-        ++ir_lines;
-        break;
-      }
+  const unsigned ir_lines = remapped_irq_lines(fs);
   bool hw_ir = false;
   std::vector<std::string> ecaps;
   for (const auto& unit : fs.list("sys/class/iommu")) {

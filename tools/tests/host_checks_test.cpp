@@ -54,6 +54,60 @@ TEST(HostChecks, IommuOffWithoutParameterAsksForIntelIommuOn) {
   EXPECT_NE(r.hint.find("add intel_iommu=on"), std::string::npos) << r.hint;
 }
 
+// QEMU's intel-iommu,dma-translation=off: VT-d present, interrupts remapped, no DMA
+// translation. The kernel's own record decides, not the command line.
+TEST(HostChecks, IommuThatRemapsInterruptsButTranslatesNoDmaIsNamed) {
+  FixtureHost h;
+  HostSpec s;
+  s.iommu = false;
+  s.cmdline = "root=/dev/sda1 intel_iommu=on";
+  hosts::build_host(h, s);
+  h.file("dev/kmsg",
+         "6,337,142317,-;DMAR: dmar0: No supported address widths. Not attempting DMA "
+         "translation.\n"
+         "6,338,142348,-;DMAR: dmar0: reg_base_addr fed90000 ver 1:0 cap d2008c22260006\n");
+  const check::Check r = check_iommu_enabled(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
+  EXPECT_NE(r.summary.find("remaps interrupts"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("translates no DMA"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("No supported address widths"), std::string::npos) << r.summary;
+  EXPECT_NE(r.hint.find("dma-translation=on"), std::string::npos) << r.hint;
+  EXPECT_EQ(r.hint.find("add intel_iommu=on"), std::string::npos) << r.hint;
+  EXPECT_EQ(r.data.at("dma_translation"), false);
+}
+
+// The same line written to /dev/kmsg by a user (facility 1) is no evidence: without an
+// explicit intel_iommu=on the check still asks for it.
+TEST(HostChecks, ForgedNoTranslationRecordIsNoEvidence) {
+  FixtureHost h;
+  HostSpec s;
+  s.iommu = false;
+  s.cmdline = "root=/dev/sda1";
+  hosts::build_host(h, s);
+  h.file("dev/kmsg",
+         "14,337,142317,-;DMAR: dmar0: No supported address widths. Not attempting DMA "
+         "translation.\n");
+  const check::Check r = check_iommu_enabled(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
+  EXPECT_EQ(r.summary.find("translates no DMA"), std::string::npos) << r.summary;
+  EXPECT_NE(r.hint.find("add intel_iommu=on"), std::string::npos) << r.hint;
+}
+
+// intel_iommu=on already given, interrupts remapped, no group, no record: the hint no
+// longer asks for what is there.
+TEST(HostChecks, IntelIommuOnWithoutGroupsPointsAtTheKernelLog) {
+  FixtureHost h;
+  HostSpec s;
+  s.iommu = false;
+  s.cmdline = "root=/dev/sda1 intel_iommu=on";
+  hosts::build_host(h, s);
+  const check::Check r = check_iommu_enabled(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
+  EXPECT_NE(r.summary.find("translates no DMA"), std::string::npos) << r.summary;
+  EXPECT_EQ(r.hint.find("add intel_iommu=on"), std::string::npos) << r.hint;
+  EXPECT_NE(r.hint.find("dmesg"), std::string::npos) << r.hint;
+}
+
 TEST(HostChecks, NoFirmwareTableFails) {
   FixtureHost h;
   HostSpec s;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
-# Cases: check-edu, check-nvme, check-iommu-off PARAM, bind-cycle, in-use, group, kill,
+# Cases: check-edu, check-nvme, check-iommu-off PARAM, check-no-translation, bind-cycle, in-use, group, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
@@ -81,6 +81,19 @@ case "$case_" in
     expect_out '^ *FAIL +IOMMU enabled +no IOMMU groups' "IOMMU FAIL"
     [ -n "$arg" ] || fail "check-iommu-off needs the parameter the hint must name"
     expect_out "hint: the kernel command line has $arg" "hint names $arg"
+    ;;
+
+  check-no-translation)
+    # VT-d present with interrupt remapping, no DMA translation (QEMU dma-translation=off):
+    # named from the kernel's own record, and the hint does not ask for intel_iommu=on.
+    grep -q IR- /proc/interrupts || fail "no IR- interrupt lines: the setup lacks remapping"
+    vk check
+    expect_rc 2 "check with an IOMMU that translates no DMA"
+    expect_out '^ *FAIL +IOMMU enabled +the IOMMU is present and remaps interrupts \([0-9]+ IR- lines\) but translates no DMA' "names the missing translation"
+    expect_out 'Not attempting DMA translation' "quotes the kernel's record"
+    expect_out 'hint: .*dma-translation=on' "hint says what to change"
+    echo "$out" | grep -q 'add intel_iommu=on' && fail "hint asks for intel_iommu=on, which is set"
+    ok "hint does not ask for what is set"
     ;;
 
   bind-cycle)
