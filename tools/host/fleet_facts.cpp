@@ -86,6 +86,13 @@ FleetFacts fleet_facts(const std::vector<check::Report>& groups) {
       f.iommufd = c->verdict == check::Verdict::kPass || c->verdict == check::Verdict::kWarn;
     if (const check::Check* c = find(g, "host.vfio_modules"))
       f.vfio = c->verdict != check::Verdict::kFail;
+    if (const check::Check* c = find(g, "host.vfio_backends")) {
+      const std::string container = data_string(c, "container");
+      if (container == "type1" || container == "iommufd-compat" || container == "none")
+        f.vfio_container = container;
+      const std::string cdev = data_string(c, "cdev");
+      f.vfio_cdev = cdev == "yes" ? "true" : cdev == "no" ? "false" : "unknown";
+    }
   }
   return f;
 }

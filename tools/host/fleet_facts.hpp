@@ -33,6 +33,10 @@ struct FleetFacts {
   std::string interrupt_remapping = "unknown";
   bool iommufd = false;  ///< /dev/iommu exists (host.dev_iommu PASS or WARN)
   bool vfio = false;     ///< host.vfio_modules not FAIL
+  /// host.vfio_backends: what serves /dev/vfio/vfio: "type1", "iommufd-compat", "none",
+  /// "unknown"; and whether the per-device cdev exists: "true", "false", "unknown".
+  std::string vfio_container = "unknown";
+  std::string vfio_cdev = "unknown";
   std::vector<DeviceReadiness> devices;
 };
 

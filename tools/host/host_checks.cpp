@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "tools/host/kernel_modules.hpp"
 #include "vfio/kernel_log.hpp"
 #include "vfio/text_parse.hpp"
@@ -403,11 +405,80 @@ check::Check check_hugepages(const HostFs& fs) {
   return r;
 }
 
+namespace {
+
+// The running kernel's build config, when a copy is readable (/boot/config-RELEASE, as
+// Debian installs it): CONFIG_NAME -> "y"/"m". Empty when there is none.
+std::map<std::string, std::string> kernel_config(const HostFs& fs) {
+  std::map<std::string, std::string> cfg;
+  for (const auto& line : fs.lines("boot/config-" + fs.kernel_release())) {
+    const auto eq = line.find('=');
+    if (line.rfind("CONFIG_", 0) == 0 && eq != std::string::npos)
+      cfg[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return cfg;
+}
+
+// Whether VFIO's per-device cdev (/dev/vfio/devices/vfioN, CONFIG_VFIO_DEVICE_CDEV) is
+// built: a bound device's /sys/class/vfio-dev/vfioN has a "dev" only then; without a
+// bound device, the kernel config decides; "unknown" when neither can tell.
+std::string cdev_support(const HostFs& fs, const std::map<std::string, std::string>& cfg) {
+  const auto devs = fs.list("sys/class/vfio-dev");
+  if (!devs.empty()) return fs.exists("sys/class/vfio-dev/" + devs[0] + "/dev") ? "yes" : "no";
+  if (cfg.empty()) return "unknown";
+  return cfg.count("CONFIG_VFIO_DEVICE_CDEV") ? "yes" : "no";
+}
+
+}  // namespace
+
+check::Check check_vfio_backends(const HostFs& fs) {
+  check::Check r{"host.vfio_backends", "VFIO interfaces", check::Verdict::kPass, "", "", {}};
+  const auto cfg = kernel_config(fs);
+  // /dev/vfio/vfio is the legacy container of vfio_iommu_type1, or iommufd's emulation
+  // of it (CONFIG_IOMMUFD_VFIO_CONTAINER, exclusive with type1): which one serves it.
+  std::string container = "none";
+  if (fs.exists("dev/vfio/vfio"))
+    container = cfg.count("CONFIG_IOMMUFD_VFIO_CONTAINER")      ? "iommufd-compat"
+                : module_state(fs, "vfio_iommu_type1").usable() ? "type1"
+                : fs.exists("dev/iommu")                        ? "iommufd-compat"
+                                                                : "unknown";
+  const bool iommufd = fs.exists("dev/iommu");
+  const std::string cdev = iommufd ? cdev_support(fs, cfg) : "no";
+  r.data = {{"container", container},
+            {"iommufd", iommufd},
+            {"cdev", cdev},
+            {"kernel_config", cfg.empty() ? "unreadable" : "boot/config-" + fs.kernel_release()}};
+  std::vector<std::string> offered, missing;
+  if (container == "type1") offered.push_back("container /dev/vfio/vfio (type1, type1v2)");
+  if (container == "iommufd-compat") offered.push_back("container /dev/vfio/vfio (iommufd compat)");
+  if (container == "unknown") offered.push_back("container /dev/vfio/vfio (backend unknown)");
+  if (container == "none") missing.push_back("the container (CONFIG_VFIO_CONTAINER=y)");
+  if (iommufd)
+    offered.push_back("iommufd /dev/iommu");
+  else
+    missing.push_back("iommufd (CONFIG_IOMMUFD)");
+  if (cdev == "yes") offered.push_back("cdev /dev/vfio/devices");
+  if (cdev == "no") missing.push_back("the device cdev (CONFIG_VFIO_DEVICE_CDEV=y, needs IOMMUFD)");
+  if (cdev == "unknown") offered.push_back("cdev unknown until a device is bound to vfio-pci");
+  r.summary = offered.empty() ? "no VFIO interface" : fmt::format("{}", fmt::join(offered, "; "));
+  if (container == "none" && !iommufd) {
+    r.verdict = check::Verdict::kFail;
+    r.hint = "load vfio and vfio_iommu_type1 (or iommufd): see host.vfio_modules";
+  } else if (!missing.empty()) {
+    r.hint = fmt::format(
+        "missing {}: a VMM that needs it (e.g. a KubeVirt using /dev/vfio/devices) fails on "
+        "this kernel",
+        fmt::join(missing, " and "));
+  }
+  return r;
+}
+
 check::Report run_host_checks(const HostFs& fs) {
-  return {"host",
-          {check_cpu_virtualization(fs), check_acpi_iommu_table(fs), check_iommu_enabled(fs),
-           check_interrupt_remapping(fs), check_vfio_modules(fs), check_vfio_devnode(fs),
-           check_iommufd_devnode(fs), check_memlock(fs), check_hugepages(fs)}};
+  return {
+      "host",
+      {check_cpu_virtualization(fs), check_acpi_iommu_table(fs), check_iommu_enabled(fs),
+       check_interrupt_remapping(fs), check_vfio_modules(fs), check_vfio_devnode(fs),
+       check_iommufd_devnode(fs), check_vfio_backends(fs), check_memlock(fs), check_hugepages(fs)}};
 }
 
 }  // namespace vfiokit::host

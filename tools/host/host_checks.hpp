@@ -35,6 +35,11 @@ check::Check check_interrupt_remapping(const HostFs& fs);
 check::Check check_vfio_modules(const HostFs& fs);
 check::Check check_vfio_devnode(const HostFs& fs);
 check::Check check_iommufd_devnode(const HostFs& fs);
+/// host.vfio_backends: which VFIO interfaces the kernel offers: the container
+/// /dev/vfio/vfio (served by type1, or by iommufd's compat emulation), native iommufd
+/// /dev/iommu and the per-device cdev /dev/vfio/devices (a KubeVirt that passes cdevs
+/// needs it), with the kernel options that would add the missing ones.
+check::Check check_vfio_backends(const HostFs& fs);
 check::Check check_memlock(const HostFs& fs);
 check::Check check_hugepages(const HostFs& fs);
 

@@ -101,6 +101,8 @@ std::map<std::string, std::string> node_labels(const FleetFacts& facts, std::str
   l[p + "interrupt-remapping"] = facts.interrupt_remapping;
   l[p + "iommufd"] = facts.iommufd ? "true" : "false";
   l[p + "vfio"] = facts.vfio ? "true" : "false";
+  l[p + "vfio-container"] = facts.vfio_container;
+  l[p + "vfio-cdev"] = facts.vfio_cdev;
   l[p + "version"] = std::string(version);
   struct Count {
     unsigned devices = 0, ready = 0, vfio = 0;

@@ -116,6 +116,17 @@ std::string prometheus_text(const std::vector<check::Report>& groups, const Flee
   ir.sample({}, facts.interrupt_remapping == "on");
   Family iommufd(out, "vfiokit_iommufd_available", "1 when /dev/iommu exists (host.dev_iommu).");
   iommufd.sample({}, facts.iommufd);
+  Family backends(out, "vfiokit_vfio_interface_available",
+                  "1 when the kernel offers this VFIO interface (host.vfio_backends): "
+                  "container_type1, container_iommufd (iommufd's compat /dev/vfio/vfio), "
+                  "iommufd, cdev (/dev/vfio/devices); absent when unknown.");
+  if (facts.vfio_container != "unknown") {
+    backends.sample({{"interface", "container_type1"}}, facts.vfio_container == "type1");
+    backends.sample({{"interface", "container_iommufd"}}, facts.vfio_container == "iommufd-compat");
+  }
+  backends.sample({{"interface", "iommufd"}}, facts.iommufd);
+  if (facts.vfio_cdev != "unknown")
+    backends.sample({{"interface", "cdev"}}, facts.vfio_cdev == "true");
 
   Family ready(out, "vfiokit_device_passthrough_ready",
                "1 when a checked device is passthrough-ready: its IOMMU group is viable, it has "

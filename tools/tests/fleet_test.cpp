@@ -150,7 +150,9 @@ TEST(NodeLabels, EveryLabelIsValidAndCountsFollowTheVerdicts) {
   EXPECT_EQ(labels.at("vfiokit.io/iommu"), "on");
   EXPECT_EQ(labels.at("vfiokit.io/iommu-mode"), "unknown");  // no group `type` in the fixture
   EXPECT_EQ(labels.at("vfiokit.io/interrupt-remapping"), "on");
-  EXPECT_EQ(labels.at("vfiokit.io/iommufd"), "true");  // the fixture has /dev/iommu
+  EXPECT_EQ(labels.at("vfiokit.io/iommufd"), "true");          // the fixture has /dev/iommu
+  EXPECT_EQ(labels.at("vfiokit.io/vfio-container"), "type1");  // vfio_iommu_type1 loaded
+  EXPECT_EQ(labels.at("vfiokit.io/vfio-cdev"), "unknown");     // no device, no kernel config
   EXPECT_EQ(labels.at("vfiokit.io/version"), "0.2.0");
   EXPECT_EQ(labels.at("vfiokit.io/pci-10de_2206.devices"), "1");
   EXPECT_EQ(labels.at("vfiokit.io/pci-10de_2206.ready"), "0");  // its audio is on snd_hda_intel
@@ -204,6 +206,9 @@ TEST(Prometheus, TextHasEveryFamilyAndTheVerdicts) {
         "vfiokit_pci_devices{pci_id=\"10de:2206\"} 1\n",
         "vfiokit_pci_devices_passthrough_ready{pci_id=\"10de:2206\"} 0\n",
         "vfiokit_iommu_enabled 1\n", "vfiokit_interrupt_remapping_enabled 1\n",
+        "vfiokit_vfio_interface_available{interface=\"container_type1\"} 1\n",
+        "vfiokit_vfio_interface_available{interface=\"container_iommufd\"} 0\n",
+        "vfiokit_vfio_interface_available{interface=\"iommufd\"} 1\n",
         "vfiokit_last_check_timestamp_seconds 1764547800\n"})
     EXPECT_NE(t.find(line), std::string::npos) << "missing: " << line << "\nin:\n" << t;
   // Each verdict is counted once per check.

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tools/host/fleet_facts.hpp"
+#include "tools/host/node_labels.hpp"
 
 namespace vfiokit::host {
 namespace {
@@ -106,6 +108,37 @@ TEST(HostChecks, IntelIommuOnWithoutGroupsPointsAtTheKernelLog) {
   EXPECT_NE(r.summary.find("translates no DMA"), std::string::npos) << r.summary;
   EXPECT_EQ(r.hint.find("add intel_iommu=on"), std::string::npos) << r.hint;
   EXPECT_NE(r.hint.find("dmesg"), std::string::npos) << r.hint;
+}
+
+// The backend contract: which VFIO interfaces the kernel offers (issue #25).
+TEST(HostChecks, VfioBackendsOfALegacyHostWithoutCdev) {
+  FixtureHost h;
+  hosts::build_host(h);
+  // A device bound to vfio-pci whose vfio-dev entry has no "dev": no cdev in this kernel.
+  h.file("sys/class/vfio-dev/vfio0/uevent", "");
+  const check::Check r = check_vfio_backends(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kPass);
+  EXPECT_EQ(r.data.at("container"), "type1");
+  EXPECT_EQ(r.data.at("iommufd"), true);
+  EXPECT_EQ(r.data.at("cdev"), "no");
+  EXPECT_NE(r.summary.find("container /dev/vfio/vfio (type1, type1v2)"), std::string::npos);
+  EXPECT_NE(r.hint.find("CONFIG_VFIO_DEVICE_CDEV=y"), std::string::npos) << r.hint;
+}
+
+TEST(HostChecks, VfioBackendsOfAnIommufdCompatKernelFromItsConfig) {
+  FixtureHost h;
+  hosts::build_host(h);
+  h.file("boot/config-6.12.0-test",
+         "CONFIG_IOMMUFD=y\nCONFIG_IOMMUFD_VFIO_CONTAINER=y\nCONFIG_VFIO_DEVICE_CDEV=y\n"
+         "# CONFIG_VFIO_CONTAINER is not set\n");
+  const check::Check r = check_vfio_backends(HostFs(h.root()));
+  EXPECT_EQ(r.verdict, check::Verdict::kPass);
+  EXPECT_EQ(r.data.at("container"), "iommufd-compat");
+  EXPECT_EQ(r.data.at("cdev"), "yes");
+  EXPECT_TRUE(r.hint.empty()) << r.hint;
+  const auto labels = node_labels(fleet_facts({run_host_checks(HostFs(h.root()))}), "0.2.0");
+  EXPECT_EQ(labels.at("vfiokit.io/vfio-container"), "iommufd-compat");
+  EXPECT_EQ(labels.at("vfiokit.io/vfio-cdev"), "true");
 }
 
 TEST(HostChecks, NoFirmwareTableFails) {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
-# Cases: check-edu, check-nvme, check-iommu-off PARAM, check-no-translation, bind-cycle, in-use, group, kill,
+# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bind-cycle, in-use, group, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
@@ -63,6 +63,8 @@ case "$case_" in
     expect_out '^ *PASS +driver +bound to vfio-pci' "device on vfio-pci"
     expect_out '^ *PASS +IOMMU group +group [0-9]+' "group viable"
     expect_out "exit $rc\$" "summary line"
+    # ARG: the VFIO interfaces this kernel offers (host.vfio_backends), as a regex.
+    [ -z "$arg" ] || expect_out "^ *PASS +VFIO interfaces +$arg" "VFIO interfaces: $arg"
     vk --json check "$bdf"
     expect_out '"schema_version": 2' "JSON schema_version"
     expect_out "\"exit_status\": $rc" "JSON exit_status"
