@@ -54,6 +54,15 @@ vfiokit_add_vm_test(NAME vm.vfiokit.group.stock.edu_e1000e KERNEL stock IOMMU in
     --qemu-arg -device --qemu-arg edu,bus=br1,addr=1 --qemu-arg -netdev --qemu-arg user,id=n9
     --qemu-arg -device --qemu-arg e1000e,netdev=n9,bus=br1,addr=2
   COMMAND vfiokit-vm-test group)
+# A multi-function slot (issue #25): edu at 05.0 and an NVMe at 05.1 on the nvme driver
+# share a group; check names the function, bind --group takes both, probe proves
+# ownership, restore gives the NVMe back (a null-co drive: no image file needed).
+vfiokit_add_vm_test(NAME vm.vfiokit.group.stock.multifunction KERNEL stock IOMMU intel
+  RUNNER_ARGS --module nvme
+    --qemu-arg -blockdev --qemu-arg null-co,node-name=mf1,size=67108864,read-zeroes=on
+    --qemu-arg -device --qemu-arg edu,addr=05.0,multifunction=on
+    --qemu-arg -device --qemu-arg nvme,serial=mf1,drive=mf1,addr=05.1
+  COMMAND vfiokit-vm-test multifunction)
 # probe is non-destructive by default, on 512 and 4096 byte logical blocks.
 vfiokit_add_vm_test(NAME vm.vfiokit.probe_preserves_data.stock.nvme512 KERNEL stock IOMMU intel
   DEVICES nvme:kernel TIMEOUT 600 COMMAND vfiokit-vm-test probe-nvme-preserves-data)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
-# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bind-cycle, in-use, group, kill,
+# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bind-cycle, in-use, group, multifunction, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
@@ -192,6 +192,37 @@ case "$case_" in
     expect_rc 0 "restore"
     expect_driver "$nic" e1000e "companion restored"
     expect_driver "$edu" none "edu restored to no driver"
+    ;;
+
+  multifunction)
+    # One slot, two functions (the GPU + HDMI audio case, issue #25): edu at 05.0, an NVMe
+    # at 05.1 on its host driver. Without ACS the functions share one IOMMU group; on the
+    # root bus nothing aliases, so once both are on vfio-pci the whole proof passes.
+    edu=0000:00:05.0 companion=0000:00:05.1
+    expect_driver "$companion" nvme "start"
+    [ -e /dev/nvme0n1 ] || fail "the companion's namespace is missing at the start"
+    vk check "$edu"
+    expect_rc 2 "check with the second function on nvme"
+    expect_out "FAIL +IOMMU group +group [0-9]+ is not viable: $companion \\(NVMe, driver nvme\\)" "names the other function and its driver"
+    expect_out "hint: bind the whole group: vfiokit bind $edu --group" "hint says --group"
+    vk probe "$edu" --backend container
+    expect_rc 2 "probe before the group is viable"
+    vk bind "$edu" --group
+    expect_rc 0 "bind --group takes both functions"
+    expect_driver "$edu" vfio-pci "function 0 after bind --group"
+    expect_driver "$companion" vfio-pci "function 1 after bind --group"
+    vk check "$edu"
+    expect_out "PASS +IOMMU group +group [0-9]+, viable" "group viable after bind --group"
+    vk probe "$edu" --backend container
+    expect_rc 0 "probe once the group is viable"
+    expect_out "PASS +isolation .*the IOMMU logged" "isolation proven by the IOMMU's record"
+    expect_out "ownership proven" "the whole proof passes"
+    vk restore
+    expect_rc 0 "restore"
+    expect_driver "$companion" nvme "function 1 back on nvme"
+    expect_driver "$edu" none "function 0 back to no driver"
+    wait_for /dev/nvme0n1 10 || fail "the namespace did not come back after restore"
+    ok "the companion's namespace is back: /dev/nvme0n1"
     ;;
 
   kill)
