@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "tools/host/bar_placement.hpp"
 #include "tools/host/device_usage.hpp"
 #include "tools/host/host_checks.hpp"
 #include "tools/host/pci_facts.hpp"
@@ -223,6 +224,42 @@ check::Check check_reset(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
+namespace {
+
+// device.bars when a BAR the device implements has no address (bar_placement.hpp).
+void fail_unplaced(check::Check& r, const std::vector<UnplacedBar>& unplaced,
+                   const std::optional<uint64_t>& window) {
+  nlohmann::json ju = nlohmann::json::array();
+  std::vector<std::string> parts;
+  for (const auto& u : unplaced) {
+    ju.push_back({{"index", u.index},
+                  {"io", u.io},
+                  {"mem64", u.mem64},
+                  {"prefetchable", u.prefetchable},
+                  {"size", u.size ? nlohmann::json(*u.size) : nlohmann::json()},
+                  {"kernel_record", u.kernel_record}});
+    std::string what = u.io ? "I/O" : u.mem64 ? "64-bit" : "32-bit";
+    if (u.prefetchable) what += " pref";
+    parts.push_back(fmt::format("BAR{} ({}, {})", u.index, what,
+                                u.size ? human_bytes(*u.size) : "size unknown"));
+  }
+  r.data["unplaced"] = ju;
+  r.verdict = check::Verdict::kFail;
+  r.summary = fmt::format(
+      "{} has no address: the firmware and the kernel could not place it{}; host bridge "
+      "window above 4 GiB: {}",
+      fmt::join(parts, ", "), unplaced[0].kernel_record.empty() ? "" : " (failed to assign)",
+      !window   ? "unknown (/proc/iomem needs root)"
+      : *window ? human_bytes(*window)
+                : "none");
+  r.hint =
+      "enable \"Above 4G Decoding\" in the firmware setup (a large MMIO window for 64-bit "
+      "BARs), or boot with pci=realloc; in a VM: a 64-bit PCI hole that holds the BAR (QEMU "
+      "-global q35-pcihost.pci-hole64-size=SIZE) and CPU phys-bits large enough";
+}
+
+}  // namespace
+
 check::Check check_bars(const HostFs& fs, const std::string& bdf) {
   check::Check r{"device.bars", "BARs", check::Verdict::kPass, "", "", {}};
   const auto bars = read_bars(fs, bdf);
@@ -230,6 +267,7 @@ check::Check check_bars(const HostFs& fs, const std::string& bdf) {
   const bool rebar = cfg.find(true, 0x15).has_value();
   nlohmann::json jb = nlohmann::json::array();
   std::vector<std::string> parts;
+  uint64_t total = 0;
   for (const auto& b : bars) {
     jb.push_back({{"index", b.index},
                   {"start", b.start},
@@ -242,15 +280,25 @@ check::Check check_bars(const HostFs& fs, const std::string& bdf) {
     if (b.prefetchable) flags += " pref";
     if (b.above_4g()) flags += " >4G";
     parts.push_back(fmt::format("BAR{} {} {}", b.index, human_bytes(b.size), flags));
+    if (!b.io) total += b.size;
   }
-  r.data = {{"bars", jb}, {"resizable_bar", rebar}};
+  const auto window = root_window_above_4g(fs, bdf);
+  r.data = {{"bars", jb},
+            {"resizable_bar", rebar},
+            {"mmio_total", total},
+            {"root_window_above_4g", window ? nlohmann::json(*window) : nlohmann::json()}};
+  if (const auto unplaced = unplaced_bars(fs, bdf); !unplaced.empty()) {
+    fail_unplaced(r, unplaced, window);
+    return r;
+  }
   if (bars.empty()) {
     r.verdict = check::Verdict::kWarn;
     r.summary = "no BAR has an address (resource file empty)";
     r.hint = "the device has no MMIO to map; check 'lspci -vv' for disabled BARs";
     return r;
   }
-  r.summary = fmt::format("{}{}", fmt::join(parts, ", "), rebar ? "; Resizable BAR" : "");
+  r.summary = fmt::format("{}{}; a VM needs {} of MMIO for them", fmt::join(parts, ", "),
+                          rebar ? "; Resizable BAR" : "", human_bytes(total));
   return r;
 }
 

@@ -54,6 +54,54 @@ TEST(DeviceChecks, FactsAreDecoded) {
   EXPECT_NE(grp.summary.find("0000:01:00.1 (audio, driver vfio-pci)"), std::string::npos);
 }
 
+// A 64-bit BAR the firmware and the kernel could not place (issue #25: a large BAR
+// without Above-4G decoding): its config register says 64-bit prefetchable memory,
+// sysfs has no resource for it, the kernel logged the size it failed to assign.
+TEST(DeviceChecks, BarWithoutAddressFailsWithItsSizeAndTheWindow) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  const std::string dev = "sys/bus/pci/devices/" + std::string(kGpu);
+  auto cfg = fs.read_bytes(dev + "/config");
+  cfg[0x1c] = 0x0c;  // BAR3: 64-bit prefetchable memory, address 0 (upper half 0x20 too)
+  h.bytes(dev + "/config", cfg);
+  auto res = fs.lines(dev + "/resource");
+  res[3] = "0x0000000000000000 0x0000000000000000 0x0000000000000000";
+  std::string text;
+  for (const auto& l : res) text += l + "\n";
+  h.file(dev + "/resource", text);
+  h.file("dev/kmsg",
+         "3,900,1088953,-;pci 0000:01:00.0: BAR 3 [mem size 0x1000000000 64bit pref]: failed to "
+         "assign\n");
+  const check::Check r = check_bars(fs, kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
+  EXPECT_NE(r.summary.find("BAR3 (64-bit pref, 64 GiB) has no address"), std::string::npos)
+      << r.summary;
+  EXPECT_NE(r.summary.find("window above 4 GiB: none"), std::string::npos) << r.summary;
+  EXPECT_NE(r.hint.find("Above 4G Decoding"), std::string::npos) << r.hint;
+  EXPECT_EQ(r.data["unplaced"][0]["size"], uint64_t{0x1000000000});
+  // The same record written by a user is no evidence of the size.
+  h.file("dev/kmsg",
+         "11,900,1088953,-;pci 0000:01:00.0: BAR 3 [mem size 0x1000000000 64bit pref]: failed "
+         "to assign\n");
+  const check::Check forged = check_bars(fs, kGpu);
+  EXPECT_EQ(forged.verdict, check::Verdict::kFail);
+  EXPECT_NE(forged.summary.find("size unknown"), std::string::npos) << forged.summary;
+}
+
+// Placed BARs pass with the MMIO a VM needs and the root bus's window above 4 GiB.
+TEST(DeviceChecks, PlacedBarsReportTheirMmioAndTheWindow) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  h.file("proc/iomem", fs.read("proc/iomem").value() + "6000000000-7fffffffff : PCI Bus 0000:00\n");
+  const check::Check r = check_bars(fs, kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kPass) << r.summary;
+  EXPECT_EQ(r.data["root_window_above_4g"], uint64_t{0x2000000000});
+  EXPECT_EQ(r.data["mmio_total"], uint64_t{0x1000000} + 0x10000000 + 0x2000000);
+  EXPECT_NE(r.summary.find("a VM needs 304 MiB of MMIO"), std::string::npos) << r.summary;
+}
+
 TEST(DeviceChecks, AudioFunctionOnHostDriverMakesGroupNotViable) {
   FixtureHost h;
   HostSpec s;

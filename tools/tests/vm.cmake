@@ -40,6 +40,14 @@ vfiokit_add_vm_test(NAME vm.vfiokit.check.no_dma_translation KERNEL stock IOMMU 
   RUNNER_ARGS --qemu-arg -device --qemu-arg intel-iommu,intremap=on,dma-translation=off
   COMMAND vfiokit-vm-test check-no-translation)
 
+# A BAR the host cannot place (issue #25): ivshmem-plain's 64 GiB BAR2 under 36 CPU
+# physical address bits (reserve=off: the backend takes no host memory).
+vfiokit_add_vm_test(NAME vm.vfiokit.check.bar_unplaced KERNEL stock IOMMU intel
+  RUNNER_ARGS --qemu-arg -cpu --qemu-arg max,phys-bits=36
+    --qemu-arg -object --qemu-arg memory-backend-ram,id=hm,size=64G,reserve=off
+    --qemu-arg -device --qemu-arg ivshmem-plain,memdev=hm,addr=06.0
+  COMMAND vfiokit-vm-test bar-unplaced)
+
 # bind / unbind / restore of the NVMe from the kernel nvme driver and back.
 vfiokit_add_vm_test(NAME vm.vfiokit.bind.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
   COMMAND vfiokit-vm-test bind-cycle)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
-# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bind-cycle, in-use, group, multifunction, kill,
+# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, group, multifunction, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
@@ -96,6 +96,18 @@ case "$case_" in
     expect_out 'hint: .*dma-translation=on' "hint says what to change"
     echo "$out" | grep -q 'add intel_iommu=on' && fail "hint asks for intel_iommu=on, which is set"
     ok "hint does not ask for what is set"
+    ;;
+
+  bar-unplaced)
+    # ivshmem-plain with a 64 GiB BAR2 under 36 physical address bits: neither SeaBIOS nor
+    # the kernel can place it (issue #25, large BARs without Above-4G decoding).
+    bdf=$(find_dev 1af4 1110) || fail "no ivshmem"
+    [ "$(sed -n 3p /sys/bus/pci/devices/$bdf/resource)" = "0x0000000000000000 0x0000000000000000 0x0000000000000000" ] ||
+      fail "the setup placed BAR2: $(sed -n 3p /sys/bus/pci/devices/$bdf/resource)"
+    vk check "$bdf"
+    expect_rc 2 "check of a device with an unplaced BAR"
+    expect_out "FAIL +BARs +BAR2 \\(64-bit pref, 64 GiB\\) has no address: .*\\(failed to assign\\); host bridge window above 4 GiB: none" "names the BAR, its size and the window"
+    expect_out 'hint: enable "Above 4G Decoding"' "hint says what to change"
     ;;
 
   bind-cycle)
