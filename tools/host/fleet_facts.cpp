@@ -36,7 +36,7 @@ DeviceReadiness readiness(const check::Report& g) {
   const check::Check* group = find(g, "device.iommu_group");
   if (!group || group->verdict != check::Verdict::kPass)
     d.blockers.emplace_back("device.iommu_group");
-  for (const char* id : {"device.rmrr", "device.framebuffer"}) {
+  for (const char* id : {"device.rmrr", "device.framebuffer", "device.bars"}) {
     const check::Check* c = find(g, id);
     if (!c || c->verdict == check::Verdict::kFail) d.blockers.emplace_back(id);
   }

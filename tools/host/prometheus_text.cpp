@@ -130,7 +130,8 @@ std::string prometheus_text(const std::vector<check::Report>& groups, const Flee
 
   Family ready(out, "vfiokit_device_passthrough_ready",
                "1 when a checked device is passthrough-ready: its IOMMU group is viable, it has "
-               "a reset method, no strict RMRR and no framebuffer on its BARs (docs/fleet.md).");
+               "a reset method, no strict RMRR, no framebuffer on its BARs and every BAR placed "
+               "(docs/fleet.md).");
   std::map<std::string, std::pair<unsigned, unsigned>> per_id;  // total, ready
   for (const auto& d : facts.devices) {
     ready.sample({{"device", d.bdf}, {"pci_id", pci_id(d)}, {"class", d.class_code}}, d.ready);

@@ -120,6 +120,11 @@ TEST(FleetFacts, EachBlockerKeepsADeviceFromReady) {
   }
   {
     HostSpec s;
+    s.gpu_bar3_unplaced = true;  // a BAR without an address: a VM cannot map it
+    EXPECT_EQ(facts_of(s).devices[0].blockers, std::vector<std::string>{"device.bars"});
+  }
+  {
+    HostSpec s;
     s.gpu_flr = false;
     s.gpu_reset_method = "bus";  // WARN, but a bus reset is a reset
     EXPECT_TRUE(facts_of(s).devices[0].ready);
