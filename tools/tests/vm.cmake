@@ -86,6 +86,12 @@ vfiokit_add_vm_test(NAME vm.vfiokit.bad_input.stock KERNEL stock IOMMU intel
 vfiokit_add_vm_test(NAME vm.vfiokit.kill.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
   TIMEOUT 600 COMMAND vfiokit-vm-test kill)
 
+# vfiokit trace around a probe: the map and unmap of its DMA buffer (issue #26).
+vfiokit_add_vm_test(NAME vm.vfiokit.trace.stock.edu KERNEL stock IOMMU intel DEVICES edu
+  COMMAND vfiokit-vm-test trace)
+vfiokit_add_vm_test(NAME vm.vfiokit.trace.iommufd.unavailable KERNEL iommufd IOMMU intel
+  COMMAND vfiokit-vm-test trace unavailable)
+
 # probe: the ownership proof over every backend each kernel offers.
 vfiokit_add_vm_test(NAME vm.vfiokit.probe.stock.edu.container KERNEL stock IOMMU intel DEVICES edu
   COMMAND vfiokit-vm-test probe-edu container)

@@ -40,5 +40,7 @@ struct ProbeOptions {
 int run_probe(const GlobalOptions& g, const std::string& bdf, const ProbeOptions& options);
 /// `vfiokit info BDF [--backend ...]`.
 int run_info(const GlobalOptions& g, const std::string& bdf, const std::string& backend);
+/// `vfiokit trace -- COMMAND...`: COMMAND's status, 3 when tracing cannot start.
+int run_trace(const GlobalOptions& g, const std::vector<std::string>& command);
 
 }  // namespace vfiokit::cli

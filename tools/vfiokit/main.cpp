@@ -106,6 +106,16 @@ int main(int argc, char** argv) {
   info->add_option("--backend", backend, std::string("IOMMU backend: ") + kBackends)
       ->capture_default_str();
 
+  std::vector<std::string> trace_command;
+  auto* trace = app.add_subcommand(
+      "trace",
+      "Run COMMAND and show what the IOMMU was asked to map and unmap, which devices were "
+      "attached and the faults it reported (kernel iommu trace events, a private tracefs "
+      "instance); exits with COMMAND's status");
+  trace->add_option("COMMAND", trace_command, "The command and its arguments, after --")
+      ->required()
+      ->expected(1, -1);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -131,6 +141,7 @@ int main(int argc, char** argv) {
       return run_probe(g, bdf, probe_opts);
     }
     if (info->parsed()) return run_info(g, bdf, backend);
+    if (trace->parsed()) return run_trace(g, trace_command);
     return run_restore(g);
   } catch (const vfiokit::Error& e) {
     if (g.json)

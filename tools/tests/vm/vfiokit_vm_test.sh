@@ -2,7 +2,7 @@
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
 # Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, group, multifunction, kill,
-#        probe-edu BACKEND, probe-nvme BACKEND, fleet. Exit 0 when every assertion held.
+#        probe-edu BACKEND, probe-nvme BACKEND, trace, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
 arg=${2:-}
@@ -108,6 +108,36 @@ case "$case_" in
     expect_rc 2 "check of a device with an unplaced BAR"
     expect_out "FAIL +BARs +BAR2 \\(64-bit pref, 64 GiB\\) has no address: .*\\(failed to assign\\); host bridge window above 4 GiB: none" "names the BAR, its size and the window"
     expect_out 'hint: enable "Above 4G Decoding"' "hint says what to change"
+    ;;
+
+  trace)
+    if [ "$arg" = unavailable ]; then  # a kernel without tracefs: could not run, and why
+      vk trace -- true
+      expect_rc 3 "trace where the kernel has no tracefs"
+      expect_out "this kernel has no tracefs" "says what is missing"
+      vk trace -- /nonexistent/command
+      expect_rc 3 "still 3 before any command runs"
+      exit 0
+    fi
+    # vfiokit trace around a probe (issue #26): the IOMMU's own record of the probe's DMA
+    # buffer, 2 MiB at IOVA 0x1000, mapped and unmapped, nothing left; the tracefs
+    # instance is gone afterwards and tracefs unmounted again.
+    bdf=$(find_dev 1234 11e8) || fail "no edu"
+    vk trace -- vfiokit probe "$bdf" --backend container
+    expect_rc 0 "trace exits with the probe's status"
+    expect_out "vfiokit-[0-9]+ +attach +$bdf" "the attach of the device"
+    expect_out "vfiokit-[0-9]+ +map +IOVA 0x1000-0x201000 \\(2 MiB\\) -> phys 0x[0-9a-f]+" "the map of the probe's DMA buffer"
+    expect_out "vfiokit-[0-9]+ +unmap +IOVA 0x1000-0x201000 \\(2 MiB\\)" "its unmap"
+    expect_out "kernel log: DMAR: write by ${bdf#0000:} at IOVA 0x1000 blocked" "the isolation fault, from the kernel log"
+    expect_out "devices: $bdf; left mapped: none\$" "nothing left mapped"
+    ! grep -q tracefs /proc/mounts || fail "tracefs left mounted"
+    ok "tracefs unmounted again"
+    vk --json trace -- sh -c 'exit 5'
+    expect_rc 5 "trace passes the command's status through"
+    expect_out '"exit_status": 5' "JSON exit_status"
+    vk trace -- /nonexistent/command
+    expect_rc 127 "a command that cannot be started: 127, like a shell"
+    expect_out "cannot run /nonexistent/command: No such file or directory" "says why"
     ;;
 
   bind-cycle)
