@@ -25,8 +25,8 @@ fs::path tracefs_mount() {
 
 }  // namespace
 
-TraceSession::TraceSession(const std::vector<std::string>& events) : events_(events) {
-  tracefs_ = tracefs_mount();
+TraceSession::TraceSession(const std::vector<std::string>& events)
+    : tracefs_(tracefs_mount()), events_(events) {
   if (tracefs_.empty()) {
     tracefs_ = "/sys/kernel/tracing";
     if (::mount("nodev", tracefs_.c_str(), "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) !=

@@ -82,6 +82,17 @@ vfiokit_add_vm_test(NAME vm.vfiokit.probe_preserves_data.stock.nvme4096 KERNEL s
 # Hostile and mistaken inputs: exit status, message, no driver changed (docs/bad-input.md).
 vfiokit_add_vm_test(NAME vm.vfiokit.bad_input.stock KERNEL stock IOMMU intel
   DEVICES edu nvme:kernel TIMEOUT 600 COMMAND vfiokit-vm-test bad-input)
+# Reset soak (issue #25): an NVMe and an e1000e behind PCIe root ports (so they have a
+# bus to reset too), 20 cycles of each method, an injected broken reset.
+vfiokit_add_vm_test(NAME vm.vfiokit.soak.stock.nvme_e1000e KERNEL stock IOMMU intel
+  TIMEOUT 600
+  RUNNER_ARGS --module nvme --module e1000e
+    --qemu-arg -device --qemu-arg pcie-root-port,id=rp1,chassis=1
+    --qemu-arg -device --qemu-arg pcie-root-port,id=rp2,chassis=2
+    --qemu-arg -blockdev --qemu-arg null-co,node-name=sk1,size=67108864,read-zeroes=on
+    --qemu-arg -device --qemu-arg nvme,serial=sk1,drive=sk1,bus=rp1
+    --qemu-arg -netdev --qemu-arg user,id=sk2 --qemu-arg -device --qemu-arg e1000e,netdev=sk2,bus=rp2
+  COMMAND vfiokit-vm-test soak)
 # kill -9 at every step of bind, then restore.
 vfiokit_add_vm_test(NAME vm.vfiokit.kill.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
   TIMEOUT 600 COMMAND vfiokit-vm-test kill)

@@ -40,6 +40,16 @@ struct ProbeOptions {
 int run_probe(const GlobalOptions& g, const std::string& bdf, const ProbeOptions& options);
 /// `vfiokit info BDF [--backend ...]`.
 int run_info(const GlobalOptions& g, const std::string& bdf, const std::string& backend);
+/// Options of `vfiokit soak`.
+struct SoakOptions {
+  std::string backend = "auto";
+  unsigned cycles = 5;               ///< per reset method
+  std::vector<std::string> methods;  ///< empty: every method the device offers, and hot-reset
+  bool allow_write = false;          ///< NVMe: the copy through the scratch LBAs after each reset
+  bool force = false;                ///< display devices (class 03) too
+};
+/// `vfiokit soak BDF [--cycles N] [--methods M,...]`: the check report's exit status.
+int run_soak(const GlobalOptions& g, const std::string& bdf, const SoakOptions& options);
 /// `vfiokit trace -- COMMAND...`: COMMAND's status, 3 when tracing cannot start.
 int run_trace(const GlobalOptions& g, const std::vector<std::string>& command);
 

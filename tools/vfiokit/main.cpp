@@ -106,6 +106,25 @@ int main(int argc, char** argv) {
   info->add_option("--backend", backend, std::string("IOMMU backend: ") + kBackends)
       ->capture_default_str();
 
+  SoakOptions soak_opts;
+  auto* soak = app.add_subcommand(
+      "soak",
+      "Cycle a device through each reset method it offers (and a hot reset), N times each; "
+      "after every reset check config space and prove DMA and an interrupt again");
+  soak->add_option("BDF", bdf, "Device (bound to vfio-pci)")->required();
+  soak->add_option("--cycles", soak_opts.cycles, "Resets per method (overnight: 1000)")
+      ->check(CLI::Range(1u, 1000000u))
+      ->capture_default_str();
+  soak->add_option("--methods", soak_opts.methods,
+                   "Only these methods (flr, pm, bus, device_specific, hot-reset, ...)")
+      ->delimiter(',');
+  soak->add_option("--backend", soak_opts.backend, std::string("IOMMU backend: ") + kBackends)
+      ->capture_default_str();
+  soak->add_flag("--allow-write", soak_opts.allow_write,
+                 "NVMe: prove DMA with the copy through the namespace's last LBAs (destroys them)");
+  soak->add_flag("--force", soak_opts.force,
+                 "Soak a display device (class 03) too, whose reset bugs can need a reboot");
+
   std::vector<std::string> trace_command;
   auto* trace = app.add_subcommand(
       "trace",
@@ -142,6 +161,7 @@ int main(int argc, char** argv) {
     }
     if (info->parsed()) return run_info(g, bdf, backend);
     if (trace->parsed()) return run_trace(g, trace_command);
+    if (soak->parsed()) return run_soak(g, bdf, soak_opts);
     return run_restore(g);
   } catch (const vfiokit::Error& e) {
     if (g.json)

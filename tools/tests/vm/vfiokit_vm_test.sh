@@ -1,7 +1,7 @@
 #!/bin/sh
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
-# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, group, multifunction, kill,
+# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, group, multifunction, soak, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND, trace, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
@@ -265,6 +265,41 @@ case "$case_" in
     expect_driver "$edu" none "function 0 back to no driver"
     wait_for /dev/nvme0n1 10 || fail "the namespace did not come back after restore"
     ok "the companion's namespace is back: /dev/nvme0n1"
+    ;;
+
+  soak)
+    # An NVMe and an e1000e behind PCIe root ports, on their kernel drivers; vfiokit binds
+    # them, soaks every reset method each offers 20 times (issue #25), an injected broken
+    # reset FAILs on its cycle with the reset_method list put back, restore returns both.
+    nvme=0000:01:00.0 nic=0000:02:00.0
+    expect_driver "$nvme" nvme "start"
+    expect_driver "$nic" e1000e "start"
+    vk bind "$nvme"; expect_rc 0 "bind the NVMe"
+    vk bind "$nic"; expect_rc 0 "bind the e1000e"
+    methods=$(cat /sys/bus/pci/devices/$nvme/reset_method)
+    vk soak "$nvme" --cycles 20
+    expect_rc 0 "soak of the NVMe"
+    expect_out "PASS +reset flr +20 of 20 cycles: config space sane, DMA and interrupt proven after each; reset median [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms" "flr, 20 cycles, DMA and interrupt after each"
+    expect_out "SKIP +reset hot-reset +the kernel does not reset this device this way" "a hot reset the kernel refuses is a SKIP with its answer"
+    vk soak "$nic" --cycles 20
+    expect_rc 0 "soak of the e1000e"
+    expect_out "PASS +reset pm +20 of 20 cycles: config space sane \\(no driver: no DMA proof\\)" "pm, 20 cycles, config space only"
+    vk --json soak "$nvme" --cycles 2 --methods flr
+    expect_out '"command": "soak"' "JSON report document"
+    expect_out '"cycles_passed": 2' "JSON cycles"
+    echo "+ VFIOKIT_TEST_SOAK_BREAK=flr:7 vfiokit-testhooks soak $nvme --cycles 20"
+    out=$(VFIOKIT_TEST_SOAK_BREAK=flr:7 NO_COLOR=1 vfiokit-testhooks soak "$nvme" --cycles 20 2>&1); rc=$?
+    echo "$out"
+    expect_rc 2 "a reset after which the device stops answering"
+    expect_out "FAIL +reset flr +failed on cycle 7 of 20 \\(6 passed\\): check config space after the reset on $nvme: .*config space reads ffff:ffff" "FAIL names the cycle and what broke"
+    [ "$(cat /sys/bus/pci/devices/$nvme/reset_method)" = "$methods" ] || fail "reset_method left as '$(cat /sys/bus/pci/devices/$nvme/reset_method)', was '$methods'"
+    ok "reset_method put back: $methods"
+    expect_driver "$nvme" vfio-pci "the soak changed no driver"
+    vk restore; expect_rc 0 "restore"
+    expect_driver "$nvme" nvme "NVMe back on nvme"
+    expect_driver "$nic" e1000e "e1000e back on e1000e"
+    wait_for /dev/nvme0n1 10 || fail "the namespace did not come back"
+    ok "the namespace is back after the soak"
     ;;
 
   kill)
