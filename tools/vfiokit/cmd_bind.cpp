@@ -8,9 +8,7 @@ namespace vfiokit::cli {
 namespace {
 
 host::Binder make_binder(const GlobalOptions& g) {
-  return host::Binder(host::HostFs(g.root),
-                      host::Journal(g.state_dir.empty() ? host::Journal::default_dir()
-                                                        : std::filesystem::path(g.state_dir)));
+  return host::Binder(host::HostFs(g.root), host::Journal(state_dir(g)));
 }
 
 nlohmann::json opt(const std::optional<std::string>& s) {
@@ -49,13 +47,14 @@ int report(const GlobalOptions& g, const char* command, const host::BindReport& 
 }
 
 std::string journal_path(const GlobalOptions& g) {
-  return ((g.state_dir.empty() ? host::Journal::default_dir()
-                               : std::filesystem::path(g.state_dir)) /
-          "journal.json")
-      .string();
+  return (state_dir(g) / "journal.json").string();
 }
 
 }  // namespace
+
+std::filesystem::path state_dir(const GlobalOptions& g) {
+  return g.state_dir.empty() ? host::Journal::default_dir() : std::filesystem::path(g.state_dir);
+}
 
 int run_bind(const GlobalOptions& g, const std::string& bdf, bool group, bool force) {
   host::Binder b = make_binder(g);

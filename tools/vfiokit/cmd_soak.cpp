@@ -2,12 +2,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "check/check.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
 #include "tools/vfiokit/soak.hpp"
+#include "tools/vfiokit/soak_rebind.hpp"
 #include "vfiokit/dma/buffer.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/iommu_context.hpp"
@@ -89,26 +91,18 @@ check::Check method_check(const SoakMethodResult& m) {
   return c;
 }
 
-}  // namespace
-
-int run_soak(const GlobalOptions& g, const std::string& text, const SoakOptions& o) {
-  const host::HostFs fs(g.root);
-  const std::string bdf = host::require_device(fs, text);
-  const uint32_t cls = fs.sysfs().hex_attr(bdf, "class").value_or(0);
-  if ((cls >> 16) == 0x03 && !o.force)
-    throw_error("soak", bdf, EPERM,
-                "a display device: a reset bug can leave a GPU wedged until the host reboots; "
-                "run with --force to soak it anyway");
+// The reset methods' checks, each `o.cycles` times; the device is closed on return.
+void soak_resets(const host::HostFs& fs, const std::string& bdf, const SoakOptions& o,
+                 const std::vector<std::string>& asked, check::Report& report) {
   auto ctx = open_iommu_context(parse_backend(o.backend), bdf);
   Device dev(ctx, bdf);
   std::vector<std::string> methods = dev.reset_methods();
   if (methods.empty() && dev.can_reset()) methods.push_back("default");
   methods.push_back("hot-reset");
-  if (!o.methods.empty()) methods = o.methods;
+  if (!asked.empty()) methods = asked;
   const DriverEntry* entry = find_driver(dev);
   std::shared_ptr<DmaSpace> space =
       entry ? DmaSpace::create(ctx, entry->dma_mask) : std::shared_ptr<DmaSpace>();
-  check::Report report{bdf, {}};
   Soak soak(fs, dev, bdf, o.cycles);
   for (const auto& m : methods) {
     SoakMethodResult r;
@@ -136,6 +130,48 @@ int run_soak(const GlobalOptions& g, const std::string& text, const SoakOptions&
                              "vfiokit has no driver for this device: config space checked only",
                              "",
                              {}});
+}
+
+// The device opened again after a take-back and, where vfiokit has a driver, its DMA and
+// an interrupt proven; closed on return, so the next cycle can hand it back.
+void prove_after_take(const std::string& bdf, const SoakOptions& o) {
+  auto ctx = open_iommu_context(parse_backend(o.backend), bdf);
+  Device dev(ctx, bdf);
+  if (const DriverEntry* entry = find_driver(dev))
+    prove_dma_and_interrupt(dev, DmaSpace::create(ctx, entry->dma_mask), o.allow_write);
+}
+
+}  // namespace
+
+int run_soak(const GlobalOptions& g, const std::string& text, const SoakOptions& o) {
+  const host::HostFs fs(g.root);
+  const std::string bdf = host::require_device(fs, text);
+  const uint32_t cls = fs.sysfs().hex_attr(bdf, "class").value_or(0);
+  if ((cls >> 16) == 0x03 && !o.force)
+    throw_error("soak", bdf, EPERM,
+                "a display device: a reset bug can leave a GPU wedged until the host reboots; "
+                "run with --force to soak it anyway");
+  // "rebind" in --methods is --rebind; --methods rebind alone runs no reset method.
+  std::vector<std::string> asked = o.methods;
+  const bool rebind = o.rebind || std::find(asked.begin(), asked.end(), "rebind") != asked.end();
+  const bool resets = asked.empty() || std::any_of(asked.begin(), asked.end(),
+                                                   [](const auto& m) { return m != "rebind"; });
+  asked.erase(std::remove(asked.begin(), asked.end(), "rebind"), asked.end());
+  check::Report report{bdf, {}};
+  if (resets) soak_resets(fs, bdf, o, asked, report);
+  if (rebind) {
+    host::Binder binder(fs, host::Journal(state_dir(g)));
+    const bool has_driver = [&] {
+      auto ctx = open_iommu_context(parse_backend(o.backend), bdf);
+      Device dev(ctx, bdf);
+      return find_driver(dev) != nullptr;
+    }();
+    const auto proof =
+        has_driver ? std::function<void(unsigned)>([&](unsigned) { prove_after_take(bdf, o); })
+                   : std::function<void(unsigned)>();
+    report.checks.push_back(
+        rebind_check(soak_rebind(binder, host::Journal(state_dir(g)), fs, bdf, o.cycles, proof)));
+  }
   const std::vector<check::Report> reports{report};
   if (g.json)
     print_json(check::document("soak", reports));

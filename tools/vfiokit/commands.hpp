@@ -1,6 +1,7 @@
 // vfiokit's subcommands; each returns the process exit status (see output.hpp).
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct CheckOptions {
 /// `vfiokit check [BDF...] [--all] [--nfd FILE] [--prometheus FILE]`: host checks,
 /// then each device's; the fleet files are written (atomically) after the checks.
 int run_check(const GlobalOptions& g, const CheckOptions& options);
+/// The bind journal's directory: --state-dir, $VFIOKIT_STATE_DIR, or the default.
+std::filesystem::path state_dir(const GlobalOptions& g);
 /// `vfiokit bind BDF [--group] [--force]`.
 int run_bind(const GlobalOptions& g, const std::string& bdf, bool group, bool force);
 /// `vfiokit unbind BDF`.
@@ -47,6 +50,7 @@ struct SoakOptions {
   std::vector<std::string> methods;  ///< empty: every method the device offers, and hot-reset
   bool allow_write = false;          ///< NVMe: the copy through the scratch LBAs after each reset
   bool force = false;                ///< display devices (class 03) too
+  bool rebind = false;               ///< also hand it to its host driver and back, N times
 };
 /// `vfiokit soak BDF [--cycles N] [--methods M,...]`: the check report's exit status.
 int run_soak(const GlobalOptions& g, const std::string& bdf, const SoakOptions& options);

@@ -116,12 +116,14 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 1000000u))
       ->capture_default_str();
   soak->add_option("--methods", soak_opts.methods,
-                   "Only these methods (flr, pm, bus, device_specific, hot-reset, ...)")
+                   "Only these methods (flr, pm, bus, device_specific, hot-reset, rebind, ...)")
       ->delimiter(',');
   soak->add_option("--backend", soak_opts.backend, std::string("IOMMU backend: ") + kBackends)
       ->capture_default_str();
   soak->add_flag("--allow-write", soak_opts.allow_write,
                  "NVMe: prove DMA with the copy through the namespace's last LBAs (destroys them)");
+  soak->add_flag("--rebind", soak_opts.rebind,
+                 "Also hand it to its host driver (the journal's) and take it back, N times");
   soak->add_flag("--force", soak_opts.force,
                  "Soak a display device (class 03) too, whose reset bugs can need a reboot");
 

@@ -292,12 +292,15 @@ case "$case_" in
     vk bind "$nvme"; expect_rc 0 "bind the NVMe"
     vk bind "$nic"; expect_rc 0 "bind the e1000e"
     methods=$(cat /sys/bus/pci/devices/$nvme/reset_method)
-    vk soak "$nvme" --cycles 20
+    vk soak "$nvme" --cycles 20 --rebind
     expect_rc 0 "soak of the NVMe"
     expect_out "PASS +reset flr +20 of 20 cycles: config space sane, DMA and interrupt proven after each; reset median [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms" "flr, 20 cycles, DMA and interrupt after each"
     expect_out "SKIP +reset hot-reset +the kernel does not reset this device this way" "a hot reset the kernel refuses is a SKIP with its answer"
-    vk soak "$nic" --cycles 20
+    expect_out "PASS +rebind +20 of 20 cycles: nvme had it \\(/dev/nvme[0-9]+n1\\), DMA and interrupt proven after each take-back; to nvme median [0-9]+ ms" "rebind: 20 times to nvme (namespace back) and to vfio-pci, DMA and interrupt after each"
+    expect_driver "$nvme" vfio-pci "after the rebind soak"
+    vk soak "$nic" --cycles 20 --rebind
     expect_rc 0 "soak of the e1000e"
+    expect_out "PASS +rebind +20 of 20 cycles: e1000e had it \\(interface [a-z0-9]+\\); to e1000e median" "rebind: 20 times to e1000e (interface back) and to vfio-pci"
     expect_out "PASS +reset pm +20 of 20 cycles: config space sane \\(no driver: no DMA proof\\)" "pm, 20 cycles, config space only"
     vk --json soak "$nvme" --cycles 2 --methods flr
     expect_out '"command": "soak"' "JSON report document"
@@ -310,6 +313,14 @@ case "$case_" in
     [ "$(cat /sys/bus/pci/devices/$nvme/reset_method)" = "$methods" ] || fail "reset_method left as '$(cat /sys/bus/pci/devices/$nvme/reset_method)', was '$methods'"
     ok "reset_method put back: $methods"
     expect_driver "$nvme" vfio-pci "the soak changed no driver"
+    echo "+ VFIOKIT_TEST_SOAK_BREAK=rebind:3 vfiokit-testhooks soak $nvme --cycles 5 --methods rebind"
+    out=$(VFIOKIT_TEST_SOAK_BREAK=rebind:3 NO_COLOR=1 vfiokit-testhooks soak "$nvme" --cycles 5 --methods rebind 2>&1); rc=$?
+    echo "$out"
+    expect_rc 2 "a host driver that never brings the device up"
+    expect_out "FAIL +rebind +failed on cycle 3 of 5 \\(2 passed\\): wait for the host driver on $nvme: .*nvme bound it but no block device" "rebind FAIL names the cycle and what broke"
+    expect_driver "$nvme" nvme "the failed rebind left the NVMe on its host driver"
+    [ ! -e /sys/bus/pci/devices/$nvme/driver_override ] || [ "$(override_of "$nvme")" = "(null)" ] || fail "driver_override left set"
+    vk bind "$nvme"; expect_rc 0 "bind the NVMe again"
     vk restore; expect_rc 0 "restore"
     expect_driver "$nvme" nvme "NVMe back on nvme"
     expect_driver "$nic" e1000e "e1000e back on e1000e"
