@@ -316,7 +316,7 @@ BindReport Binder::restore() {
       refuse_if_vfio_held("restore", e.bdf);
     } catch (const Error& ex) {
       held.push_back(e.bdf);
-      reasons.push_back(fmt::format("{}: {}", e.bdf, ex.hint()));
+      reasons.push_back(entries.size() == 1 ? ex.hint() : fmt::format("{}: {}", e.bdf, ex.hint()));
       report.devices.push_back(
           {e.bdf, fs_.sysfs().driver(e.bdf), fs_.sysfs().driver(e.bdf), "failed", ex.hint()});
     }

@@ -234,14 +234,14 @@ void add_block_uses(const HostFs& fs, const std::string& bdf, std::vector<Device
            who.empty() ? fmt::format("stop what holds {} (a VM, a Ceph OSD, a mount in another "
                                      "namespace; fuser -v {})",
                                      node, node)
-                       : fmt::format("stop {} first", who),
+                       : fmt::format("stop {}", who),
            true});
       continue;
     }
     // A process with the disk open may be writing to it (a VM's disk, dd, a backup).
     if (!who.empty())
-      uses.push_back({"open", fmt::format("{} is open by {}", node, who),
-                      fmt::format("stop {} first", who), true});
+      uses.push_back(
+          {"open", fmt::format("{} is open by {}", node, who), fmt::format("stop {}", who), true});
   }
 }
 
@@ -270,7 +270,7 @@ void add_gpu_node_uses(const HostFs& fs, const std::string& bdf, std::vector<Dev
     const std::string who = who_list(holders, node);
     if (!who.empty())
       uses.push_back({"gpu-open", fmt::format("{} is open by {}", node, who),
-                      fmt::format("stop {} first (a desktop session, a compute job)", who)});
+                      fmt::format("stop {} (a desktop session, a compute job)", who)});
   }
 }
 

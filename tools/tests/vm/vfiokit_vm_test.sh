@@ -328,7 +328,7 @@ case "$case_" in
     expect_rc 0 "bind edu (journaled, original driver none)"
     vk restore
     echo "BAD|restore-some-held|$rc|$(echo "$out" | grep -m1 "pid $holder")"
-    expect_rc 1 "restore with one entry held"
+    expect_rc 2 "restore with one entry held (2: a device was not restored)"
     expect_out "$nvme +vfio-pci -> vfio-pci +failed +the device is in use by [^ ]+ \(pid $holder\)" "the held device is reported failed with the reason"
     expect_out "$edu +vfio-pci -> none +restored" "the other device is restored"
     expect_driver "$nvme" vfio-pci "held device left alone"
