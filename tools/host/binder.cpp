@@ -89,6 +89,40 @@ void Binder::bind_one(const std::string& bdf) {
   step("probed", bdf);
 }
 
+void Binder::refuse_if_in_use(const std::string& bdf, bool force) {
+  const auto uses = find_uses(fs_, bdf);
+  std::vector<std::string> what;
+  const DeviceUse* data = nullptr;
+  for (const auto& u : uses) {
+    what.push_back(u.detail);
+    if (u.data_bearing && !data) data = &u;
+  }
+  // Data-bearing uses are refused even with --force: unbinding the driver under a
+  // filesystem, swap, RAID/LVM or a VM's disk loses or corrupts data for good.
+  if (data)
+    throw_error("bind to vfio-pci", bdf, EBUSY,
+                fmt::format("in use: {}; --force does not override a use that holds data "
+                            "(mounted, swap, RAID/LVM member, held open); first: {}",
+                            fmt::join(what, "; "), data->fix));
+  if (!uses.empty() && !force)
+    throw_error(
+        "bind to vfio-pci", bdf, EBUSY,
+        fmt::format("in use: {}; first: {}, or pass --force", fmt::join(what, "; "), uses[0].fix));
+}
+
+void Binder::refuse_if_vfio_held(const char* operation, const std::string& bdf) {
+  const auto holders = vfio_holders(fs_, bdf);
+  if (holders.empty()) return;
+  std::vector<std::string> who;
+  for (const auto& h : holders) who.push_back(fmt::format("{} through {}", h.who(), h.node));
+  // The kernel would block the unbind write until the holder lets go, and ask it to
+  // release the device: a surprise unplug in the VM, and every later command hangs.
+  throw_error(operation, bdf, EBUSY,
+              fmt::format("the device is in use by {}; stop that VM or process first (e.g. "
+                          "virsh shutdown DOMAIN, or kill {}); --force does not override this",
+                          fmt::join(who, ", "), holders[0].pid));
+}
+
 BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
   BindReport report;
   const std::string bdf = require_device(fs_, text);
@@ -99,6 +133,10 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
                 fmt::format("it is a bridge (class {:06x}): VFIO passes endpoints through, not the "
                             "bridges the host needs to reach them; bind the device behind it",
                             *cls));
+  // The lock comes before anything is read: two binds started together serialize,
+  // and the second sees the first's result (vfio-pci, a journal entry) instead of
+  // journaling vfio-pci as the "original" driver.
+  const UniqueFd lock = journal_.lock();
   std::vector<std::string> targets = {bdf};
   const auto group = fs_.sysfs().iommu_group(bdf);
   if (group) {
@@ -130,21 +168,11 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
       report.devices.push_back({t, drv, drv, "already-bound", ""});
       continue;
     }
-    if (!opts.force) {
-      const auto uses = find_uses(fs_, t);
-      if (!uses.empty()) {
-        std::vector<std::string> what;
-        for (const auto& u : uses) what.push_back(u.detail);
-        throw_error("bind to vfio-pci", t, EBUSY,
-                    fmt::format("in use: {}; first: {}, or pass --force", fmt::join(what, "; "),
-                                uses[0].fix));
-      }
-    }
+    refuse_if_in_use(t, opts.force);
     todo.push_back(t);
   }
   if (todo.empty()) return report;
 
-  const UniqueFd lock = journal_.lock();
   auto entries = journal_.load();
   for (const auto& t : todo) {
     const bool known = std::any_of(entries.begin(), entries.end(),
@@ -244,6 +272,7 @@ BindReport Binder::unbind(const std::string& text) {
   BindReport report;
   const std::string bdf = require_device(fs_, text);
   const UniqueFd lock = journal_.lock();
+  refuse_if_vfio_held("unbind", bdf);
   auto entries = journal_.load();
   const auto it = std::find_if(entries.begin(), entries.end(),
                                [&](const JournalEntry& e) { return e.bdf == bdf; });
@@ -278,8 +307,29 @@ BindReport Binder::unbind(const std::string& text) {
 BindReport Binder::restore() {
   BindReport report;
   const UniqueFd lock = journal_.lock();
+  const auto entries = journal_.load();
+  // A device a VM or process holds through VFIO stays where it is (see
+  // refuse_if_vfio_held); when that is every entry, nothing is written at all.
+  std::vector<std::string> held, reasons;
+  for (const auto& e : entries) {
+    try {
+      refuse_if_vfio_held("restore", e.bdf);
+    } catch (const Error& ex) {
+      held.push_back(e.bdf);
+      reasons.push_back(entries.size() == 1 ? ex.hint() : fmt::format("{}: {}", e.bdf, ex.hint()));
+      report.devices.push_back(
+          {e.bdf, fs_.sysfs().driver(e.bdf), fs_.sysfs().driver(e.bdf), "failed", ex.hint()});
+    }
+  }
+  if (!entries.empty() && held.size() == entries.size())
+    throw_error("restore", fmt::format("{}", fmt::join(held, ", ")), EBUSY,
+                fmt::format("{}", fmt::join(reasons, "; ")));
   std::vector<JournalEntry> keep;
-  for (const auto& e : journal_.load()) {
+  for (const auto& e : entries) {
+    if (std::find(held.begin(), held.end(), e.bdf) != held.end()) {
+      keep.push_back(e);
+      continue;
+    }
     DeviceChange c = restore_entry(e);
     if (c.action == "failed") keep.push_back(e);
     report.devices.push_back(std::move(c));

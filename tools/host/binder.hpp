@@ -39,14 +39,18 @@ class Binder {
  public:
   Binder(HostFs fs, Journal journal);
 
-  /// Binds `bdf` (and with `group`, its companions) to vfio-pci. Refuses
-  /// (vfiokit::Error, EBUSY) a device in use unless `force`. On a failed
+  /// Binds `bdf` (and with `group`, its companions) to vfio-pci, under the journal
+  /// lock from the first read. Refuses (vfiokit::Error, EBUSY) a device in use:
+  /// a data-bearing use always, other uses unless `force`. On a failed
   /// bind, puts the devices back and throws with a hint.
   BindReport bind(const std::string& bdf, const BindOptions& opts);
   /// Gives `bdf` back: to the driver the journal recorded, else (a device
   /// bound outside vfiokit) clears the override and lets the kernel probe.
+  /// Refuses (EBUSY, nothing written) while a process holds its VFIO nodes.
   BindReport unbind(const std::string& bdf);
-  /// Puts every journaled device back to its original driver and override.
+  /// Puts every journaled device back to its original driver and override. A
+  /// device held through VFIO stays journaled and is reported failed; when every
+  /// device is held, throws (EBUSY) without writing.
   BindReport restore();
 
   /// Whether this build honours VFIOKIT_TEST_PAUSE_AT (builds with tests only).
@@ -54,6 +58,10 @@ class Binder {
 
  private:
   DeviceChange restore_entry(const JournalEntry& e);
+  /// Throws (EBUSY) when `bdf` is in use: data-bearing uses always, others unless `force`.
+  void refuse_if_in_use(const std::string& bdf, bool force);
+  /// Throws (EBUSY) naming the processes that hold `bdf`'s VFIO group or cdev open.
+  void refuse_if_vfio_held(const char* operation, const std::string& bdf);
   void bind_one(const std::string& bdf);
   void ensure_vfio_pci(BindReport& report);
   void step(const char* what, const std::string& bdf);

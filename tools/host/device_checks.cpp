@@ -51,7 +51,9 @@ check::Check check_driver(const HostFs& fs, const std::string& bdf) {
                           drv ? "bound to " + *drv : "has no driver");
   const auto uses = find_uses(fs, bdf);
   nlohmann::json ju = nlohmann::json::array();
-  for (const auto& u : uses) ju.push_back({{"kind", u.kind}, {"detail", u.detail}, {"fix", u.fix}});
+  for (const auto& u : uses)
+    ju.push_back(
+        {{"kind", u.kind}, {"detail", u.detail}, {"fix", u.fix}, {"data_bearing", u.data_bearing}});
   r.data["in_use"] = ju;
   if (!uses.empty()) {
     r.verdict = check::Verdict::kWarn;

@@ -54,6 +54,14 @@ vfiokit_add_vm_test(NAME vm.vfiokit.bind.stock.nvme KERNEL stock IOMMU intel DEV
 # A mounted filesystem blocks bind (iommufd kernel: nvme and ext2 built in).
 vfiokit_add_vm_test(NAME vm.vfiokit.in_use.iommufd.nvme KERNEL iommufd IOMMU intel
   DEVICES nvme:kernel COMMAND vfiokit-vm-test in-use)
+# Issue #23 on the stock kernel: btrfs (by mount source), swap and an O_EXCL holder refused
+# even with --force; unbind/restore refused while a process holds the VFIO group; two
+# binds at once serialize. Drivers and the namespace's sha256 unchanged by each refusal.
+# crc32c_generic first: btrfs and libcrc32c name it only as a softdep (modules.softdep).
+vfiokit_add_vm_test(NAME vm.vfiokit.in_use_real_host.stock.nvme KERNEL stock IOMMU intel
+  DEVICES nvme:kernel edu TIMEOUT 600
+  RUNNER_ARGS --module crc32c_generic --module btrfs --file /usr/sbin/mkfs.btrfs:/sbin/mkfs.btrfs
+  COMMAND vfiokit-vm-test in-use-real-host)
 # IOMMU group with a companion on a host driver: edu + e1000e behind a PCIe-to-PCI
 # bridge (the GPU + audio function case): check FAIL naming it, bind --group refusal
 # while its interface is up, probe failing then passing, restore of both.

@@ -73,7 +73,9 @@ int main(int argc, char** argv) {
   bind->add_flag("--group", bind_group, "Also bind its IOMMU group companions (bridges excepted)");
   bind->add_flag(
       "--force", force,
-      "Bind even if in use (interface up, mounted, swap, holder, boot VGA, framebuffer)");
+      "Bind even if in use by something that holds no data (interface up, open GPU node, "
+      "VFs, boot VGA, framebuffer); a mounted, swap, RAID/LVM or held-open disk is refused "
+      "regardless");
 
   auto* unbind = app.add_subcommand(
       "unbind", "Give a device back: to its journaled original driver, else to the kernel");

@@ -1,7 +1,7 @@
 #!/bin/sh
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
-# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, group, multifunction, soak, kill,
+# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, in-use-real-host, group, multifunction, soak, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND, trace, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
@@ -207,6 +207,141 @@ case "$case_" in
     vk restore
     expect_rc 0 "restore"
     expect_driver "$bdf" nvme "after restore"
+    ;;
+
+  in-use-real-host)
+    # Issue #23, on a real kernel: uses a maj:min match misses (btrfs, O_EXCL holders,
+    # swap) are refused even with --force; unbind/restore never pull a device from a
+    # process holding its VFIO group; two binds at once serialize. Every refusal
+    # leaves the drivers and the namespace's bytes as they were. Needs nvme:kernel and
+    # edu (on vfio-pci), --module btrfs and mkfs.btrfs carried in.
+    nvme_kernel_bdf
+    nvme=$bdf
+    edu=$(find_dev 1234 11e8) || fail "no edu"
+    drivers_now() { for d in /sys/bus/pci/devices/*; do echo "${d##*/}=$(driver_of "${d##*/}")"; done; }
+    disk_sum() { sha256sum /dev/nvme0n1 | cut -d' ' -f1; }
+    refused() { # NAME REGEX ARGS...: vfiokit ARGS exits 3 matching REGEX, drivers and disk unchanged
+      name=$1 re=$2; shift 2
+      before=$(drivers_now) sum_before=$(disk_sum)
+      vk "$@"
+      line=$(echo "$out" | grep -m1 -E -- "$re")
+      echo "BAD|$name|$rc|$line"
+      expect_rc 3 "$name"
+      [ -n "$line" ] || fail "$name: output lacks /$re/"
+      [ "$(drivers_now)" = "$before" ] || fail "$name: a device changed driver"
+      [ "$(disk_sum)" = "$sum_before" ] || fail "$name: /dev/nvme0n1 changed"
+      [ ! -e $journal ] || fail "$name: a refused bind wrote the journal"
+      ok "$name: nothing changed"
+    }
+    hold() { # PATH MODE: vfiokit-test-hold in the background, $holder its pid
+      rm -f /tmp/hold.out
+      vfiokit-test-hold "$1" "$2" > /tmp/hold.out 2>&1 &
+      holder=$!
+      i=0
+      until grep -q '^holding ' /tmp/hold.out 2>/dev/null; do
+        sleep 0.1; i=$((i + 1))
+        [ $i -lt 300 ] || { cat /tmp/hold.out; fail "vfiokit-test-hold did not open $1"; }
+      done
+      cat /tmp/hold.out
+    }
+    unhold() { kill "$holder"; wait "$holder" 2>/dev/null; }
+
+    # btrfs shows an anonymous 0:NN in mountinfo: found by its source. Mounted read-only
+    # so that no commit of the filesystem changes the bytes between the checksums.
+    mkfs.btrfs -q -f -M /dev/nvme0n1 >/dev/null || fail "mkfs.btrfs"
+    mkdir -p /mnt/pool
+    mount -t btrfs /dev/nvme0n1 /mnt/pool || fail "mount btrfs"
+    echo data > /mnt/pool/file && umount /mnt/pool
+    mount -t btrfs -o ro /dev/nvme0n1 /mnt/pool || fail "mount btrfs read-only"
+    grep ' /mnt/pool ' /proc/self/mountinfo
+    refused btrfs-mounted 'mounted on /mnt/pool \(btrfs\)' bind "$nvme"
+    refused btrfs-mounted-force '--force does not override' bind "$nvme" --force
+    expect_out 'umount /mnt/pool' "the refusal says how to free it"
+    umount /mnt/pool || fail "umount"
+
+    # swap (busybox mkswap/swapon): data-bearing, --force or not.
+    mkswap /dev/nvme0n1 >/dev/null || fail "mkswap"
+    swapon /dev/nvme0n1 || fail "swapon"
+    refused swap-force '/dev/nvme0n1 is in use as swap.*--force does not override' bind "$nvme" --force
+    swapoff /dev/nvme0n1 || fail "swapoff"
+
+    # A process holding the namespace O_EXCL (as QEMU or a Ceph OSD does): EBUSY on our
+    # O_EXCL open, the holder named from the fd scan.
+    hold /dev/nvme0n1 excl
+    refused exclusive-holder "held open exclusively \(EBUSY on O_EXCL open\) by [^ ]+ \(pid $holder\)" bind "$nvme"
+    refused exclusive-holder-force '--force does not override' bind "$nvme" --force
+    unhold
+
+    # Two binds started together: the journal lock is taken before anything is read,
+    # so the second sees the first's result. One entry, original driver nvme.
+    sum_before_bind=$(disk_sum)
+    (vfiokit bind "$nvme" > /tmp/bind1.out 2>&1; echo "exit $?" >> /tmp/bind1.out) &
+    b1=$!
+    (vfiokit bind "$nvme" > /tmp/bind2.out 2>&1; echo "exit $?" >> /tmp/bind2.out) &
+    b2=$!
+    wait $b1; wait $b2
+    cat /tmp/bind1.out /tmp/bind2.out
+    r1=$(tail -n 1 /tmp/bind1.out | cut -d' ' -f2) r2=$(tail -n 1 /tmp/bind2.out | cut -d' ' -f2)
+    case "$r1$r2" in
+      00) ok "both binds exit 0" ;;
+      03|30) grep -qE 'journal|lock' /tmp/bind1.out /tmp/bind2.out || fail "the losing bind gave no lock message"
+             ok "one bind 0, the other a lock refusal" ;;
+      *) fail "concurrent binds: exit $r1 and $r2" ;;
+    esac
+    expect_driver "$nvme" vfio-pci "after the concurrent binds"
+    cat $journal
+    [ "$(grep -c '"bdf"' $journal)" = 1 ] || fail "the journal has $(grep -c '"bdf"' $journal) entries, expected 1"
+    grep -q '"driver": "nvme"' $journal || fail "the journal recorded $(grep '"driver"' $journal), not nvme"
+    ok "one journal entry, original driver nvme"
+
+    # A process holding the NVMe's VFIO group (a running VM): unbind and restore refuse,
+    # write nothing, and the holder keeps a working fd on a viable group.
+    group=$(basename "$(readlink "/sys/bus/pci/devices/$nvme/iommu_group")")
+    hold "/dev/vfio/$group" rdwr
+    journal_sum=$(sha256sum < $journal)
+    vk unbind "$nvme"
+    line=$(echo "$out" | grep -m1 -E "in use by [^ ]+ \(pid $holder\) through /dev/vfio/$group")
+    echo "BAD|unbind-vfio-held|$rc|$line"
+    expect_rc 3 "unbind of a device a process holds"
+    [ -n "$line" ] || fail "unbind: the refusal does not name the holder and /dev/vfio/$group"
+    expect_out "kill $holder" "unbind says how to free it"
+    vk restore
+    line=$(echo "$out" | grep -m1 -E "in use by [^ ]+ \(pid $holder\) through /dev/vfio/$group")
+    echo "BAD|restore-vfio-held|$rc|$line"
+    expect_rc 3 "restore of a device a process holds"
+    [ -n "$line" ] || fail "restore: the refusal does not name the holder"
+    expect_driver "$nvme" vfio-pci "after the refused unbind and restore"
+    [ "$(sha256sum < $journal)" = "$journal_sum" ] || fail "a refused unbind/restore changed the journal"
+    ok "journal unchanged"
+    kill -0 "$holder" || fail "the holder died"
+    kill -USR1 "$holder"
+    i=0
+    until grep -q '^fd ' /tmp/hold.out; do sleep 0.1; i=$((i + 1)); [ $i -lt 300 ] || break; done
+    cat /tmp/hold.out
+    grep -q '^fd [0-9]* valid; group viable$' /tmp/hold.out || fail "the holder's group fd no longer works"
+    ok "the holder is alive with a working fd on a viable group"
+
+    # restore of several entries: the held one stays journaled and fails, the rest go back.
+    vk unbind "$edu"
+    expect_rc 0 "unbind edu (not journaled: released to the kernel)"
+    vk bind "$edu"
+    expect_rc 0 "bind edu (journaled, original driver none)"
+    vk restore
+    echo "BAD|restore-some-held|$rc|$(echo "$out" | grep -m1 "pid $holder")"
+    expect_rc 2 "restore with one entry held (2: a device was not restored)"
+    expect_out "$nvme +vfio-pci -> vfio-pci +failed +the device is in use by [^ ]+ \(pid $holder\)" "the held device is reported failed with the reason"
+    expect_out "$edu +vfio-pci -> none +restored" "the other device is restored"
+    expect_driver "$nvme" vfio-pci "held device left alone"
+    [ "$(grep -c '"bdf"' $journal)" = 1 ] && grep -q "\"$nvme\"" $journal || fail "the journal does not keep exactly the held entry"
+    ok "the journal keeps the held entry only"
+    unhold
+    vk restore
+    expect_rc 0 "restore once the holder is gone"
+    expect_driver "$nvme" nvme "after restore"
+    [ ! -e $journal ] || fail "journal left after restore"
+    wait_for /dev/nvme0n1 10 || fail "/dev/nvme0n1 did not come back"
+    [ "$(disk_sum)" = "$sum_before_bind" ] || fail "/dev/nvme0n1 changed across bind, refusals and restore"
+    ok "/dev/nvme0n1 unchanged across bind, refusals and restore"
     ;;
 
   group)
