@@ -16,5 +16,5 @@ foreach(kernel iommufd compat)
       --qemu-arg -device --qemu-arg nvme-subsys,id=vfsub,nqn=vfiokit-vf
       --qemu-arg -device
       --qemu-arg nvme,serial=vfpf,subsys=vfsub,bus=vfrp,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2
-    COMMAND env VFIOKIT_CONTAINER_KIND=${kind} vm_vf_token_test)
+    COMMAND sh -c "VFIOKIT_CONTAINER_KIND=${kind} vm_vf_token_test && vfiokit-vm-test sriov")
 endforeach()

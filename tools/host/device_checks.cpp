@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
 #include "tools/host/bar_placement.hpp"
 #include "tools/host/device_usage.hpp"
 #include "tools/host/host_checks.hpp"
@@ -408,21 +412,85 @@ check::Check check_numa(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
+namespace {
+
+/// The virtual functions of PF `bdf`: (index, BDF), from its virtfnN links.
+std::vector<std::pair<unsigned, std::string>> virtual_functions(const HostFs& fs,
+                                                                const std::string& bdf) {
+  std::vector<std::pair<unsigned, std::string>> out;
+  for (const auto& name : fs.list(device_rel(bdf))) {
+    if (name.rfind("virtfn", 0) != 0) continue;
+    const auto index = parse_u64(name.substr(6));
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(fs.path(device_rel(bdf) / name), ec);
+    if (index && !ec) out.emplace_back(static_cast<unsigned>(*index), target.filename().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A VF: its PF and, when the PF is on vfio-pci, the VF token its owner sets and a VF's
+// user must present (the group path's "BDF vf_token=UUID").
+check::Check check_vf(const HostFs& fs, const std::string& bdf, check::Check r) {
+  std::error_code ec;
+  const std::string pf =
+      std::filesystem::read_symlink(fs.path(device_rel(bdf) / "physfn"), ec).filename().string();
+  const auto pf_driver = ec ? std::nullopt : fs.sysfs().driver(pf);
+  std::optional<unsigned> index;
+  if (!ec)
+    for (const auto& [i, vf] : virtual_functions(fs, pf))
+      if (vf == bdf) index = i;
+  const bool token = pf_driver == "vfio-pci";
+  r.data = {{"is_vf", true},
+            {"pf", ec ? nlohmann::json(nullptr) : nlohmann::json(pf)},
+            {"pf_driver", pf_driver ? nlohmann::json(*pf_driver) : nlohmann::json(nullptr)},
+            {"vf_index", index ? nlohmann::json(*index) : nlohmann::json(nullptr)},
+            {"vf_token_required", token}};
+  r.summary =
+      fmt::format("virtual function {} of PF {} (on {})", index ? std::to_string(*index) : "?",
+                  ec ? "?" : pf, pf_driver.value_or("no driver"));
+  if (token) {
+    r.summary += ": opening it needs the VF token the PF's owner set";
+    r.hint =
+        "vfiokit probe BDF --vf-token UUID (the UUID the PF's owner set with "
+        "VFIO_DEVICE_FEATURE_PCI_VF_TOKEN)";
+  }
+  return r;
+}
+
+}  // namespace
+
 check::Check check_sriov(const HostFs& fs, const std::string& bdf) {
   check::Check r{"device.sriov", "SR-IOV", check::Verdict::kPass, "", "", {}};
+  if (fs.exists(device_rel(bdf) / "physfn")) return check_vf(fs, bdf, r);
   const auto total = fs.sysfs().attr(bdf, "sriov_totalvfs");
   if (!total) {
     r.verdict = check::Verdict::kSkip;
-    r.summary = fs.exists(device_rel(bdf) / "physfn") ? "a virtual function" : "not SR-IOV capable";
-    r.data = {{"is_vf", fs.exists(device_rel(bdf) / "physfn")}};
+    r.summary = "not SR-IOV capable";
+    r.data = {{"is_vf", false}};
     return r;
   }
   const std::string num = fs.sysfs().attr(bdf, "sriov_numvfs").value_or("0");
-  r.data = {{"totalvfs", parse_u64(*total).value_or(0)}, {"numvfs", parse_u64(num).value_or(0)}};
+  nlohmann::json vfs = nlohmann::json::array();
+  std::vector<std::string> named;
+  for (const auto& [i, vf] : virtual_functions(fs, bdf)) {
+    const auto drv = fs.sysfs().driver(vf);
+    vfs.push_back({{"index", i}, {"bdf", vf}, {"driver", drv ? nlohmann::json(*drv) : nullptr}});
+    named.push_back(fmt::format("{} on {}", vf, drv.value_or("no driver")));
+  }
+  r.data = {{"is_vf", false},
+            {"totalvfs", parse_u64(*total).value_or(0)},
+            {"numvfs", parse_u64(num).value_or(0)},
+            {"vfs", vfs},
+            {"vf_token_required", fs.sysfs().driver(bdf) == "vfio-pci" && num != "0"}};
   r.summary = fmt::format("{} of {} virtual functions enabled", num, *total);
+  if (!named.empty()) r.summary += fmt::format(": {}", fmt::join(named, ", "));
   if (num != "0")
-    r.hint =
-        "its VFs depend on the PF driver: pass VFs, or set sriov_numvfs to 0 before binding the PF";
+    r.hint = fs.sysfs().driver(bdf) == "vfio-pci"
+                 ? "on vfio-pci: its VFs open only with the VF token its owner sets "
+                   "(VFIO_DEVICE_FEATURE_PCI_VF_TOKEN)"
+                 : "its VFs depend on the PF driver: pass VFs, or set sriov_numvfs to 0 "
+                   "before binding the PF";
   return r;
 }
 

@@ -229,6 +229,50 @@ TEST(DeviceChecks, VfioGroupHeldByAnotherProcessWarns) {
       << r.summary;
 }
 
+// SR-IOV relations (issue #26): a PF on vfio-pci lists its VFs and their drivers; a VF
+// names its PF and, the PF being on vfio-pci, the VF token it needs.
+TEST(DeviceChecks, SriovNamesPfAndVfsAndTheTokenRequirement) {
+  FixtureHost h;
+  hosts::build_host(h);
+  constexpr const char* kVf = "0000:02:00.1";
+  hosts::FixtureDevice vf;
+  vf.bdf = kVf;
+  vf.vendor = 0x1b36, vf.device = 0x0010, vf.class_code = 0x010802;
+  vf.driver = "vfio-pci";
+  vf.group = 9;
+  h.add_device(vf);
+  const std::string pf_dir = h.device_path(kNvme);
+  h.file(pf_dir + "/sriov_totalvfs", "2\n");
+  h.file(pf_dir + "/sriov_numvfs", "1\n");
+  h.link(pf_dir + "/virtfn0", h.device_path(kVf));
+  h.link(h.device_path(kVf) + "/physfn", pf_dir);
+  const HostFs fs(h.root());
+  const auto pf_driver = fs.sysfs().driver(kNvme).value_or("no driver");
+
+  const check::Check v = check_sriov(fs, kVf);
+  EXPECT_EQ(v.verdict, check::Verdict::kPass);
+  EXPECT_EQ(v.data["pf"], kNvme);
+  EXPECT_EQ(v.data["vf_index"], 0);
+  EXPECT_NE(v.summary.find("virtual function 0 of PF 0000:02:00.0 (on " + pf_driver + ")"),
+            std::string::npos)
+      << v.summary;
+  EXPECT_EQ(v.data["vf_token_required"], pf_driver == "vfio-pci");
+
+  const check::Check p = check_sriov(fs, kNvme);
+  EXPECT_NE(p.summary.find("1 of 2 virtual functions enabled: 0000:02:00.1 on vfio-pci"),
+            std::string::npos)
+      << p.summary;
+  EXPECT_EQ(p.data["vfs"][0]["bdf"], kVf);
+
+  // The PF on vfio-pci: the VF needs the PF owner's token.
+  h.link(pf_dir + "/driver", "sys/bus/pci/drivers/vfio-pci");
+  const check::Check t = check_sriov(fs, kVf);
+  EXPECT_TRUE(t.data["vf_token_required"].get<bool>());
+  EXPECT_NE(t.summary.find("needs the VF token"), std::string::npos) << t.summary;
+  EXPECT_NE(t.hint.find("--vf-token"), std::string::npos) << t.hint;
+  EXPECT_NE(check_sriov(fs, kNvme).hint.find("VF token"), std::string::npos);
+}
+
 TEST(DeviceChecks, BadBdfIsAClearError) {
   FixtureHost h;
   hosts::build_host(h);

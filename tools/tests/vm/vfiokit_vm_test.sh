@@ -669,6 +669,23 @@ case "$case_" in
     [ ! -e "$journal" ] || fail "the journal kept an entry for a device back on its driver"
     ;;
 
+  sriov)
+    # After vm_vf_token_test (tests/vm/vf_token.cmake): an SR-IOV NVMe PF on vfio-pci with
+    # one VF. check names the PF of the VF and the token it needs, and the PF's VFs.
+    pf=
+    for d in /sys/bus/pci/devices/*; do [ -e "$d/sriov_totalvfs" ] && pf=${d##*/}; done
+    [ -n "$pf" ] || fail "no SR-IOV PF"
+    vf=$(basename "$(readlink "/sys/bus/pci/devices/$pf/virtfn0")")
+    expect_driver "$pf" vfio-pci "the PF"
+    vk check "$vf"
+    expect_out "PASS +SR-IOV +virtual function 0 of PF $pf \\(on vfio-pci\\): opening it needs the VF token the PF's owner set" "check names the VF's PF and its token"
+    vk --json check "$vf"
+    expect_out '"vf_token_required": true' "check --json: the token requirement"
+    expect_out "vfiokit probe BDF --vf-token UUID" "check --json: how to pass the token"
+    vk check "$pf"
+    expect_out "SR-IOV +1 of 2 virtual functions enabled: $vf on vfio-pci" "check lists the PF's VFs"
+    ;;
+
   fleet)
     # The fleet files for a clean device (nvme on vfio-pci) and a non-viable group
     # (edu beside an e1000e on its kernel driver): written here, printed between
