@@ -8,41 +8,21 @@
 #include <signal.h>
 
 #include <chrono>
-#include <fstream>
 #include <string>
-#include <thread>
+
+#include "guest-tests/tests/process_gone.hpp"
 
 namespace vfiokit::guest {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kNoHang = std::chrono::seconds(60);  // far above deadline + 2 graces
+using testing::becomes_gone;
+using testing::kNoHang;
 
 ProcessLimits quick_limits() {
   ProcessLimits l;
   l.kill_grace_ms = 500;
   return l;
-}
-
-// Whether process `pid` is gone: no /proc entry, or a zombie (dead, and whoever
-// reaps orphans here may not).
-bool process_gone(const std::string& pid) {
-  std::ifstream stat("/proc/" + pid + "/stat");
-  if (!stat) return true;
-  std::string line;
-  std::getline(stat, line);
-  const auto paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
-}
-
-// SIGKILL is delivered asynchronously: wait for its effect, bounded by kNoHang.
-bool becomes_gone(const std::string& pid) {
-  const auto until = Clock::now() + kNoHang;
-  while (!process_gone(pid)) {
-    if (Clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
 }
 
 TEST(BoundedSubprocess, ChildThatClosesItsPipesAndSleepsIsKilledAtTheDeadline) {
