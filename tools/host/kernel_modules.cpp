@@ -35,6 +35,14 @@ bool names_module(const std::string& line, const std::string& u) {
 
 }  // namespace
 
+bool vfio_container_node_exists(const HostFs& fs) {
+  return fs.exists("dev/vfio/vfio") || fs.exists("sys/class/misc/vfio");
+}
+
+bool iommufd_node_exists(const HostFs& fs) {
+  return fs.exists("dev/iommu") || fs.exists("sys/class/misc/iommu");
+}
+
 ModuleState module_state(const HostFs& fs, const std::string& name) {
   ModuleState m;
   m.name = name;
@@ -42,9 +50,9 @@ ModuleState module_state(const HostFs& fs, const std::string& name) {
   m.loaded = fs.exists("sys/module/" + u);
   // Built-in code shows up in /sys/module only when it has parameters, so
   // also accept what the module creates.
-  if (u == "vfio") m.loaded = m.loaded || fs.exists("dev/vfio/vfio");
+  if (u == "vfio") m.loaded = m.loaded || vfio_container_node_exists(fs);
   if (u == "vfio_pci") m.loaded = m.loaded || fs.exists("sys/bus/pci/drivers/vfio-pci");
-  if (u == "iommufd") m.loaded = m.loaded || fs.exists("dev/iommu");
+  if (u == "iommufd") m.loaded = m.loaded || iommufd_node_exists(fs);
   const std::string rel = fs.kernel_release();
   if (!rel.empty()) {
     const std::string dir = "lib/modules/" + rel + "/";

@@ -19,6 +19,13 @@ struct ModuleState {
   bool usable() const { return loaded || builtin || available; }
 };
 
+/// Whether the kernel made the VFIO container node /dev/vfio/vfio (misc device "vfio") or
+/// iommufd's /dev/iommu (misc device "iommu"): the node under the root, or else the
+/// kernel's /sys/class/misc/NAME, from which devtmpfs makes it. The DaemonSet mounts no
+/// /dev (a read-only mount does not stop writes to device nodes) and sees them there.
+bool vfio_container_node_exists(const HostFs& fs);
+bool iommufd_node_exists(const HostFs& fs);
+
 /// The state of module `name` ("vfio", "vfio-pci", "vfio_iommu_type1", "iommufd").
 ModuleState module_state(const HostFs& fs, const std::string& name);
 
