@@ -208,8 +208,7 @@ RunResult ProcessRunner::run(const std::vector<std::string>& argv, int timeout_s
   }
   // The pipes closed (or we stop): the child itself may still run, e.g. one that
   // closed stdout and stderr and sleeps. Poll for its exit until the deadline.
-  bool reaped = false;
-  while (!must_kill && !(reaped = try_reap(pid, r))) {
+  while (!must_kill && !try_reap(pid, r)) {
     if ((r.interrupted_by = stop_requested()) != 0 || Clock::now() >= deadline) {
       must_kill = true;
       break;
