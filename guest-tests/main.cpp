@@ -48,8 +48,8 @@ fs::path default_samples_dir() {
 // say so and exit like the signal, writing no report (it would be partial).
 int stopped_by(int sig) {
   std::fprintf(stderr,
-               "vfiokit-guest-check: stopped by signal %d (%s); the program it was running and "
-               "its children were killed\n",
+               "vfiokit-guest-check: stopped by signal %d (%s); the program it was running, if "
+               "any, was killed with its children; no report written\n",
                sig,
                sig == SIGINT    ? "SIGINT"
                : sig == SIGTERM ? "SIGTERM"
@@ -198,6 +198,8 @@ int run(int argc, char** argv) {
     devices.push_back(std::move(d));
   }
 
+  // A signal that came while no program ran (reading sysfs) stops the run here.
+  if (const int sig = stop_requested()) return stopped_by(sig);
   human << check::render_text(reports, false);
   if (!json_path.empty()) {
     nlohmann::json ctx = {{"root", root}};
