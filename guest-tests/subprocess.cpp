@@ -162,7 +162,7 @@ RunResult ProcessRunner::run(const std::vector<std::string>& argv, int timeout_s
     if (getppid() != parent) _exit(127);
     dup2(out_w.get(), 1);
     dup2(err_w.get(), 2);
-    const int devnull = open("/dev/null", O_RDONLY);
+    const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);  // the dup2 copy survives exec
     if (devnull >= 0) dup2(devnull, 0);
     execvp(args[0], args.data());
     const int e = errno;
