@@ -160,10 +160,14 @@ RunResult ProcessRunner::run(const std::vector<std::string>& argv, int timeout_s
     // the race where the checker died before prctl.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
-    dup2(out_w.get(), 1);
-    dup2(err_w.get(), 2);
-    const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);  // the dup2 copy survives exec
-    if (devnull >= 0) dup2(devnull, 0);
+    // Copies above 2 first: when the checker started with 0, 1 or 2 closed, a pipe may
+    // sit on one of them, and dup2 onto itself would keep close-on-exec.
+    const int in = fcntl(open("/dev/null", O_RDONLY | O_CLOEXEC), F_DUPFD_CLOEXEC, 3);
+    const int out = fcntl(out_w.get(), F_DUPFD_CLOEXEC, 3);
+    const int err = fcntl(err_w.get(), F_DUPFD_CLOEXEC, 3);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
     execvp(args[0], args.data());
     const int e = errno;
     (void)!write(exec_w.get(), &e, sizeof e);
