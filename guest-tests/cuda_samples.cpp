@@ -2,10 +2,10 @@
 
 #include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
-#include <iterator>
 
 namespace vfiokit::guest {
 
@@ -36,8 +36,9 @@ T integer_field(const nlohmann::json& j, const char* key, T fallback) {
     if (const auto i = v.get<int64_t>(); std::in_range<T>(i)) return static_cast<T>(i);
   }
   throw std::invalid_argument(std::string("\"") + key + "\" is " + v.dump() +
-                              ", not an integer a " + (std::is_signed_v<T> ? "signed" : "unsigned") +
-                              " " + std::to_string(sizeof(T) * 8) + "-bit field holds");
+                              ", not an integer a " +
+                              (std::is_signed_v<T> ? "signed" : "unsigned") + " " +
+                              std::to_string(sizeof(T) * 8) + "-bit field holds");
 }
 
 }  // namespace
@@ -118,11 +119,13 @@ SampleOutput run_sample(CommandRunner& runner, const std::filesystem::path& dir,
   if (!r.started) {
     o.sample = sample;
     o.problem = "could not run " + program + ": " + r.err;
-  } else if (r.timed_out) {
+  } else if (r.timed_out || r.interrupted_by != 0 || r.did_not_exit) {
     o.sample = sample;
-    o.problem = "did not finish within " + std::to_string(timeout_s) + " s";
+    o.problem = "did not finish: " + r.problem();
   } else {
     o = parse_sample_output(sample, r.out);
+    // Its JSON was cut at the front: say so rather than leave a bare parse error.
+    if (r.out_dropped > 0 && !o.problem.empty()) o.problem += " (" + r.problem() + ")";
   }
   o.exit_code = r.exit_code;
   o.timed_out = r.timed_out;

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "check/check.hpp"
@@ -18,7 +18,9 @@
 #include "guest-tests/device_facts.hpp"
 #include "guest-tests/link_budget.hpp"
 #include "guest-tests/nvidia.hpp"
+#include "guest-tests/output_file.hpp"
 #include "guest-tests/report.hpp"
+#include "guest-tests/subprocess.hpp"
 #include "vfio/pci_names.hpp"
 #include "vfiokit/version.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -40,6 +42,19 @@ fs::path default_samples_dir() {
        {here, here.parent_path() / "cuda-bin", here.parent_path() / "libexec/vfiokit"})
     if (fs::exists(d / "vfiokit-cuda-bandwidth", ec)) return d;
   return here.parent_path() / "cuda-bin";
+}
+
+// After SIGINT/SIGTERM: the running program's group is already killed (ProcessRunner);
+// say so and exit like the signal, writing no report (it would be partial).
+int stopped_by(int sig) {
+  std::fprintf(stderr,
+               "vfiokit-guest-check: stopped by signal %d (%s); the program it was running, if "
+               "any, was killed with its children; no report written\n",
+               sig,
+               sig == SIGINT    ? "SIGINT"
+               : sig == SIGTERM ? "SIGTERM"
+                                : "signal");
+  return 128 + sig;
 }
 
 int run(int argc, char** argv) {
@@ -93,7 +108,8 @@ int run(int argc, char** argv) {
   app.add_flag("--strict")->description("no effect: a WARN always exits 1")->group("");
   app.footer(
       "Exit status: 0 every check PASS or SKIP; 1 a WARN; 2 a FAIL; 3 could not run (no such "
-      "device tree, nothing to check, unwritable --json); 64 usage error.");
+      "device tree, nothing to check, unwritable --json or --save-samples); 64 usage error; "
+      "128+N stopped by signal N (SIGINT, SIGTERM).");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -101,6 +117,8 @@ int run(int argc, char** argv) {
     return app.exit(e) == 0 ? check::kExitOk : check::kExitUsage;
   }
 
+  // Ctrl-C or a pod stop: kill the sample or nvidia-smi that runs, then exit 128+N.
+  install_stop_handlers();
   if (!expect_driver.empty()) opt.expect_driver = expect_driver;
   if (!expect_link.empty()) opt.expect_link = parse_link_spec(expect_link);
   const Sysfs sysfs(root);
@@ -140,6 +158,7 @@ int run(int argc, char** argv) {
       if (!no_cuda) {
         d.nvidia_module = nvidia_module_version(root);
         if (!smi) smi = query_nvidia_smi(runner, nvidia_smi);
+        if (const int sig = stop_requested()) return stopped_by(sig);
         d.smi = smi;
         for (auto& c : check_nvidia(f, d.nvidia_module, *smi)) checks.push_back(std::move(c));
       }
@@ -157,10 +176,15 @@ int run(int argc, char** argv) {
             if (name == "concurrency")
               args.insert(args.end(), {"--jobs", std::to_string(opt.jobs)});
             s = run_sample(runner, sdir, name, bdf, args, sample_timeout);
+            if (const int sig = stop_requested()) return stopped_by(sig);
           }
           if (!save_samples.empty() && !s.text.empty()) {
-            fs::create_directories(save_samples);
-            std::ofstream(fs::path(save_samples) / (name + ".json")) << s.text << "\n";
+            std::error_code ec;
+            fs::create_directories(save_samples, ec);
+            if (ec)
+              throw_error("create directory", save_samples, ec.value(),
+                          "--save-samples needs a directory it can create or write");
+            write_output_file(fs::path(save_samples) / (name + ".json"), s.text + "\n");
           }
           d.samples.push_back(std::move(s));
         }
@@ -174,20 +198,22 @@ int run(int argc, char** argv) {
     devices.push_back(std::move(d));
   }
 
+  // A signal that came while no program ran (reading sysfs) stops the run here.
+  if (const int sig = stop_requested()) return stopped_by(sig);
   human << check::render_text(reports, false);
   if (!json_path.empty()) {
     nlohmann::json ctx = {{"root", root}};
     if (!samples_from.empty()) ctx["samples_from"] = samples_from;
     const std::string text = make_report(devices, reports, ctx).dump(2) + "\n";
-    if (json_path == "-") {
-      std::cout << text;
-    } else {
-      std::ofstream out(json_path);
-      if (!(out << text))
-        throw_error("write JSON", json_path, errno,
-                    "check that the directory exists and is writable");
-    }
+    if (json_path == "-")
+      write_stdout(text);
+    else
+      write_output_file(json_path, text);
   }
+  // The report on stdout is an output too: a full disk or a closed pipe is not exit 0.
+  if (!std::cout.flush())
+    throw_error("write", "stdout", errno ? errno : EIO,
+                "stdout must be writable (a full disk? a closed pipe?)");
   return check::exit_status(reports);
 }
 

@@ -93,8 +93,8 @@ SmiReport query_nvidia_smi(CommandRunner& runner, const std::string& program) {
   r.ran = q.started && q.exit_code == 0 && !q.timed_out;
   if (!q.started)
     r.error = q.err.empty() ? program + " not found" : q.err;
-  else if (q.timed_out)
-    r.error = program + " did not answer within 60 s";
+  else if (q.timed_out || q.interrupted_by != 0 || q.did_not_exit)
+    r.error = program + " did not answer: " + q.problem();
   else if (!r.ran)
     r.error = trim(q.out + "\n" + q.err).empty()
                   ? "exited with status " + std::to_string(q.exit_code)

@@ -40,6 +40,18 @@ nlohmann::json node_facts(const HostFs& fs, const std::string& rel, std::string*
           {"accessible", rw}};
 }
 
+// A node not under the root that the kernel announces in /sys/class/misc (the
+// DaemonSet mounts no /dev): present, PASS, its mode and owner not checked.
+check::Check node_seen_in_sysfs(check::Check r, const std::string& misc) {
+  r.verdict = check::Verdict::kPass;
+  r.summary = fmt::format(
+      "present (the kernel's /sys/class/misc/{}; /dev is not visible here, "
+      "so its mode and owner are not checked)",
+      misc);
+  r.data = {{"path", r.title}, {"seen_in", "/sys/class/misc/" + misc}, {"accessible", nullptr}};
+  return r;
+}
+
 }  // namespace
 
 MemlockLimit memlock_limit(const HostFs& fs) {
@@ -316,13 +328,15 @@ check::Check check_vfio_devnode(const HostFs& fs) {
   check::Check r{"host.dev_vfio", "/dev/vfio/vfio", check::Verdict::kPass, "", "", {}};
   std::string line;
   r.data = node_facts(fs, "dev/vfio/vfio", &line);
+  if (r.data.is_null() && vfio_container_node_exists(fs)) return node_seen_in_sysfs(r, "vfio");
   if (r.data.is_null()) {
     r.data = nlohmann::json::object();
-    r.verdict = fs.exists("dev/iommu") ? check::Verdict::kWarn : check::Verdict::kFail;
+    const bool iommufd = iommufd_node_exists(fs);
+    r.verdict = iommufd ? check::Verdict::kWarn : check::Verdict::kFail;
     r.summary = "missing: no legacy VFIO container";
-    r.hint = fs.exists("dev/iommu") ? "only the iommufd backend is available (--backend iommufd)"
-                                    : "modprobe vfio (CONFIG_VFIO_CONTAINER or "
-                                      "CONFIG_IOMMUFD_VFIO_CONTAINER)";
+    r.hint = iommufd ? "only the iommufd backend is available (--backend iommufd)"
+                     : "modprobe vfio (CONFIG_VFIO_CONTAINER or "
+                       "CONFIG_IOMMUFD_VFIO_CONTAINER)";
     return r;
   }
   r.summary = line;
@@ -337,6 +351,7 @@ check::Check check_iommufd_devnode(const HostFs& fs) {
   check::Check r{"host.dev_iommu", "/dev/iommu", check::Verdict::kPass, "", "", {}};
   std::string line;
   r.data = node_facts(fs, "dev/iommu", &line);
+  if (r.data.is_null() && iommufd_node_exists(fs)) return node_seen_in_sysfs(r, "iommu");
   if (r.data.is_null()) {
     r.data = nlohmann::json::object();
     r.verdict = check::Verdict::kSkip;
@@ -437,12 +452,12 @@ check::Check check_vfio_backends(const HostFs& fs) {
   // /dev/vfio/vfio is the legacy container of vfio_iommu_type1, or iommufd's emulation
   // of it (CONFIG_IOMMUFD_VFIO_CONTAINER, exclusive with type1): which one serves it.
   std::string container = "none";
-  if (fs.exists("dev/vfio/vfio"))
+  const bool iommufd = iommufd_node_exists(fs);
+  if (vfio_container_node_exists(fs))
     container = cfg.count("CONFIG_IOMMUFD_VFIO_CONTAINER")      ? "iommufd-compat"
                 : module_state(fs, "vfio_iommu_type1").usable() ? "type1"
-                : fs.exists("dev/iommu")                        ? "iommufd-compat"
+                : iommufd                                       ? "iommufd-compat"
                                                                 : "unknown";
-  const bool iommufd = fs.exists("dev/iommu");
   const std::string cdev = iommufd ? cdev_support(fs, cfg) : "no";
   r.data = {{"container", container},
             {"iommufd", iommufd},

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "tests/fixtures/hosts/fixture_host.hpp"
 #include "tools/host/fleet_facts.hpp"
 #include "tools/host/node_labels.hpp"
@@ -139,6 +141,30 @@ TEST(HostChecks, VfioBackendsOfAnIommufdCompatKernelFromItsConfig) {
   const auto labels = node_labels(fleet_facts({run_host_checks(HostFs(h.root()))}), "0.2.0");
   EXPECT_EQ(labels.at("vfiokit.io/vfio-container"), "iommufd-compat");
   EXPECT_EQ(labels.at("vfiokit.io/vfio-cdev"), "true");
+}
+
+// The DaemonSet mounts no /dev: the VFIO and iommufd nodes are seen where the kernel
+// announces them, /sys/class/misc, and the fleet's labels stay what they were.
+TEST(HostChecks, VfioNodesSeenInSysfsWithoutDev) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const auto with_dev = node_labels(fleet_facts({run_host_checks(HostFs(h.root()))}), "0.2.0");
+  std::filesystem::remove_all(h.root() / "dev");
+  h.file("sys/class/misc/vfio/dev", "10:196\n");
+  h.file("sys/class/misc/iommu/dev", "10:123\n");
+  const check::Report g = run_host_checks(HostFs(h.root()));
+  for (const char* id : {"host.dev_vfio", "host.dev_iommu"}) {
+    const check::Check& c = find(g, id);
+    EXPECT_EQ(c.verdict, check::Verdict::kPass) << id << ": " << c.summary;
+    EXPECT_NE(c.summary.find("/dev is not visible here"), std::string::npos) << c.summary;
+  }
+  EXPECT_EQ(find(g, "host.vfio_backends").data.at("container"), "type1");
+  EXPECT_EQ(node_labels(fleet_facts({g}), "0.2.0"), with_dev);
+  // Without the sysfs entries the nodes are missing, as before.
+  std::filesystem::remove_all(h.root() / "sys/class/misc");
+  const check::Report none = run_host_checks(HostFs(h.root()));
+  EXPECT_EQ(find(none, "host.dev_vfio").verdict, check::Verdict::kFail);
+  EXPECT_EQ(find(none, "host.dev_iommu").verdict, check::Verdict::kSkip);
 }
 
 TEST(HostChecks, NoFirmwareTableFails) {

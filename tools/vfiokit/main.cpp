@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 
+#include "check/stdout_guard.hpp"
 #include "tools/vfiokit/commands.hpp"
 #include "vfiokit/version.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -16,6 +17,7 @@ constexpr const char* kBackends = "auto, container, container-type1 or iommufd";
 }  // namespace
 
 int main(int argc, char** argv) {
+  vfiokit::check::exit_could_not_run_when_stdout_is_lost("vfiokit");
   using namespace vfiokit::cli;
   CLI::App app{
       "vfiokit: check a host for VFIO passthrough, bind devices to vfio-pci safely, and prove "
