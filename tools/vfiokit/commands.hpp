@@ -43,6 +43,9 @@ struct ProbeOptions {
 int run_probe(const GlobalOptions& g, const std::string& bdf, const ProbeOptions& options);
 /// `vfiokit info BDF [--backend ...]`.
 int run_info(const GlobalOptions& g, const std::string& bdf, const std::string& backend);
+/// `vfiokit info BDF --iommu-tables`: the IOMMU's page table checked against vfiokit's
+/// mappings (a check report's exit status).
+int run_iommu_tables(const GlobalOptions& g, const std::string& bdf, const std::string& backend);
 /// Options of `vfiokit soak`.
 struct SoakOptions {
   std::string backend = "auto";

@@ -107,6 +107,10 @@ int main(int argc, char** argv) {
       "Regions, IRQs, IOVA ranges, IOMMU hw info, resets and decoded config capabilities "
       "of a device opened through VFIO");
   info->add_option("BDF", bdf, "Device (bound to vfio-pci)")->required();
+  bool iommu_tables = false;
+  info->add_flag("--iommu-tables", iommu_tables,
+                 "Map buffers and check the IOMMU's own page table of the device against them "
+                 "(Intel VT-d debugfs)");
   info->add_option("--backend", backend, std::string("IOMMU backend: ") + kBackends)
       ->capture_default_str();
 
@@ -165,7 +169,8 @@ int main(int argc, char** argv) {
       probe_opts.backend = backend;
       return run_probe(g, bdf, probe_opts);
     }
-    if (info->parsed()) return run_info(g, bdf, backend);
+    if (info->parsed())
+      return iommu_tables ? run_iommu_tables(g, bdf, backend) : run_info(g, bdf, backend);
     if (trace->parsed()) return run_trace(g, trace_command);
     if (soak->parsed()) return run_soak(g, bdf, soak_opts);
     return run_restore(g);

@@ -669,6 +669,34 @@ case "$case_" in
     [ ! -e "$journal" ] || fail "the journal kept an entry for a device back on its driver"
     ;;
 
+  iommu-tables)
+    # vfiokit info --iommu-tables (issue #26). ARG "check": a kernel with VT-d's debugfs
+    # page tables (the iommufd kernel): both backends checked, and a deliberately wrong
+    # expectation FAILs printing both sides. ARG "skip": a kernel without them.
+    bdf=$(find_dev 1234 11e8) || fail "no edu"
+    echo 4 > /proc/sys/vm/nr_hugepages
+    if [ "$arg" = skip ]; then
+      vk info "$bdf" --iommu-tables
+      expect_rc 0 "a kernel without the page-table view"
+      expect_out "SKIP +page table +no /sys/kernel/debug/iommu/intel/$bdf/domain_translation_struct: the kernel needs CONFIG_IOMMU_DEBUGFS" "SKIP names the kernel options"
+    else
+      for backend in container iommufd; do
+        vk info "$bdf" --iommu-tables --backend $backend
+        expect_rc 0 "--iommu-tables over $backend"
+        expect_out "PASS +page table +/sys/kernel/debug/iommu/intel/$bdf/domain_translation_struct of dmar[0-9]+ \\(root 0x[0-9a-f]+\\): 17 leaf entries while mapped; 2 MiB superpages offered" "$backend: the IOMMU's own table, 16 + 1 leaves"
+        expect_out "PASS +64 KiB buffer, 4 KiB pages +IOVA 0x[0-9a-f]+-0x[0-9a-f]+: 16 IOMMU page\\(s\\) of 4 KiB, each at the buffer's physical page" "$backend: 4 KiB pages where the buffer's are"
+        expect_out "PASS +2 MiB hugepage buffer, one 2 MiB IOMMU page +IOVA 0x[0-9a-f]+-0x[0-9a-f]+: 1 IOMMU page\\(s\\) of 2 MiB" "$backend: a 2 MiB hugepage as one 2 MiB superpage"
+        expect_out "PASS +nothing else +nothing is mapped in the device's domain that vfiokit did not map" "$backend: nothing foreign"
+        expect_out "PASS +after unmap +nothing left in the IOMMU after unmap" "$backend: nothing left"
+      done
+      echo "+ VFIOKIT_TEST_IOMMU_TABLES_WRONG=1 vfiokit-testhooks info $bdf --iommu-tables"
+      out=$(VFIOKIT_TEST_IOMMU_TABLES_WRONG=1 NO_COLOR=1 vfiokit-testhooks info "$bdf" --iommu-tables 2>&1); rc=$?
+      echo "$out"
+      expect_rc 2 "a deliberately wrong expectation"
+      expect_out "FAIL +64 KiB buffer, 4 KiB pages +64 KiB buffer, 4 KiB pages: IOVA 0x[0-9a-f]+ -> physical 0x[0-9a-f]+ in the IOMMU \\(entry 0x[0-9a-f]+\\), but the buffer's page is at 0x[0-9a-f]+" "the FAIL prints both sides"
+    fi
+    ;;
+
   sriov)
     # After vm_vf_token_test (tests/vm/vf_token.cmake): an SR-IOV NVMe PF on vfio-pci with
     # one VF. check names the PF of the VF and the token it needs, and the PF's VFs.
