@@ -627,6 +627,40 @@ case "$case_" in
     rm -f "$journal"; mkdir "$journal"
     bad journal-not-a-file 3 'must be a regular file' vfiokit restore
     rmdir "$journal"
+    # Planted symlinks at each state file (issue #23): root neither reads nor writes
+    # through them; the file they point at keeps its bytes.
+    state=/var/lib/vfiokit
+    echo "a file of another user's choice" > /tmp/victim
+    victim=$(sha256sum < /tmp/victim)
+    ln -sfn /tmp/victim "$state/journal.json" || fail "plant a symlink at journal.json"
+    bad planted-journal-symlink 3 'journal.json.*symbolic links' vfiokit restore
+    rm "$state/journal.json"
+    ln -sfn /tmp/victim "$state/journal.lock" || fail "plant a symlink at journal.lock"
+    bad planted-lock-symlink 3 'journal.lock.*symbolic links' vfiokit restore
+    rm "$state/journal.lock"
+    ln -sfn /tmp/victim "$state/journal.json.tmp" || fail "plant a symlink at journal.json.tmp"
+    vk bind "$nvme"
+    expect_rc 0 "bind (a journal save) with a symlink planted at journal.json.tmp"
+    echo "BAD|planted-tmp-symlink|$rc|the link removed, the journal written beside it, its target unchanged"
+    [ ! -L "$state/journal.json.tmp" ] || fail "the planted journal.json.tmp link is still there"
+    [ "$(sha256sum < /tmp/victim)" = "$victim" ] || fail "a planted symlink's target was written"
+    ok "planted symlinks: /tmp/victim unchanged, journal.json.tmp link replaced"
+    vk restore
+    expect_rc 0 "restore after the planted-link bind"
+    expect_driver "$nvme" nvme "the NVMe back"
+    # A tampered journal whose driver climbs out of sysfs: refused, nothing written.
+    printf '{"schema_version": 1, "entries": [{"bdf": "%s", "driver": "../../..", "driver_override": null, "recorded_at": "2026-12-06T00:00:00Z"}]}\n' "$nvme" > "$journal"
+    sum=$(sha256sum < "$journal")
+    bad journal-driver-climbs 3 'driver.*\.\./\.\./\.\.' vfiokit restore
+    [ "$(sha256sum < "$journal")" = "$sum" ] || fail "restore rewrote a tampered journal"
+    rm -f "$journal"
+    # A forged IOMMU fault record written to /dev/kmsg by userspace is no evidence: the
+    # trace's kernel-log reader (the probe's isolation evidence) does not count it.
+    vk trace -- sh -c "echo 'DMAR: [DMA Write NO_PASID] Request device [${edu#0000:}] fault addr 0x1000 [fault reason 0x05] PTE Write access is not set' > /dev/kmsg"
+    expect_rc 0 "trace of a forged fault record"
+    expect_out "0 fault\\(s\\) traced, 0 in the kernel log" "a userspace /dev/kmsg record is not counted as an IOMMU fault"
+    dmesg | grep -q "Request device \[${edu#0000:}\] fault addr 0x1000" || fail "the forged record did not reach the log"
+    echo "BAD|forged-kmsg-fault|$rc|0 fault(s) traced, 0 in the kernel log (the forged record is in dmesg, facility user)"
     # The group held by another process
     (exec 9<>"/dev/vfio/$group"; sleep 15) &
     holder=$!
