@@ -11,15 +11,16 @@
 #include <functional>
 #include <optional>
 
-#include "vfiokit/dma/buffer.hpp"
-#include "vfiokit/dma/mapping.hpp"
-#include "vfiokit/drivers/driver.hpp"
 #include "tools/host/device_checks.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
+#include "vfio/kernel_log.hpp"
+#include "vfiokit/dma/buffer.hpp"
+#include "vfiokit/dma/mapping.hpp"
+#include "vfiokit/drivers/driver.hpp"
+#include "vfiokit/proof/reset_policy.hpp"
 #include "vfiokit/vfio/device.hpp"
 #include "vfiokit/vfio/error.hpp"
-#include "vfio/kernel_log.hpp"
 
 namespace vfiokit::cli {
 namespace {
@@ -100,6 +101,16 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
     std::printf("%s\n", Painter(g.color)
                             .bold(fmt::format("probe {} (backend {})", bdf, backend_name(backend)))
                             .c_str());
+  // The plan, before anything is touched: which steps run and what they may change.
+  const uint32_t class_code = fs.sysfs().hex_attr(bdf, "class").value_or(0);
+  const std::string reset_skip = proof::reset_skip_reason(options.reset, class_code);
+  const std::string plan = fmt::format(
+      "plan: open, config, bars, dma-map, interrupts, {}, driver, dma-roundtrip, interrupt, "
+      "isolation, driver-remove; {}",
+      proof::reset_plan(options.reset, class_code),
+      allow_write ? "storage writes allowed (--allow-write)"
+                  : "no storage writes (--allow-write not given)");
+  if (!g.json) std::printf("%s\n", plan.c_str());
   StepRunner r(g);
   r.report().subject = bdf;
 
@@ -198,6 +209,10 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
   });
 
   r.run("reset", [&](Verdict& v) {
+    if (!reset_skip.empty()) {
+      v = Verdict::kSkip;
+      return reset_skip;
+    }
     const auto methods = dev->reset_methods();
     if (!dev->can_reset()) {
       v = Verdict::kSkip;
@@ -217,7 +232,8 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
   } else if (!space) {
     r.run("driver", [&](Verdict& v) {
       v = Verdict::kSkip;
-      return std::string("not run: no DMA space (dma-map failed), so no device DMA/interrupt proof");
+      return std::string(
+          "not run: no DMA space (dma-map failed), so no device DMA/interrupt proof");
     });
   } else if (r.run("driver", [&](Verdict&) {
                drv = probe_driver(*dev, space);
@@ -270,10 +286,9 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
         throw_error(
             "compare DMA data", bdf, EIO,
             fmt::format("byte {} is {:#04x}, expected {:#04x}", *i, b.bytes()[*i], a.bytes()[*i]));
-      return fmt::format("{} bytes IOVA {:#x} -> {:#x} by device DMA{}, data checked", n,
-                         ms.iova(), md.iova(),
-                         drv->memcpy_writes_storage() ? " through the scratch LBAs (--allow-write)"
-                                                      : "");
+      return fmt::format(
+          "{} bytes IOVA {:#x} -> {:#x} by device DMA{}, data checked", n, ms.iova(), md.iova(),
+          drv->memcpy_writes_storage() ? " through the scratch LBAs (--allow-write)" : "");
     });
     r.run("interrupt", [&](Verdict&) {
       drv->irq().drain(0);
@@ -305,8 +320,8 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
         drv->read_start(stale, bytes);
       } catch (const Error& e) {
         v = Verdict::kSkip;
-        return fmt::format("not proven: the driver refused the DMA before it reached the device ({})",
-                           e.what());
+        return fmt::format(
+            "not proven: the driver refused the DMA before it reached the device ({})", e.what());
       }
       std::string device_error;
       try {
@@ -356,7 +371,9 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
   }
   const std::vector<check::Report> reports = {r.report()};
   if (g.json) {
-    print_json(check::document("probe", reports));
+    nlohmann::json doc = check::document("probe", reports);
+    doc["plan"] = {{"text", plan}, {"reset", reset_skip.empty()}, {"allow_write", allow_write}};
+    print_json(doc);
   } else {
     const Painter p(g.color);
     const Verdict worst = check::worst(reports);
