@@ -114,11 +114,12 @@ TEST_P(Proof, EveryStepPasses) {
   // 512-byte block): one fault record each.
   o.isolation_bytes = kind == "edu" ? 4 : 512;
   // The guest IOMMU drivers log faults rate-limited, 10 calls of __ratelimit per 5 s;
-  // Intel's dmar_fault spends 3 of them on each fault, so only the first 3 faults of a
-  // window are printed. After 3 isolation steps, let the window end (guest clock: the
-  // same jiffies the kernel counts) before the next fault is to be seen.
+  // Intel's dmar_fault spends 3 or more of them on each fault, so on the stock kernel
+  // the 4th fault of a window goes unprinted (and earlier on the project kernel). At
+  // most 2 isolation steps a window: then let it end (the guest's clock, the one the
+  // kernel's jiffies count) before the next fault is to be seen.
   static int faults_in_window = 0;
-  if (faults_in_window == 3) {
+  if (faults_in_window == 2) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5500));
     faults_in_window = 0;
   }
@@ -130,8 +131,9 @@ TEST_P(Proof, EveryStepPasses) {
   std::printf("%s (%s) over %s\n", bdf.c_str(), kind.c_str(), mode.name);
   const proof::ProofResult r = proof::run_proof(bdf, o);
 
-  if (r.context != mode.context) {
-    // type1v2 asked, type1 given: the kernel has no v2 (never on a kernel we ship).
+  if (!r.context.empty() && r.context != mode.context) {
+    // type1v2 asked, type1 given: the kernel has no v2 (never on a kernel we ship). An
+    // open that failed (no context) is no missing mode: the steps below FAIL it.
     ASSERT_FALSE(must_have_mode) << mode.name << ": the kernel served " << r.context;
     GTEST_SKIP() << mode.name << " not offered by this kernel: it served " << r.context;
   }
