@@ -2,7 +2,6 @@
 // it ends; exits 0 when no step failed or warned, 1 on a WARN, 2 on a FAIL.
 //   proof 0000:01:00.0
 #include <cstdio>
-
 #include <vfiokit/proof/proof.hpp>
 
 int main(int argc, char** argv) {
