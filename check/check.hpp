@@ -10,11 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace vfiokit::check {
+#include "vfiokit/check/verdict.hpp"
 
-/// A check's verdict, in increasing severity (SKIP: could not or need not be judged
-/// here, and counts as no problem), so the worst of several is their maximum.
-enum class Verdict { kPass, kSkip, kWarn, kFail };
+namespace vfiokit::check {
 
 /// "PASS", "SKIP", "WARN", "FAIL".
 const char* verdict_name(Verdict v);

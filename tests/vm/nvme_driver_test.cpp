@@ -1,6 +1,7 @@
 // The NVMe driver on a test-bed guest's emulated nvme (or a real drive): identify,
 // data written and read back (PRP lists included), MSI-X and polled completions,
-// memcpy/send_msi through the Driver interface, reset, remove, and IOMMU isolation.
+// memcpy/send_msi through the Driver interface, reset, remove (IOMMU isolation: the
+// ownership proof, tests/vm/proof_test.cpp).
 // One body per backend ($VFIOKIT_BACKENDS). Expectations a real drive changes:
 // $VFIOKIT_NVME_SERIAL (default vfiokit0), $VFIOKIT_NVME_BYTES (default 64 MiB).
 #include <fcntl.h>
@@ -585,56 +586,6 @@ TEST_P(NvmeDriverTest, PoolBuffersAreMappedOnceAcrossIo) {
               static_cast<unsigned long long>(counting->unmaps - unmaps),
               static_cast<unsigned long long>(pool.map_calls()));
   src.clear();
-}
-
-// Isolation: after its mapping is gone, a device Read into the old IOVA must not reach the
-// memory, and the IOMMU reports the fault (guest kernel log). The command should complete
-// with an error status or time out; $VFIOKIT_NVME_FAULT_STATUS=any only reports the outcome,
-// for devices known to hide the failed DMA (QEMU 7.2's nvme completes it successfully).
-TEST_P(NvmeDriverTest, ReadIntoUnmappedIovaIsBlocked) {
-  const bool want_error = env_or("VFIOKIT_NVME_FAULT_STATUS", "error") != "any";
-  nvme_->init();
-  const uint32_t lba = nvme_->lba_size();
-  Buf src = buffer(4096), victim = buffer(4096), check = buffer(4096);
-  fill(src.bytes(), 4096, 41);
-  nvme_->write(1100, 4096 / lba, src.iova(), kTimeoutMs);
-  std::memset(victim.bytes(), 0x5a, 4096);
-  const uint64_t old_iova = victim.iova();
-  victim.map.unmap();  // memory stays allocated; the IOMMU no longer maps it
-
-  test::KernelLog klog;
-  const uint16_t cid = nvme_->submit_read(1100, 4096 / lba, old_iova);
-  const auto c = nvme_->wait_for(cid, 3000);
-  if (c)
-    std::printf("isolation: the read into unmapped IOVA %#llx completed with %s\n",
-                static_cast<unsigned long long>(old_iova), c->status_text().c_str());
-  else
-    std::printf(
-        "isolation: the read into unmapped IOVA %#llx did not complete within 3 s "
-        "(command %u left in flight)\n",
-        static_cast<unsigned long long>(old_iova), cid);
-  EXPECT_TRUE(std::all_of(victim.bytes(), victim.bytes() + 4096, [](uint8_t b) {
-    return b == 0x5a;
-  })) << "the device wrote memory whose mapping was removed";
-  if (want_error) {
-    EXPECT_TRUE(!c || !c->ok()) << "a DMA into an unmapped IOVA completed successfully";
-  }
-
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  if (klog.available()) {
-    int faults = 0;
-    for (const auto& line : klog.lines()) {
-      if (line.find("fault") == std::string::npos) continue;
-      ++faults;
-      std::printf("guest kernel: %s\n", line.c_str());
-    }
-    EXPECT_GT(faults, 0) << "the IOMMU logged no fault for the blocked DMA";
-  } else {
-    std::printf("isolation: /dev/kmsg unreadable, IOMMU fault log not checked\n");
-  }
-  // Other commands still work after the fault.
-  nvme_->read(1100, 4096 / lba, check.iova(), kTimeoutMs);
-  EXPECT_EQ(first_diff(src.bytes(), check.bytes(), 4096), -1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, NvmeDriverTest, ::testing::ValuesIn(test::test_backends()),

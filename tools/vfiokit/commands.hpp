@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tools/vfiokit/output.hpp"
+#include "vfiokit/proof/reset_policy.hpp"
 
 namespace vfiokit::cli {
 
@@ -39,6 +40,8 @@ struct ProbeOptions {
   /// Tests only: the isolation DMA's size instead of the driver's granule-sized one
   /// (a size the driver refuses shows that a DMA that never left is not a PASS).
   size_t isolation_bytes = 0;
+  /// Whether the reset step runs (--reset, --no-reset; default: not on display devices).
+  proof::ResetPolicy reset = proof::ResetPolicy::kUnlessDisplay;
 };
 int run_probe(const GlobalOptions& g, const std::string& bdf, const ProbeOptions& options);
 /// `vfiokit info BDF [--backend ...]`.

@@ -101,6 +101,12 @@ int main(int argc, char** argv) {
                   "Also run steps that write the device's storage (NVMe: the DMA round trip "
                   "through the last LBAs of the namespace, whose data it destroys)");
   probe->add_option("--isolation-bytes", probe_opts.isolation_bytes)->group("");
+  bool probe_reset = false, probe_no_reset = false;
+  auto* reset_flag = probe->add_flag(
+      "--reset", probe_reset,
+      "Also reset display devices (class 03), whose reset bugs can wedge a GPU until reboot");
+  probe->add_flag("--no-reset", probe_no_reset, "Skip the reset step on every device")
+      ->excludes(reset_flag);
 
   auto* info = app.add_subcommand(
       "info",
@@ -167,6 +173,8 @@ int main(int argc, char** argv) {
     if (unbind->parsed()) return run_unbind(g, bdf);
     if (probe->parsed()) {
       probe_opts.backend = backend;
+      if (probe_reset) probe_opts.reset = vfiokit::proof::ResetPolicy::kAlways;
+      if (probe_no_reset) probe_opts.reset = vfiokit::proof::ResetPolicy::kNever;
       return run_probe(g, bdf, probe_opts);
     }
     if (info->parsed())
