@@ -92,18 +92,37 @@ const char* name_of(Verdict v) {
   return "?";
 }
 
-class Proof : public ::testing::TestWithParam<std::tuple<std::string, Mode>> {};
+// One row per (device, mode) for ci/vm/proof-matrix's table, printed as the case ends:
+// "PROOF|device|mode|PASS, SKIP or FAIL|why". The reason is the skip's, or the first
+// step that did not pass.
+class Proof : public ::testing::TestWithParam<std::tuple<std::string, Mode>> {
+ protected:
+  void TearDown() override {
+    const auto& [kind, mode] = GetParam();
+    const char* verdict = HasFailure() ? "FAIL" : IsSkipped() ? "SKIP" : "PASS";
+    // The container's modes on a kernel whose /dev/vfio/vfio is iommufd's emulation
+    // (no vfio_iommu_type1): named for what serves them.
+    const bool compat = mode.backend != Backend::kIommufd &&
+                        !std::filesystem::exists("/sys/module/vfio_iommu_type1");
+    std::printf("PROOF|%s|%s%s|%s|%s\n", kind.c_str(), compat ? "compat-" : "", mode.name,
+                verdict, reason_.c_str());
+    std::fflush(stdout);
+  }
+  std::string reason_;
+};
 
 TEST_P(Proof, EveryStepPasses) {
   const auto& [kind, mode] = GetParam();
   const bool must_have_device = listed("VFIOKIT_PROOF_DEVICES", kind, "edu,nvme");
   const std::string bdf = device_bdf(kind);
   if (bdf.empty()) {
+    reason_ = "no " + kind + " device on vfio-pci";
     ASSERT_FALSE(must_have_device) << "no " << kind << " device on vfio-pci in this VM";
     GTEST_SKIP() << "no " << kind << " device on vfio-pci (not in $VFIOKIT_PROOF_DEVICES)";
   }
   const bool must_have_mode = listed("VFIOKIT_PROOF_MODES", mode.name, "");
   if (const std::string why = missing(mode, bdf); !why.empty()) {
+    reason_ = why;
     ASSERT_FALSE(must_have_mode) << mode.name << " must be offered here: " << why;
     GTEST_SKIP() << mode.name << " not offered by this kernel: " << why;
   }
@@ -134,9 +153,14 @@ TEST_P(Proof, EveryStepPasses) {
   if (!r.context.empty() && r.context != mode.context) {
     // type1v2 asked, type1 given: the kernel has no v2 (never on a kernel we ship). An
     // open that failed (no context) is no missing mode: the steps below FAIL it.
+    reason_ = "the kernel served " + r.context;
     ASSERT_FALSE(must_have_mode) << mode.name << ": the kernel served " << r.context;
     GTEST_SKIP() << mode.name << " not offered by this kernel: it served " << r.context;
   }
+  for (const auto& s : r.steps)
+    if (reason_.empty() && s.verdict != Verdict::kPass && s.verdict != Verdict::kSkip)
+      reason_ = s.id + ": " + s.summary;
+  if (reason_.empty()) reason_ = "every step passed (" + r.context + ")";
   EXPECT_EQ(r.driver, kind);
   ASSERT_EQ(r.steps.size(), proof::step_ids().size());
   for (const auto& s : r.steps) {
