@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "vfio/format.hpp"
-#include "vfio/raw/vfio_ioctl.hpp"
+#include "vfio/raw/vfio_ops.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -22,11 +22,16 @@ bool IrqInfo::noresize() const { return flags & VFIO_IRQ_INFO_NORESIZE; }
 
 std::string IrqInfo::name() const {
   switch (index) {
-    case VFIO_PCI_INTX_IRQ_INDEX: return "INTx";
-    case VFIO_PCI_MSI_IRQ_INDEX: return "MSI";
-    case VFIO_PCI_MSIX_IRQ_INDEX: return "MSI-X";
-    case VFIO_PCI_ERR_IRQ_INDEX: return "ERR";
-    case VFIO_PCI_REQ_IRQ_INDEX: return "REQ";
+    case VFIO_PCI_INTX_IRQ_INDEX:
+      return "INTx";
+    case VFIO_PCI_MSI_IRQ_INDEX:
+      return "MSI";
+    case VFIO_PCI_MSIX_IRQ_INDEX:
+      return "MSI-X";
+    case VFIO_PCI_ERR_IRQ_INDEX:
+      return "ERR";
+    case VFIO_PCI_REQ_IRQ_INDEX:
+      return "REQ";
     default:
       return detail::format("index {}", index);
   }
@@ -51,9 +56,9 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
     raw_fds.push_back(efd.get());
     fds_.push_back(std::move(efd));
   }
-  if (const auto r =
-          raw::set_irqs(device_fd_->get(), index,
-                        VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, count, raw_fds);
+  if (const auto r = raw::vfio_ops().set_irqs(
+          device_fd_->get(), index, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+          count, raw_fds);
       !r) {
     const int err = r.err;
     fds_.clear();
@@ -66,7 +71,9 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
 }
 
 IrqSet::IrqSet(IrqSet&& o) noexcept
-    : device_fd_(std::move(o.device_fd_)), index_(o.index_), bdf_(std::move(o.bdf_)),
+    : device_fd_(std::move(o.device_fd_)),
+      index_(o.index_),
+      bdf_(std::move(o.bdf_)),
       fds_(std::move(o.fds_)) {}
 
 IrqSet& IrqSet::operator=(IrqSet&& o) noexcept {
@@ -85,8 +92,8 @@ IrqSet::~IrqSet() { disable(); }
 void IrqSet::disable() noexcept {
   if (!device_fd_ || fds_.empty()) return;
   // count 0 with DATA_NONE | TRIGGER tears down every vector of the index.
-  (void)raw::set_irqs(device_fd_->get(), index_,
-                      VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0);
+  (void)raw::vfio_ops().set_irqs(device_fd_->get(), index_,
+                                 VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0);
   fds_.clear();
   device_fd_.reset();
 }
@@ -118,8 +125,8 @@ void IrqSet::unmask() const {
   if (!device_fd_)
     throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), EBADF,
                 "this IrqSet is empty (default-constructed or moved from)");
-  if (const auto r = raw::set_irqs(device_fd_->get(), index_,
-                                   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1);
+  if (const auto r = raw::vfio_ops().set_irqs(
+          device_fd_->get(), index_, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1);
       !r)
     throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), r.err);
 }
@@ -128,7 +135,8 @@ void IrqSet::trigger(uint32_t vector) const {
   if (!device_fd_)
     throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), EBADF,
                 "this IrqSet is empty (default-constructed or moved from)");
-  if (const auto r = raw::set_irqs(device_fd_->get(), index_,
+  if (const auto r =
+          raw::vfio_ops().set_irqs(device_fd_->get(), index_,
                                    VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, vector, 1);
       !r)
     throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), r.err);
