@@ -154,6 +154,26 @@ TEST_F(NvmeOverModel, LargeDoorbellStrideWorks) {
   d->read(0, 8, m.iova());
 }
 
+// fuzz_nvme_init's first finding: MPSMIN 15 (128 MiB pages) made init allocate and map a
+// 128 MiB page for every queue and buffer (tests/fuzz/corpus/nvme_init/mpsmin-128m).
+TEST_F(NvmeOverModel, HugeMinimumPageSizeIsRefused) {
+  model_.cap |= 0xfull << 48 | 0xfull << 52;  // MPSMIN = MPSMAX = 15
+  EXPECT_NE(init_fails(ENOTSUP).find("CAP.MPSMIN 134217728 B"), std::string::npos);
+  EXPECT_TRUE(fake_.mappings().empty());
+}
+
+TEST_F(NvmeOverModel, LargerPagesUpTo64KiBWork) {
+  model_.cap = (model_.cap & ~(0xffull << 48)) | 4ull << 48 | 4ull << 52;  // 64 KiB
+  auto d = driver();
+  d->init();
+  EXPECT_EQ(d->page_size(), 65536u);
+  auto buf = DmaBuffer::allocate(256 * 1024, PageBacking::k4K);
+  DmaMapping m = dma_->map(buf.data(), buf.size(), DmaAccess::kReadWrite, 65536);
+  d->write(0, 256, m.iova());
+  d->read(0, 256, m.iova());
+  EXPECT_EQ(model_.errors(), 0u);
+}
+
 TEST_F(NvmeOverModel, NoActiveNamespaceIsRefused) {
   model_.id_ns.clear();
   EXPECT_NE(init_fails(ENODEV).find("no active namespace"), std::string::npos);
