@@ -355,6 +355,7 @@ void NvmeDriver::teardown(bool graceful) noexcept {
   admin_done_.clear();
   io_done_.clear();
   admin_detached_.clear();
+  admin_pending_.clear();
   copy_ = {};
   scratch_bytes_ = 0;
   scratch_lba_ = 0;
@@ -399,6 +400,10 @@ void NvmeDriver::drain_admin() {
   while (auto e = admin_->pop()) {
     const NvmeCompletion c = to_completion(*e);
     if (admin_detached_.erase(c.cid)) continue;
+    // Only a command in flight completes: a repeated or stray CQE (a cid nobody submitted,
+    // or one that already completed) would otherwise stand in for the next command that
+    // reuses its cid, e.g. a failed Create I/O SQ taken for a success.
+    if (!admin_pending_.erase(c.cid)) continue;
     admin_done_.push_back(c);
   }
   admin_->update_head();
@@ -410,6 +415,7 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
   drain_admin();
   const uint16_t cid = admin_->claim();
   sqe.cid = cid;
+  admin_pending_.insert(cid);
   admin_->submit(sqe);
   const auto deadline = after_ms(timeout_ms);
   // The admin CQ always interrupts on vector 0 (5.3: IV 0 is the admin CQ's), in both modes.
@@ -431,6 +437,7 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
         admin_done_.erase(it);
         return c;
       }
+      admin_pending_.erase(cid);
       admin_detached_.insert(cid);
       throw_error(detail::format("NVMe admin opcode {:#04x}", sqe.opcode), object(), ETIMEDOUT,
                   detail::format("no completion (and no MSI-X vector {} interrupt) within {} ms; "

@@ -128,6 +128,18 @@ TEST_F(NvmeOverModel, StrayCompletionsDoNotConfuseInit) {
   d->read(0, 8, m.iova());
 }
 
+// fuzz_nvme_init's second finding: with every completion posted twice, the repeat of
+// Create I/O CQ's success was taken for Create I/O SQ's (same cid, reused), so a failed
+// Create I/O SQ went unseen and init "succeeded" without an I/O SQ
+// (tests/fuzz/corpus/nvme_init/duplicate-cqe-hides-failure).
+TEST_F(NvmeOverModel, RepeatedCompletionDoesNotHideAFailedCommand) {
+  model_.quirks.duplicate_cqe = true;
+  model_.quirks.fail_opcode = 0x01;         // Create I/O SQ
+  model_.quirks.fail_opcode_status = 0x06;  // Internal Error
+  const std::string what = init_fails(EIO);
+  EXPECT_NE(what.find("Create I/O Submission Queue"), std::string::npos) << what;
+}
+
 TEST_F(NvmeOverModel, NoNvmCommandSetIsRefused) {
   model_.cap &= ~(0xffull << 37);
   EXPECT_NE(init_fails(ENOTSUP).find("CAP.CSS"), std::string::npos);
