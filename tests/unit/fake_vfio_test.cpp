@@ -28,6 +28,22 @@ class FakeVfioTest : public ::testing::Test {
   raw::ScopedVfioOps scope_{fake_};
 };
 
+TEST(VfioOpsSeam, ScopedOpsInstallsAndPutsBackTheKernel) {
+  raw::VfioOps& kernel = raw::vfio_ops();
+  {
+    FakeVfio fake;
+    raw::ScopedVfioOps scope(fake);
+    EXPECT_EQ(&raw::vfio_ops(), &fake);
+    {
+      FakeVfio inner;
+      raw::ScopedVfioOps inner_scope(inner);
+      EXPECT_EQ(&raw::vfio_ops(), &inner);
+    }
+    EXPECT_EQ(&raw::vfio_ops(), &fake);
+  }
+  EXPECT_EQ(&raw::vfio_ops(), &kernel);
+}
+
 TEST_F(FakeVfioTest, ContainerPrefersType1v2AndSetsItWhenTheFirstGroupJoins) {
   auto c = container();
   EXPECT_EQ(c->name(), "container/type1v2");

@@ -140,6 +140,12 @@ TEST_F(NvmeOverModel, RepeatedCompletionDoesNotHideAFailedCommand) {
   EXPECT_NE(what.find("Create I/O Submission Queue"), std::string::npos) << what;
 }
 
+TEST_F(NvmeOverModel, ControllerThatNeverBecomesReadyTimesOutNamingCapTo) {
+  model_.quirks.never_ready = true;  // CAP.TO 1: the driver waits its floor of 500 ms
+  const std::string what = init_fails(ETIMEDOUT);
+  EXPECT_NE(what.find("CSTS.RDY did not become 1"), std::string::npos) << what;
+}
+
 TEST_F(NvmeOverModel, NoNvmCommandSetIsRefused) {
   model_.cap &= ~(0xffull << 37);
   EXPECT_NE(init_fails(ENOTSUP).find("CAP.CSS"), std::string::npos);
