@@ -1,5 +1,8 @@
 #include "tests/support/fake_vfio.hpp"
 
+#if VFIOKIT_HAVE_IOMMUFD
+#include <linux/iommufd.h>
+#endif
 #include <linux/vfio.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -104,6 +107,7 @@ Sysfs FakeVfio::sysfs() const {
   fs::create_directory_symlink(grp, dev / "iommu_group", ec);
   fs::remove(dev / "driver", ec);
   fs::create_directory_symlink(drv, dev / "driver", ec);
+  fs::create_directories(dev / "vfio-dev/vfio0", ec);  // the cdev iommufd opens
   fs::remove(grp / "devices" / bdf, ec);
   fs::create_directory_symlink(dev, grp / "devices" / bdf, ec);
   return Sysfs(root_);
@@ -119,6 +123,8 @@ int FakeVfio::open(const char* path, int) {
   const std::string p = path;
   if (p == "/dev/vfio/vfio") return new_fd(Kind::kContainer);
   if (p == "/dev/vfio/" + std::to_string(group)) return new_fd(Kind::kGroup);
+  if (p == "/dev/iommu") return new_fd(Kind::kIommufd);
+  if (p == "/dev/vfio/devices/vfio0") return new_fd(Kind::kDevice);
   errno = ENOENT;
   return -1;
 }
@@ -190,6 +196,48 @@ int FakeVfio::munmap(void*, size_t) {
   return -1;
 }
 
+int FakeVfio::map(uint64_t vaddr, uint64_t iova, uint64_t size, uint32_t flags) {
+  // Page-aligned, inside a usable range, not overlapping an existing mapping.
+  const uint64_t page = pgsizes & -pgsizes;
+  if (size == 0 || (iova | size | vaddr) & (page - 1)) return EINVAL;
+  if (iova + (size - 1) < iova) return EINVAL;
+  if (!ranges.empty()) {
+    bool inside = false;
+    for (const auto& r : ranges) inside |= iova >= r.start && iova + (size - 1) <= r.last;
+    if (!inside) return EINVAL;
+  }
+  auto next = mappings_.lower_bound(iova);
+  if (next != mappings_.end() && next->first <= iova + (size - 1)) return EEXIST;
+  if (next != mappings_.begin()) {
+    const Mapping& prev = std::prev(next)->second;
+    if (prev.iova + (prev.size - 1) >= iova) return EEXIST;
+  }
+  if (dma_avail) {
+    if (*dma_avail == 0) return ENOSPC;
+    --*dma_avail;
+  }
+  mappings_[iova] = {vaddr, iova, size, flags};
+  return 0;
+}
+
+int FakeVfio::unmap(uint64_t iova, uint64_t size, uint64_t& unmapped) {
+  // Neither type1v2 nor iommufd splits a mapping; they remove those wholly inside.
+  const uint64_t last = iova + (size - 1);
+  unmapped = 0;
+  for (const auto& [start, m] : mappings_) {
+    const uint64_t m_last = m.iova + (m.size - 1);
+    const bool overlaps = m.iova <= last && m_last >= iova;
+    const bool inside = m.iova >= iova && m_last <= last;
+    if (overlaps && !inside) return EINVAL;
+  }
+  for (auto it = mappings_.lower_bound(iova); it != mappings_.end() && it->first <= last;) {
+    unmapped += it->second.size;
+    if (dma_avail) ++*dma_avail;
+    it = mappings_.erase(it);
+  }
+  return 0;
+}
+
 // --- container and group ---------------------------------------------------------------------
 
 raw::Result<int> FakeVfio::get_api_version(int fd) {
@@ -217,47 +265,15 @@ raw::Status FakeVfio::type1_map_dma(int fd, uint64_t vaddr, uint64_t iova, uint6
   if (!is(fd, Kind::kContainer)) return {EBADF};
   if (const int err = take_failure("type1_map_dma")) return {err};
   if (!iommu_type_) return {EINVAL};
-  // type1: page-aligned, inside a usable range, not overlapping an existing mapping.
-  const uint64_t page = pgsizes & -pgsizes;
-  if (size == 0 || (iova | size | vaddr) & (page - 1)) return {EINVAL};
-  if (iova + (size - 1) < iova) return {EINVAL};
-  if (!ranges.empty()) {
-    bool inside = false;
-    for (const auto& r : ranges) inside |= iova >= r.start && iova + (size - 1) <= r.last;
-    if (!inside) return {EINVAL};
-  }
-  auto next = mappings_.lower_bound(iova);
-  if (next != mappings_.end() && next->first <= iova + (size - 1)) return {EEXIST};
-  if (next != mappings_.begin()) {
-    const Mapping& prev = std::prev(next)->second;
-    if (prev.iova + (prev.size - 1) >= iova) return {EEXIST};
-  }
-  if (dma_avail) {
-    if (*dma_avail == 0) return {ENOSPC};
-    --*dma_avail;
-  }
-  mappings_[iova] = {vaddr, iova, size, flags};
-  return {};
+  return {map(vaddr, iova, size, flags)};
 }
 
 raw::Result<uint64_t> FakeVfio::type1_unmap_dma(int fd, uint64_t iova, uint64_t size) {
   if (!is(fd, Kind::kContainer)) return {0, EBADF};
   if (const int err = take_failure("type1_unmap_dma")) return {0, err};
   if (!iommu_type_) return {0, EINVAL};
-  // type1v2 refuses to split a mapping; it removes the ones wholly inside the range.
-  const uint64_t last = iova + (size - 1);
   uint64_t unmapped = 0;
-  for (const auto& [start, m] : mappings_) {
-    const uint64_t m_last = m.iova + (m.size - 1);
-    const bool overlaps = m.iova <= last && m_last >= iova;
-    const bool inside = m.iova >= iova && m_last <= last;
-    if (overlaps && !inside) return {0, EINVAL};
-  }
-  for (auto it = mappings_.lower_bound(iova); it != mappings_.end() && it->first <= last;) {
-    unmapped += it->second.size;
-    if (dma_avail) ++*dma_avail;
-    it = mappings_.erase(it);
-  }
+  if (const int err = unmap(iova, size, unmapped)) return {0, err};
   return raw::ok(unmapped);
 }
 
@@ -423,6 +439,83 @@ raw::Result<std::vector<uint8_t>> FakeVfio::hot_reset_info(int fd) {
 raw::Status FakeVfio::pci_hot_reset(int fd, std::span<const int32_t>) {
   if (!is(fd, Kind::kDevice)) return {EBADF};
   return {ENODEV};
+}
+
+// --- iommufd ---------------------------------------------------------------------------------
+
+raw::Result<uint32_t> FakeVfio::ioas_alloc(int fd) {
+  if (!is(fd, Kind::kIommufd)) return {0, EBADF};
+  if (const int err = take_failure("ioas_alloc")) return {0, err};
+  if (ioas_) return {0, ENOSPC};  // the fake has one IOAS
+  ioas_ = 1;
+  return raw::ok(ioas_);
+}
+
+raw::Status FakeVfio::iommufd_destroy(int fd, uint32_t id) {
+  if (!is(fd, Kind::kIommufd)) return {EBADF};
+  if (id != ioas_ || id == 0) return {ENOENT};
+  ioas_ = 0;
+  return {};
+}
+
+raw::Result<uint32_t> FakeVfio::bind_iommufd(int device_fd, int iommufd) {
+  if (!is(device_fd, Kind::kDevice) || !is(iommufd, Kind::kIommufd)) return {0, EBADF};
+  if (const int err = take_failure("bind_iommufd")) return {0, err};
+  if (!(group_flags & VFIO_GROUP_FLAGS_VIABLE)) return {0, EPERM};
+  if (dev_id_) return {0, EINVAL};  // already bound: the kernel's answer
+  dev_id_ = 2;
+  return raw::ok(dev_id_);
+}
+
+raw::Status FakeVfio::attach_iommufd_pt(int device_fd, uint32_t pt_id) {
+  if (!is(device_fd, Kind::kDevice)) return {EBADF};
+  if (const int err = take_failure("attach_iommufd_pt")) return {err};
+  if (!dev_id_) return {EINVAL};
+  if (pt_id == 0 || pt_id != ioas_) return {ENOENT};
+  attached_pt_ = pt_id;
+  return {};
+}
+
+raw::Status FakeVfio::ioas_map(int fd, uint32_t ioas_id, uint64_t vaddr, uint64_t iova,
+                               uint64_t length, uint32_t flags) {
+  if (!is(fd, Kind::kIommufd)) return {EBADF};
+  if (const int err = take_failure("ioas_map")) return {err};
+  if (ioas_id == 0 || ioas_id != ioas_) return {ENOENT};
+#if VFIOKIT_HAVE_IOMMUFD
+  const uint32_t vfio_flags = (flags & IOMMU_IOAS_MAP_READABLE ? VFIO_DMA_MAP_FLAG_READ : 0u) |
+                              (flags & IOMMU_IOAS_MAP_WRITEABLE ? VFIO_DMA_MAP_FLAG_WRITE : 0u);
+#else
+  (void)flags;
+  const uint32_t vfio_flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+#endif
+  return {map(vaddr, iova, length, vfio_flags)};
+}
+
+raw::Result<uint64_t> FakeVfio::ioas_unmap(int fd, uint32_t ioas_id, uint64_t iova,
+                                           uint64_t length) {
+  if (!is(fd, Kind::kIommufd)) return {0, EBADF};
+  if (const int err = take_failure("ioas_unmap")) return {0, err};
+  if (ioas_id == 0 || ioas_id != ioas_) return {0, ENOENT};
+  uint64_t unmapped = 0;
+  if (const int err = unmap(iova, length, unmapped)) return {0, err};
+  if (unmapped == 0) return {0, ENOENT};  // iommufd: nothing there is an error
+  return raw::ok(unmapped);
+}
+
+raw::Result<raw::IoasRanges> FakeVfio::ioas_iova_ranges(int fd, uint32_t ioas_id) {
+  if (!is(fd, Kind::kIommufd)) return {{}, EBADF};
+  if (const int err = take_failure("ioas_iova_ranges")) return {{}, err};
+  if (ioas_id == 0 || ioas_id != ioas_) return {{}, ENOENT};
+  raw::IoasRanges r;
+  r.ranges = ranges.empty() ? std::vector<IovaRange>{{0, UINT64_MAX}} : ranges;
+  r.alignment = pgsizes & -pgsizes;
+  return raw::ok(std::move(r));
+}
+
+raw::Result<raw::HwInfoReply> FakeVfio::get_hw_info(int fd, uint32_t dev_id) {
+  if (!is(fd, Kind::kIommufd)) return {{}, EBADF};
+  if (dev_id == 0 || dev_id != dev_id_) return {{}, ENOENT};
+  return raw::ok(raw::HwInfoReply{});  // IOMMU_HW_INFO_TYPE_NONE: no driver data
 }
 
 }  // namespace vfiokit::testing

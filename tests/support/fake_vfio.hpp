@@ -1,8 +1,9 @@
 // FakeVfio: an in-memory kernel for host tests of the library types. Installed with
-// raw::ScopedVfioOps, it stands for /dev/vfio/vfio (a type1 container), one IOMMU group
-// and one PCI device in it: Container, Device, MappedRegion, IrqSet and DmaSpace run their
-// real code over it, and a test reads what they asked the "kernel" for (the DMA map
-// table, the MSI-X eventfds, resets) and makes the kernel fail where it wants.
+// raw::ScopedVfioOps, it stands for /dev/vfio/vfio (a type1 container), /dev/iommu (one
+// IOAS), one IOMMU group and one PCI device in it (also as cdev /dev/vfio/devices/vfio0):
+// Container, Device, MappedRegion, IrqSet and DmaSpace run their real code over it, and a test
+// reads what they asked the "kernel" for (the DMA map table, the MSI-X eventfds, resets) and makes
+// the kernel fail where it wants.
 //
 // Fds: each object is a real eventfd standing for it, so UniqueFd's close works.
 // Regions: config (256 bytes of memory the test owns) and BAR0, read and written through
@@ -108,13 +109,31 @@ class FakeVfio final : public raw::VfioOps {
   raw::Status device_reset(int fd) override;
   raw::Result<std::vector<uint8_t>> hot_reset_info(int fd) override;
   raw::Status pci_hot_reset(int fd, std::span<const int32_t> group_fds) override;
+  raw::Result<uint32_t> ioas_alloc(int iommufd) override;
+  raw::Status iommufd_destroy(int iommufd, uint32_t id) override;
+  raw::Result<uint32_t> bind_iommufd(int device_fd, int iommufd) override;
+  raw::Status attach_iommufd_pt(int device_fd, uint32_t pt_id) override;
+  raw::Status ioas_map(int iommufd, uint32_t ioas_id, uint64_t vaddr, uint64_t iova,
+                       uint64_t length, uint32_t flags) override;
+  raw::Result<uint64_t> ioas_unmap(int iommufd, uint32_t ioas_id, uint64_t iova,
+                                   uint64_t length) override;
+  raw::Result<raw::IoasRanges> ioas_iova_ranges(int iommufd, uint32_t ioas_id) override;
+  raw::Result<raw::HwInfoReply> get_hw_info(int iommufd, uint32_t dev_id) override;
+
+  /// The device's id in the iommufd once bound (0 before), and the IOAS it is attached to.
+  uint32_t bound_dev_id() const { return dev_id_; }
+  uint32_t attached_pt() const { return attached_pt_; }
 
  private:
-  enum class Kind { kContainer, kGroup, kDevice };
+  enum class Kind { kContainer, kGroup, kDevice, kIommufd };
   int new_fd(Kind kind);
   bool is(int fd, Kind kind) const;
   int take_failure(const char* op);
   ssize_t access(int fd, void* buf, size_t count, off_t offset, bool write);
+  // The type1 and IOAS map tables are one (one IOMMU domain): map and unmap as type1v2
+  // does (no split of a mapping); errors as errno, 0 on success.
+  int map(uint64_t vaddr, uint64_t iova, uint64_t size, uint32_t vfio_flags);
+  int unmap(uint64_t iova, uint64_t size, uint64_t& unmapped);
 
   std::filesystem::path root_;
   std::map<int, Kind> fds_;
@@ -124,6 +143,7 @@ class FakeVfio final : public raw::VfioOps {
   int iommu_type_ = 0;
   bool group_in_container_ = false;
   int resets_ = 0;
+  uint32_t ioas_ = 0, dev_id_ = 0, attached_pt_ = 0;
 };
 
 }  // namespace vfiokit::testing

@@ -13,6 +13,7 @@
 #include "vfiokit/vfio/container.hpp"
 #include "vfiokit/vfio/device.hpp"
 #include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/iommufd.hpp"
 
 namespace vfiokit {
 namespace {
@@ -261,6 +262,51 @@ TEST_F(FakeVfioTest, DmaSpaceHonoursTheIovaLimit) {
   DmaMapping m = space->map(buf);
   EXPECT_LT(m.iova() + m.size() - 1, 1u << 28);
 }
+
+#if VFIOKIT_HAVE_IOMMUFD
+TEST_F(FakeVfioTest, IommufdBindsAttachesAndMapsThroughTheIoas) {
+  fake_.ranges = {{0x100000, 0xffffffff}};
+  auto ctx = std::make_shared<Iommufd>(fake_.sysfs());
+  EXPECT_EQ(ctx->name(), "iommufd");
+  Device d(ctx, fake_.bdf);
+  EXPECT_EQ(fake_.bound_dev_id(), 2u);
+  EXPECT_EQ(fake_.attached_pt(), 1u);
+  EXPECT_TRUE(ctx->owned_groups().empty());
+  const auto hw = ctx->hw_info(fake_.bdf);
+  ASSERT_TRUE(hw.has_value());
+  EXPECT_EQ(hw->data_type, 0u);
+  auto space = DmaSpace::create(ctx);
+  ASSERT_EQ(space->ranges().size(), 1u);
+  auto buf = DmaBuffer::allocate(8192, PageBacking::k4K);
+  {
+    DmaMapping m = space->map(buf, DmaAccess::kRead);
+    EXPECT_GE(m.iova(), 0x100000u);
+    EXPECT_NE(fake_.translate(m.iova(), 8192, false), nullptr);
+    EXPECT_EQ(fake_.translate(m.iova(), 8192, true), nullptr);  // read-only for the device
+  }
+  EXPECT_TRUE(fake_.mappings().empty());
+  try {
+    ctx->unmap(0x100000, 4096);  // nothing mapped there
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.operation(), "IOMMU_IOAS_UNMAP");
+    EXPECT_EQ(e.error_code(), ENOENT);
+  }
+}
+
+TEST_F(FakeVfioTest, IommufdBindFailureOfAnOpenDeviceSaysSo) {
+  auto ctx = std::make_shared<Iommufd>(fake_.sysfs());
+  fake_.fail_next("bind_iommufd", EINVAL);
+  try {
+    Device d(ctx, fake_.bdf);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.operation(), "VFIO_DEVICE_BIND_IOMMUFD");
+    EXPECT_EQ(e.object(), fake_.bdf + " (/dev/vfio/devices/vfio0)");
+    EXPECT_NE(e.hint().find("already open"), std::string::npos);
+  }
+}
+#endif
 
 }  // namespace
 }  // namespace vfiokit

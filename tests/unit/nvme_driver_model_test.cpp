@@ -13,6 +13,7 @@
 #include "vfiokit/drivers/nvme/nvme.hpp"
 #include "vfiokit/vfio/container.hpp"
 #include "vfiokit/vfio/error.hpp"
+#include "vfiokit/vfio/iommufd.hpp"
 
 namespace vfiokit {
 namespace {
@@ -23,8 +24,13 @@ using testing::NvmeControllerModel;
 class NvmeOverModel : public ::testing::Test {
  protected:
   NvmeOverModel() { fake_.bar0 = &model_; }
-  void open() {
-    ctx_ = std::make_shared<Container>(false, fake_.sysfs());
+  void open(bool iommufd = false) {
+#if VFIOKIT_HAVE_IOMMUFD
+    if (iommufd)
+      ctx_ = std::make_shared<Iommufd>(fake_.sysfs());
+    else
+#endif
+      ctx_ = std::make_shared<Container>(false, fake_.sysfs());
     device_ = std::make_unique<Device>(ctx_, fake_.bdf);
     dma_ = DmaSpace::create(ctx_);
   }
@@ -48,7 +54,7 @@ class NvmeOverModel : public ::testing::Test {
   FakeVfio fake_;
   NvmeControllerModel model_{fake_};
   raw::ScopedVfioOps scope_{fake_};
-  std::shared_ptr<Container> ctx_;
+  std::shared_ptr<IommuContext> ctx_;
   std::unique_ptr<Device> device_;
   std::shared_ptr<DmaSpace> dma_;
 };
@@ -92,6 +98,21 @@ TEST_F(NvmeOverModel, WriteThenReadThroughPrpListsInBothCompletionModes) {
     d->remove();
   }
 }
+
+#if VFIOKIT_HAVE_IOMMUFD
+TEST_F(NvmeOverModel, InitAndIoOverIommufd) {
+  open(true);
+  auto d = driver();
+  d->init();
+  auto buf = DmaBuffer::allocate(4096, PageBacking::k4K);
+  std::memset(buf.data(), 0xa5, buf.size());
+  DmaMapping m = dma_->map(buf);
+  d->write(7, 8, m.iova());
+  EXPECT_EQ(model_.block(1, 7)[0], 0xa5);
+  d->remove();
+  EXPECT_EQ(model_.errors(), 0u);
+}
+#endif
 
 TEST_F(NvmeOverModel, ReadOutsideTheNamespaceIsRefusedBeforeTheDevice) {
   auto d = driver();
