@@ -9,9 +9,13 @@
 // admin opcode (1) and its status (2), option bits (1), then 3-byte patches: u16 LE
 // (bit 15: namespace page, else controller page; bits 11:0 the offset) and the byte.
 // Inputs shorter than the header use the model's defaults for the rest.
+#include <stdlib.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 #include "tests/support/nvme_model.hpp"
@@ -40,7 +44,21 @@ struct Reader {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vfiokit;
-  testing::FakeVfio fake;
+  // One sysfs fixture for every run (building a tree per input costs more than init),
+  // removed at exit.
+  static const struct SysfsRoot {
+    std::filesystem::path path;
+    SysfsRoot() {
+      char tmpl[] = "/tmp/vfiokit-fuzz-sysfs-XXXXXX";
+      if (!mkdtemp(tmpl)) std::abort();
+      path = tmpl;
+    }
+    ~SysfsRoot() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } root;
+  testing::FakeVfio fake(root.path);
   testing::NvmeControllerModel model(fake, 4096);
   fake.bar0 = &model;
   Reader in{data, size};

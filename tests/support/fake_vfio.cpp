@@ -34,7 +34,7 @@ void append(std::vector<uint8_t>& out, const T& v) {
 
 }  // namespace
 
-FakeVfio::FakeVfio()
+FakeVfio::FakeVfio(std::filesystem::path sysfs_root)
     : api_version(VFIO_API_VERSION),
       group_flags(VFIO_GROUP_FLAGS_VIABLE),
       device_flags(VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET),
@@ -42,15 +42,20 @@ FakeVfio::FakeVfio()
   // An NVMe controller's header: QEMU's vendor/device, class 01:08:02.
   config[0] = 0x36, config[1] = 0x1b, config[2] = 0x10, config[3] = 0x00;
   config[9] = 0x02, config[10] = 0x08, config[11] = 0x01;
+  if (!sysfs_root.empty()) {
+    root_ = std::move(sysfs_root);
+    return;
+  }
   char tmpl[] = "/tmp/vfiokit-fake-sysfs-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("FakeVfio: mkdtemp failed");
   root_ = tmpl;
+  owns_root_ = true;
 }
 
 FakeVfio::~FakeVfio() {
   for (const auto& [fd, kind] : fds_) ::close(fd);
   std::error_code ec;
-  fs::remove_all(root_, ec);
+  if (owns_root_) fs::remove_all(root_, ec);
 }
 
 int FakeVfio::new_fd(Kind kind) {
@@ -100,6 +105,9 @@ Sysfs FakeVfio::sysfs() const {
   const fs::path grp = root_ / "sys/kernel/iommu_groups" / std::to_string(group);
   const fs::path drv = root_ / "sys/bus/pci/drivers/vfio-pci";
   std::error_code ec;
+  // Built already for this device and group (a shared root): nothing to do.
+  if (fs::read_symlink(dev / "iommu_group", ec) == grp && fs::exists(grp / "devices" / bdf, ec))
+    return Sysfs(root_);
   fs::create_directories(dev, ec);
   fs::create_directories(grp / "devices", ec);
   fs::create_directories(drv, ec);

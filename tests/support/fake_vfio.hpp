@@ -43,7 +43,9 @@ class FakeVfio final : public raw::VfioOps {
     uint32_t flags;  ///< VFIO_DMA_MAP_FLAG_*
   };
 
-  FakeVfio();
+  /// With `sysfs_root`, the sysfs tree goes there (a folder the caller keeps, shared by
+  /// the fakes of a fuzz target's runs); by default, a temporary folder of its own.
+  explicit FakeVfio(std::filesystem::path sysfs_root = {});
   ~FakeVfio() override;
   FakeVfio(const FakeVfio&) = delete;
   FakeVfio& operator=(const FakeVfio&) = delete;
@@ -136,6 +138,7 @@ class FakeVfio final : public raw::VfioOps {
   int unmap(uint64_t iova, uint64_t size, uint64_t& unmapped);
 
   std::filesystem::path root_;
+  bool owns_root_ = false;
   std::map<int, Kind> fds_;
   std::map<std::string, int> failures_;
   std::map<uint64_t, Mapping> mappings_;
