@@ -167,6 +167,14 @@ TEST_F(NvmeOverModel, ControllerThatNeverBecomesReadyTimesOutNamingCapTo) {
   EXPECT_NE(what.find("CSTS.RDY did not become 1"), std::string::npos) << what;
 }
 
+// A BAR0 the kernel reports too small for the doorbells: the first doorbell write is
+// refused by MappedRegion (ERANGE, naming the offset and the region's size).
+TEST_F(NvmeOverModel, Bar0TooSmallForTheDoorbellsIsAnError) {
+  fake_.bar0_size = 0x1000;
+  const std::string what = init_fails(ERANGE);
+  EXPECT_NE(what.find("offset 0x1000"), std::string::npos) << what;
+}
+
 TEST_F(NvmeOverModel, NoNvmCommandSetIsRefused) {
   model_.cap &= ~(0xffull << 37);
   EXPECT_NE(init_fails(ENOTSUP).find("CAP.CSS"), std::string::npos);
