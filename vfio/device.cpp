@@ -198,8 +198,7 @@ std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply
 #endif
     {
       h.group_id = static_cast<int>(d.group_id);
-      h.owned =
-          std::find(owned_groups.begin(), owned_groups.end(), h.group_id) != owned_groups.end();
+      h.owned = std::find(owned_groups.begin(), owned_groups.end(), h.group_id) != owned_groups.end();
     }
     out.push_back(h);
   }

@@ -22,16 +22,11 @@ bool IrqInfo::noresize() const { return flags & VFIO_IRQ_INFO_NORESIZE; }
 
 std::string IrqInfo::name() const {
   switch (index) {
-    case VFIO_PCI_INTX_IRQ_INDEX:
-      return "INTx";
-    case VFIO_PCI_MSI_IRQ_INDEX:
-      return "MSI";
-    case VFIO_PCI_MSIX_IRQ_INDEX:
-      return "MSI-X";
-    case VFIO_PCI_ERR_IRQ_INDEX:
-      return "ERR";
-    case VFIO_PCI_REQ_IRQ_INDEX:
-      return "REQ";
+    case VFIO_PCI_INTX_IRQ_INDEX: return "INTx";
+    case VFIO_PCI_MSI_IRQ_INDEX: return "MSI";
+    case VFIO_PCI_MSIX_IRQ_INDEX: return "MSI-X";
+    case VFIO_PCI_ERR_IRQ_INDEX: return "ERR";
+    case VFIO_PCI_REQ_IRQ_INDEX: return "REQ";
     default:
       return detail::format("index {}", index);
   }
@@ -71,9 +66,7 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
 }
 
 IrqSet::IrqSet(IrqSet&& o) noexcept
-    : device_fd_(std::move(o.device_fd_)),
-      index_(o.index_),
-      bdf_(std::move(o.bdf_)),
+    : device_fd_(std::move(o.device_fd_)), index_(o.index_), bdf_(std::move(o.bdf_)),
       fds_(std::move(o.fds_)) {}
 
 IrqSet& IrqSet::operator=(IrqSet&& o) noexcept {
