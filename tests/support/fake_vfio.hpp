@@ -1,7 +1,7 @@
 // FakeVfio: an in-memory kernel for host tests of the library types. Installed with
 // raw::ScopedVfioOps, it stands for /dev/vfio/vfio (a type1 container), /dev/iommu (one
 // IOAS), one IOMMU group and one PCI device in it (also as cdev /dev/vfio/devices/vfio0):
-// Container, Device, MappedRegion, IrqSet and DmaSpace run their real code over it, and a test
+// Container, Iommufd, Device, MappedRegion, IrqSet and DmaSpace run their real code over it; a test
 // reads what they asked the "kernel" for (the DMA map table, the MSI-X eventfds, resets) and makes
 // the kernel fail where it wants.
 //
@@ -10,7 +10,7 @@
 // pread/pwrite (not mmap-able: every register access reaches the BAR's handler, e.g. the
 // NVMe controller model). DMA: translate() turns an IOVA into the mapped host memory, as an
 // IOMMU would, so a device model reads and writes what the driver mapped.
-// Also makes a sysfs fixture tree (device, group, driver vfio-pci) for the Container.
+// Also makes a sysfs fixture tree (device, group, driver vfio-pci, cdev) for Container/Iommufd.
 #pragma once
 
 #include <cstdint>
