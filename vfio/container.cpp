@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "vfio/format.hpp"
-#include "vfio/raw/vfio_ioctl.hpp"
+#include "vfio/raw/vfio_ops.hpp"
 #include "vfio/type1_info.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -25,19 +25,19 @@ std::string describe_group_members(const Sysfs& sysfs, int group) {
 }
 
 Container::Container(bool force_type1, Sysfs sysfs) : sysfs_(std::move(sysfs)) {
-  fd_.reset(::open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC));
+  fd_.reset(raw::vfio_ops().open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC));
   if (!fd_)
     throw_error("open", "/dev/vfio/vfio", errno,
                 errno == ENOENT ? "load the vfio module (modprobe vfio-pci)" : "");
-  const auto api = raw::get_api_version(fd_.get());
+  const auto api = raw::vfio_ops().get_api_version(fd_.get());
   if (!api) throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", api.err);
   if (api.value != VFIO_API_VERSION)
     throw_error(
         "VFIO_GET_API_VERSION", "/dev/vfio/vfio", EPROTO,
         detail::format("kernel VFIO API {} but vfiokit speaks {}", api.value, VFIO_API_VERSION));
-  if (!force_type1 && raw::check_extension(fd_.get(), VFIO_TYPE1v2_IOMMU))
+  if (!force_type1 && raw::vfio_ops().check_extension(fd_.get(), VFIO_TYPE1v2_IOMMU))
     iommu_type_ = VFIO_TYPE1v2_IOMMU;
-  else if (raw::check_extension(fd_.get(), VFIO_TYPE1_IOMMU))
+  else if (raw::vfio_ops().check_extension(fd_.get(), VFIO_TYPE1_IOMMU))
     iommu_type_ = VFIO_TYPE1_IOMMU;
   else
     throw_error("VFIO_CHECK_EXTENSION(TYPE1)", "/dev/vfio/vfio", ENODEV,
@@ -59,7 +59,7 @@ int Container::open_group(int group, const std::string& bdf) {
   if (auto it = groups_.find(group); it != groups_.end()) return it->second.get();
   const std::string path = detail::format("/dev/vfio/{}", group);
   const std::string object = detail::format("group {} ({}) of {}", group, path, bdf);
-  UniqueFd gfd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  UniqueFd gfd(raw::vfio_ops().open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (!gfd) {
     const int err = errno;
     std::string hint;
@@ -70,7 +70,7 @@ int Container::open_group(int group, const std::string& bdf) {
     throw_error("open group", object, err, hint);
   }
 
-  const auto status = raw::group_status(gfd.get());
+  const auto status = raw::vfio_ops().group_status(gfd.get());
   if (!status) throw_error("VFIO_GROUP_GET_STATUS", object, status.err);
   if (!(status.value & VFIO_GROUP_FLAGS_VIABLE))
     throw_error("VFIO_GROUP_GET_STATUS", object, EBUSY,
@@ -78,11 +78,12 @@ int Container::open_group(int group, const std::string& bdf) {
                                "(or have no driver); members: {}. Bind them all with "
                                "'vfiokit bind --group {}'",
                                describe_group_members(sysfs_, group), bdf));
-  if (const auto r = raw::group_set_container(gfd.get(), fd_.get()); !r)
+  if (const auto r = raw::vfio_ops().group_set_container(gfd.get(), fd_.get()); !r)
     throw_error("VFIO_GROUP_SET_CONTAINER", object, r.err);
   if (!iommu_set_) {
-    if (const auto r = raw::set_iommu(fd_.get(), static_cast<uint32_t>(iommu_type_)); !r) {
-      (void)raw::group_unset_container(gfd.get());
+    if (const auto r = raw::vfio_ops().set_iommu(fd_.get(), static_cast<uint32_t>(iommu_type_));
+        !r) {
+      (void)raw::vfio_ops().group_unset_container(gfd.get());
       throw_error(
           iommu_type_ == VFIO_TYPE1v2_IOMMU ? "VFIO_SET_IOMMU(TYPE1v2)" : "VFIO_SET_IOMMU(TYPE1)",
           object, r.err);
@@ -104,7 +105,7 @@ UniqueFd Container::attach_device(const std::string& bdf) {
                 "the device has no IOMMU group: the IOMMU is off or absent (intel_iommu=on / "
                 "amd_iommu=on on the kernel command line, VT-d/AMD-Vi in firmware)");
   const int gfd = open_group(*group, bdf);
-  const auto dfd = raw::group_get_device_fd(gfd, bdf);
+  const auto dfd = raw::vfio_ops().group_get_device_fd(gfd, bdf);
   if (!dfd) {
     const int err = dfd.err;
     const auto drv = sysfs_.driver(bdf);
@@ -130,8 +131,8 @@ void Container::map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess a
   check_iova_range("VFIO_IOMMU_MAP_DMA", iova, size);
   const uint32_t flags = (static_cast<unsigned>(access) & 1 ? VFIO_DMA_MAP_FLAG_READ : 0) |
                          (static_cast<unsigned>(access) & 2 ? VFIO_DMA_MAP_FLAG_WRITE : 0);
-  if (const auto r =
-          raw::type1_map_dma(fd_.get(), reinterpret_cast<uint64_t>(vaddr), iova, size, flags);
+  if (const auto r = raw::vfio_ops().type1_map_dma(fd_.get(), reinterpret_cast<uint64_t>(vaddr),
+                                                   iova, size, flags);
       !r)
     throw_error("VFIO_IOMMU_MAP_DMA", iova_range_name(iova, size), r.err);
 }
@@ -140,7 +141,7 @@ void Container::unmap(uint64_t iova, uint64_t size) {
   require_iommu_set("VFIO_IOMMU_UNMAP_DMA");
   check_iova_range("VFIO_IOMMU_UNMAP_DMA", iova, size);
   const std::string object = iova_range_name(iova, size);
-  const auto unmapped = raw::type1_unmap_dma(fd_.get(), iova, size);
+  const auto unmapped = raw::vfio_ops().type1_unmap_dma(fd_.get(), iova, size);
   if (!unmapped) throw_error("VFIO_IOMMU_UNMAP_DMA", object, unmapped.err);
   // type1 reports success with size 0 when nothing was mapped there.
   if (unmapped.value != size)
@@ -151,7 +152,7 @@ void Container::unmap(uint64_t iova, uint64_t size) {
 
 namespace {
 Type1Info query_info(int container_fd) {
-  const auto reply = raw::type1_info(container_fd);
+  const auto reply = raw::vfio_ops().type1_info(container_fd);
   if (!reply) throw_error("VFIO_IOMMU_GET_INFO", "container", reply.err);
   return decode_type1_info(reply.value);
 }

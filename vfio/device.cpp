@@ -10,7 +10,7 @@
 
 #include "vfio/format.hpp"
 #include "vfio/kernel_struct.hpp"
-#include "vfio/raw/vfio_ioctl.hpp"
+#include "vfio/raw/vfio_ops.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/pci_address.hpp"
 #include "vfiokit/vfio/sysfs.hpp"
@@ -20,7 +20,7 @@ namespace vfiokit {
 Device::Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf)
     : ctx_(std::move(ctx)), bdf_(normalize_bdf(bdf)) {
   fd_ = std::make_shared<const UniqueFd>(ctx_->attach_device(bdf_));
-  const auto info = raw::device_info(fd_->get());
+  const auto info = raw::vfio_ops().device_info(fd_->get());
   if (!info) throw_error("VFIO_DEVICE_GET_INFO", bdf_, info.err);
   flags_ = info.value.flags;
   num_regions_ = info.value.num_regions;
@@ -49,7 +49,7 @@ RegionInfo Device::region_info(uint32_t index) const {
   if (index >= num_regions_)
     throw_error("VFIO_DEVICE_GET_REGION_INFO", object, EINVAL,
                 detail::format("the device has regions 0..{}", num_regions_ - 1));
-  const auto reply = raw::region_info(fd_->get(), index);
+  const auto reply = raw::vfio_ops().region_info(fd_->get(), index);
   if (!reply) {
     // vfio-pci counts the VGA region for every PCI device but has it only for VGA
     // controllers; for the others it answers EINVAL. That region is absent, not an error.
@@ -77,7 +77,8 @@ template <typename T>
 T Device::cfg_read(uint32_t off) const {
   T v{};
   if (off + sizeof(T) > config_size_ ||
-      pread(fd_->get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
+      raw::vfio_ops().pread(fd_->get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) !=
+          sizeof(T))
     throw_error("read config space", detail::format("{} offset {:#x}", bdf_, off),
                 off + sizeof(T) > config_size_ ? ERANGE : errno);
   return v;
@@ -86,7 +87,8 @@ T Device::cfg_read(uint32_t off) const {
 template <typename T>
 void Device::cfg_write(uint32_t off, T v) const {
   if (off + sizeof(T) > config_size_ ||
-      pwrite(fd_->get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) != sizeof(T))
+      raw::vfio_ops().pwrite(fd_->get(), &v, sizeof(T), static_cast<off_t>(config_offset_ + off)) !=
+          sizeof(T))
     throw_error("write config space", detail::format("{} offset {:#x}", bdf_, off),
                 off + sizeof(T) > config_size_ ? ERANGE : errno);
 }
@@ -99,7 +101,8 @@ void Device::config_write32(uint32_t off, uint32_t v) const { cfg_write(off, v);
 
 ConfigSpace Device::config() const {
   std::vector<uint8_t> bytes(config_size_);
-  const ssize_t n = pread(fd_->get(), bytes.data(), bytes.size(), static_cast<off_t>(config_offset_));
+  const ssize_t n = raw::vfio_ops().pread(fd_->get(), bytes.data(), bytes.size(),
+                                          static_cast<off_t>(config_offset_));
   if (n < 64) throw_error("read config space", bdf_, n < 0 ? errno : EIO);
   bytes.resize(static_cast<size_t>(n));
   return ConfigSpace(std::move(bytes));
@@ -115,7 +118,7 @@ IrqInfo Device::irq_info(uint32_t index) const {
   if (index >= num_irqs_)
     throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, EINVAL,
                 detail::format("the device has IRQ indexes 0..{}", num_irqs_ - 1));
-  const auto q = raw::irq_info(fd_->get(), index);
+  const auto q = raw::vfio_ops().irq_info(fd_->get(), index);
   if (!q) throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, q.err);
   return {q.value.index, q.value.flags, q.value.count};
 }
@@ -143,7 +146,7 @@ IrqSet Device::enable_irq(uint32_t index, uint32_t count) const {
 }
 
 void Device::reset() const {
-  if (const auto r = raw::device_reset(fd_->get()); !r)
+  if (const auto r = raw::vfio_ops().device_reset(fd_->get()); !r)
     throw_error("VFIO_DEVICE_RESET", bdf_, r.err,
                 r.err == ENOTTY || r.err == EINVAL
                     ? "the device offers no reset VFIO can use (no FLR, PM reset or "
@@ -161,7 +164,7 @@ std::vector<std::string> Device::reset_methods() const {
 }
 
 std::vector<HotResetDevice> Device::hot_reset_info() const {
-  const auto reply = raw::hot_reset_info(fd_->get());
+  const auto reply = raw::vfio_ops().hot_reset_info(fd_->get());
   if (!reply)
     throw_error("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", bdf_, reply.err,
                 reply.err == ENODEV   ? "no hot reset: the device is not alone on a bus that "
@@ -204,7 +207,7 @@ std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply
 
 void Device::hot_reset() const {
   const std::vector<int32_t> fds = ctx_->hot_reset_group_fds();
-  if (const auto r = raw::pci_hot_reset(fd_->get(), fds); !r)
+  if (const auto r = raw::vfio_ops().pci_hot_reset(fd_->get(), fds); !r)
     throw_error("VFIO_DEVICE_PCI_HOT_RESET", bdf_, r.err,
                 r.err == EPERM || r.err == EINVAL
                     ? "every device the reset affects must be opened by this process (see "

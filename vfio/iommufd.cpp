@@ -10,27 +10,27 @@
 
 #include "vfio/format.hpp"
 #include "vfio/iommu_hw_info.hpp"
-#include "vfio/raw/iommufd_ioctl.hpp"
+#include "vfio/raw/vfio_ops.hpp"
 #include "vfiokit/vfio/container.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
 
 Iommufd::Iommufd(Sysfs sysfs) : sysfs_(std::move(sysfs)) {
-  fd_.reset(::open("/dev/iommu", O_RDWR | O_CLOEXEC));
+  fd_.reset(raw::vfio_ops().open("/dev/iommu", O_RDWR | O_CLOEXEC));
   if (!fd_)
     throw_error("open", "/dev/iommu", errno,
                 errno == ENOENT ? "the kernel has no iommufd (CONFIG_IOMMUFD): use the "
                                   "container backend (--backend container)"
                                 : "");
-  const auto ioas = raw::ioas_alloc(fd_.get());
+  const auto ioas = raw::vfio_ops().ioas_alloc(fd_.get());
   if (!ioas) throw_error("IOMMU_IOAS_ALLOC", "/dev/iommu", ioas.err);
   ioas_id_ = ioas.value;
 }
 
 Iommufd::~Iommufd() {
   // Devices hold this context, so they are closed (and detached) before we get here.
-  (void)raw::iommufd_destroy(fd_.get(), ioas_id_);
+  (void)raw::vfio_ops().iommufd_destroy(fd_.get(), ioas_id_);
 }
 
 UniqueFd Iommufd::attach_device(const std::string& bdf) {
@@ -48,10 +48,10 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
   }
   const std::string path = "/dev/vfio/devices/" + *cdev;
   const std::string object = detail::format("{} ({})", bdf, path);
-  UniqueFd dfd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+  UniqueFd dfd(raw::vfio_ops().open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (!dfd) throw_error("open device cdev", object, errno);
 
-  const auto bound = raw::bind_iommufd(dfd.get(), fd_.get());
+  const auto bound = raw::vfio_ops().bind_iommufd(dfd.get(), fd_.get());
   if (!bound) {
     const int err = bound.err;
     const auto group = sysfs_.iommu_group(bdf);
@@ -69,7 +69,7 @@ UniqueFd Iommufd::attach_device(const std::string& bdf) {
                       "a VFIO device has one owner; find it with 'fuser -v /dev/vfio/devices/*'"
                     : "");
   }
-  if (const auto r = raw::attach_iommufd_pt(dfd.get(), ioas_id_); !r)
+  if (const auto r = raw::vfio_ops().attach_iommufd_pt(dfd.get(), ioas_id_); !r)
     throw_error("VFIO_DEVICE_ATTACH_IOMMUFD_PT", object, r.err);
   dev_ids_[bdf] = bound.value;
   return dfd;
@@ -79,15 +79,15 @@ void Iommufd::map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess acc
   check_iova_range("IOMMU_IOAS_MAP", iova, size);
   const uint32_t flags = (static_cast<unsigned>(access) & 1 ? IOMMU_IOAS_MAP_READABLE : 0) |
                          (static_cast<unsigned>(access) & 2 ? IOMMU_IOAS_MAP_WRITEABLE : 0);
-  if (const auto r =
-          raw::ioas_map(fd_.get(), ioas_id_, reinterpret_cast<uint64_t>(vaddr), iova, size, flags);
+  if (const auto r = raw::vfio_ops().ioas_map(fd_.get(), ioas_id_,
+                                              reinterpret_cast<uint64_t>(vaddr), iova, size, flags);
       !r)
     throw_error("IOMMU_IOAS_MAP", iova_range_name(iova, size), r.err);
 }
 
 void Iommufd::unmap(uint64_t iova, uint64_t size) {
   check_iova_range("IOMMU_IOAS_UNMAP", iova, size);
-  const auto unmapped = raw::ioas_unmap(fd_.get(), ioas_id_, iova, size);
+  const auto unmapped = raw::vfio_ops().ioas_unmap(fd_.get(), ioas_id_, iova, size);
   if (!unmapped)
     throw_error("IOMMU_IOAS_UNMAP", iova_range_name(iova, size), unmapped.err,
                 unmapped.err == ENOENT ? "that range was not mapped whole" : "");
@@ -98,7 +98,7 @@ void Iommufd::unmap(uint64_t iova, uint64_t size) {
 
 namespace {
 raw::IoasRanges query_ranges(int iommufd, uint32_t ioas_id) {
-  auto r = raw::ioas_iova_ranges(iommufd, ioas_id);
+  auto r = raw::vfio_ops().ioas_iova_ranges(iommufd, ioas_id);
   if (!r) throw_error("IOMMU_IOAS_IOVA_RANGES", detail::format("IOAS {}", ioas_id), r.err);
   std::sort(r.value.ranges.begin(), r.value.ranges.end(),
             [](const IovaRange& a, const IovaRange& b) { return a.start < b.start; });
@@ -122,7 +122,7 @@ std::optional<IommuHwInfo> Iommufd::hw_info(const std::string& bdf) {
   auto it = dev_ids_.find(bdf);
   if (it == dev_ids_.end())
     throw_error("IOMMU_GET_HW_INFO", bdf, ENODEV, "attach the device to this iommufd first");
-  auto reply = raw::get_hw_info(fd_.get(), it->second);
+  auto reply = raw::vfio_ops().get_hw_info(fd_.get(), it->second);
   if (!reply) throw_error("IOMMU_GET_HW_INFO", bdf, reply.err);
   return decode_iommu_hw_info(reply.value.data_type, reply.value.capabilities,
                               std::move(reply.value.data));

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "vfio/format.hpp"
-#include "vfio/raw/vfio_ioctl.hpp"
+#include "vfio/raw/vfio_ops.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -51,9 +51,9 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
     raw_fds.push_back(efd.get());
     fds_.push_back(std::move(efd));
   }
-  if (const auto r =
-          raw::set_irqs(device_fd_->get(), index,
-                        VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, count, raw_fds);
+  if (const auto r = raw::vfio_ops().set_irqs(
+          device_fd_->get(), index, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+          count, raw_fds);
       !r) {
     const int err = r.err;
     fds_.clear();
@@ -85,8 +85,8 @@ IrqSet::~IrqSet() { disable(); }
 void IrqSet::disable() noexcept {
   if (!device_fd_ || fds_.empty()) return;
   // count 0 with DATA_NONE | TRIGGER tears down every vector of the index.
-  (void)raw::set_irqs(device_fd_->get(), index_,
-                      VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0);
+  (void)raw::vfio_ops().set_irqs(device_fd_->get(), index_,
+                                 VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0);
   fds_.clear();
   device_fd_.reset();
 }
@@ -118,8 +118,8 @@ void IrqSet::unmask() const {
   if (!device_fd_)
     throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), EBADF,
                 "this IrqSet is empty (default-constructed or moved from)");
-  if (const auto r = raw::set_irqs(device_fd_->get(), index_,
-                                   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1);
+  if (const auto r = raw::vfio_ops().set_irqs(
+          device_fd_->get(), index_, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1);
       !r)
     throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), r.err);
 }
@@ -128,7 +128,8 @@ void IrqSet::trigger(uint32_t vector) const {
   if (!device_fd_)
     throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), EBADF,
                 "this IrqSet is empty (default-constructed or moved from)");
-  if (const auto r = raw::set_irqs(device_fd_->get(), index_,
+  if (const auto r =
+          raw::vfio_ops().set_irqs(device_fd_->get(), index_,
                                    VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, vector, 1);
       !r)
     throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), r.err);

@@ -10,6 +10,7 @@
 
 #include "vfio/cap_chain.hpp"
 #include "vfio/format.hpp"
+#include "vfio/raw/vfio_ops.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -93,8 +94,8 @@ MappedRegion::MappedRegion(SharedFd fd, RegionInfo info, std::string bdf)
     : fd_(std::move(fd)), info_(std::move(info)), bdf_(std::move(bdf)) {
   for (const auto& a : info_.mmap_areas()) {
     const int prot = (info_.readable() ? PROT_READ : 0) | (info_.writable() ? PROT_WRITE : 0);
-    void* p = mmap(nullptr, a.size, prot, MAP_SHARED, fd_->get(),
-                   static_cast<off_t>(info_.offset + a.offset));
+    void* p =
+        raw::vfio_ops().mmap(a.size, prot, fd_->get(), static_cast<off_t>(info_.offset + a.offset));
     if (p == MAP_FAILED) {
       const int err = errno;
       unmap_all();
@@ -161,7 +162,7 @@ MappedRegion::~MappedRegion() { unmap_all(); }
 
 void MappedRegion::unmap_all() {
   if (owns_areas_)
-    for (const auto& a : areas_) munmap(a.base, a.size);
+    for (const auto& a : areas_) raw::vfio_ops().munmap(a.base, a.size);
   areas_.clear();
   cache_fast_path();
 }
@@ -220,7 +221,7 @@ uint64_t MappedRegion::read_slow(uint64_t off, unsigned size) const {
     throw_error("read " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), ENXIO,
                 "outside the memory this region stands for");
   uint64_t v = 0;  // little-endian: the low `size` bytes
-  if (pread(fd_->get(), &v, size, static_cast<off_t>(info_.offset + off)) !=
+  if (raw::vfio_ops().pread(fd_->get(), &v, size, static_cast<off_t>(info_.offset + off)) !=
       static_cast<ssize_t>(size))
     throw_error("pread " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), errno);
   return v;
@@ -247,7 +248,7 @@ void MappedRegion::write_slow(uint64_t off, uint64_t v, unsigned size) const {
   if (!fd_)
     throw_error("write " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), ENXIO,
                 "outside the memory this region stands for");
-  if (pwrite(fd_->get(), &v, size, static_cast<off_t>(info_.offset + off)) !=
+  if (raw::vfio_ops().pwrite(fd_->get(), &v, size, static_cast<off_t>(info_.offset + off)) !=
       static_cast<ssize_t>(size))
     throw_error("pwrite " + info_.name(), detail::format("{} offset {:#x}", bdf_, off), errno);
 }

@@ -22,6 +22,7 @@ namespace {
 
 constexpr uint32_t kAdminEntries = 32;
 constexpr int kTeardownTimeoutMs = 2000;
+constexpr uint64_t kMaxPageSize = 64 * 1024;  // the largest CC.MPS init chooses
 
 int ms_left(Clock::time_point deadline) {
   const auto left =
@@ -159,6 +160,14 @@ void NvmeDriver::init(IrqMode mode) {
                 detail::format("CAP.MQES {} allows queues of {} entry; a queue needs at least 2",
                                cap_.mqes_entries - 1, cap_.mqes_entries));
   page_size_ = std::max<uint64_t>(4096, cap_.mps_min);
+  // Every queue, the Identify buffer and each PRP list page is one memory page: a
+  // controller that asks for pages of up to 128 MiB (MPSMIN 15) would have init allocate
+  // and map gigabytes. Like Linux (which refuses MPSMIN above the host page), take at
+  // most 64 KiB.
+  if (page_size_ > kMaxPageSize)
+    throw_error("NVMe init", object(), ENOTSUP,
+                detail::format("CAP.MPSMIN {} B: the driver uses memory pages of at most {} B",
+                               cap_.mps_min, kMaxPageSize));
   if (page_size_ > cap_.mps_max)
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("no usable memory page size (CAP.MPSMIN {} B, MPSMAX {} B)",
@@ -231,7 +240,7 @@ void NvmeDriver::init(IrqMode mode) {
     admin_checked(nvme::make_set_num_queues(1, 1), "Set Features (Number of Queues)");
     const uint32_t entries = std::clamp<uint32_t>(options_.io_queue_entries, 2, cap_.mqes_entries);
     *io_ = nvme::QueuePair(*dma_, bar0_, kIoQid, entries, cap_.doorbell_stride, page_size_,
-                          nvme::prp_list_pages(max_transfer_, page_size_));
+                           nvme::prp_list_pages(max_transfer_, page_size_));
     // Shadow doorbells before the I/O queues exist: their slots start at 0, as the queues do.
     setup_shadow_doorbells();
     admin_checked(nvme::make_create_io_cq(kIoQid, entries, io_->cq_iova(), kIoVector,
@@ -346,6 +355,7 @@ void NvmeDriver::teardown(bool graceful) noexcept {
   admin_done_.clear();
   io_done_.clear();
   admin_detached_.clear();
+  admin_pending_.clear();
   copy_ = {};
   scratch_bytes_ = 0;
   scratch_lba_ = 0;
@@ -390,6 +400,10 @@ void NvmeDriver::drain_admin() {
   while (auto e = admin_->pop()) {
     const NvmeCompletion c = to_completion(*e);
     if (admin_detached_.erase(c.cid)) continue;
+    // Only a command in flight completes: a repeated or stray CQE (a cid nobody submitted,
+    // or one that already completed) would otherwise stand in for the next command that
+    // reuses its cid, e.g. a failed Create I/O SQ taken for a success.
+    if (!admin_pending_.erase(c.cid)) continue;
     admin_done_.push_back(c);
   }
   admin_->update_head();
@@ -401,6 +415,7 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
   drain_admin();
   const uint16_t cid = admin_->claim();
   sqe.cid = cid;
+  admin_pending_.insert(cid);
   admin_->submit(sqe);
   const auto deadline = after_ms(timeout_ms);
   // The admin CQ always interrupts on vector 0 (5.3: IV 0 is the admin CQ's), in both modes.
@@ -422,6 +437,7 @@ NvmeCompletion NvmeDriver::admin(nvme::Sqe sqe, int timeout_ms) {
         admin_done_.erase(it);
         return c;
       }
+      admin_pending_.erase(cid);
       admin_detached_.insert(cid);
       throw_error(detail::format("NVMe admin opcode {:#04x}", sqe.opcode), object(), ETIMEDOUT,
                   detail::format("no completion (and no MSI-X vector {} interrupt) within {} ms; "

@@ -152,6 +152,30 @@ TEST(NvmeQueue, DrainFreesCidsAndIgnoresStrayOnes) {
   EXPECT_EQ(r.cq_db(), 3u);
 }
 
+// pop() (the admin queue's and wait_for's path) skips what drain(span) reports: a CQE for a
+// cid not in flight, e.g. a repeat of one already consumed, which would otherwise complete
+// the next command that reuses the cid (fuzz_nvme_init's second finding).
+TEST(NvmeQueue, PopSkipsCompletionsOfCidsNotInFlight) {
+  Rig r;
+  r.q.submit_rw(kNvmRead, 1, 0, 1, 0x200000, 4096);
+  r.complete(0, 0, 1);
+  r.complete(1, 0, 1);  // the same completion again
+  r.complete(2, 9, 1);  // a cid never submitted
+  auto e = r.q.pop();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->cid, 0);
+  EXPECT_FALSE(r.q.pop().has_value());  // the repeat and the stray complete nothing
+  r.q.update_head();
+  EXPECT_EQ(r.cq_db(), 3u);  // all three consumed
+  EXPECT_EQ(r.q.submit_rw(kNvmRead, 1, 0, 1, 0x200000, 4096), 0);  // cid 0 again
+  EXPECT_FALSE(r.q.pop().has_value());  // nothing of the old command stands in for it
+  EXPECT_TRUE(r.q.busy(0));
+  r.complete(3, 0, 1, 0x6);
+  e = r.q.pop();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->status >> 1, 0x6);
+}
+
 TEST(NvmeQueue, ShadowDoorbellsFollowEventIdx) {
   Rig r;
   r.q.use_shadow_doorbells(r.shadow(), r.event_idx(), false);

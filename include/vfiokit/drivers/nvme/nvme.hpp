@@ -242,6 +242,7 @@ class NvmeDriver final : public Driver {
   size_t scratch_bytes_ = 0;
   std::vector<NvmeCompletion> admin_done_, io_done_;
   std::set<uint16_t> admin_detached_;  // cids whose completion nobody waits for
+  std::set<uint16_t> admin_pending_;   // cids admin() submitted and waits for
   uint64_t irq_seen_[2] = {0, 0};
   struct PendingCopy {
     bool active = false;
