@@ -275,11 +275,8 @@ void add_library_cases(std::vector<Case>& c, const std::string& kind) {
                }});
 }
 
-std::vector<Case> cases() {
-  std::vector<Case> c;
-  add_library_cases<NvmeModel::Shadow::kNone>(c, "library");
-  add_library_cases<NvmeModel::Shadow::kPolling>(c, "library-shadow-poll");
-  add_library_cases<NvmeModel::Shadow::kEventEach>(c, "library-shadow-each");
+// The floor of the NVMe read cases: the same queues driven with no library in between.
+void add_nvme_floor_cases(std::vector<Case>& c) {
   c.push_back({"host_nvme_read/floor/qd1/4096", 1, [] {
                  auto fl = std::make_shared<Floor>();
                  return std::function<bool()>([fl] {
@@ -300,6 +297,10 @@ std::vector<Case> cases() {
                    return n == 32 && fl->bad() == 0;
                  });
                }});
+}
+
+// Virtual address to IOVA: the library against the floor.
+void add_dma_lookup_cases(std::vector<Case>& c) {
   // The library: DmaPool::iova_of (inline: subtract, range check, add).
   c.push_back({"host_dma_lookup/library", kLookups, [] {
                  auto l = std::make_shared<Lookup>();
@@ -327,12 +328,17 @@ std::vector<Case> cases() {
                    return sum == l->expect;
                  });
                }});
-  struct Mmio {
-    Mem mem = page_alloc(kBarSize);
-    MappedRegion region = MappedRegion::over_memory(mem.get(), kBarSize, "memory BAR");
-    volatile uint32_t* raw = reinterpret_cast<volatile uint32_t*>(mem.get() + 0x1c);
-    uint32_t v = 0;
-  };
+}
+
+// A memory "BAR" read and written through MappedRegion and through a raw pointer.
+struct Mmio {
+  Mem mem = page_alloc(kBarSize);
+  MappedRegion region = MappedRegion::over_memory(mem.get(), kBarSize, "memory BAR");
+  volatile uint32_t* raw = reinterpret_cast<volatile uint32_t*>(mem.get() + 0x1c);
+  uint32_t v = 0;
+};
+
+void add_mmio_cases(std::vector<Case>& c) {
   c.push_back({"host_mmio_read/library", 1, [] {
                  auto m = std::make_shared<Mmio>();
                  return std::function<bool()>([m] {
@@ -361,6 +367,16 @@ std::vector<Case> cases() {
                    return true;
                  });
                }});
+}
+
+std::vector<Case> cases() {
+  std::vector<Case> c;
+  add_library_cases<NvmeModel::Shadow::kNone>(c, "library");
+  add_library_cases<NvmeModel::Shadow::kPolling>(c, "library-shadow-poll");
+  add_library_cases<NvmeModel::Shadow::kEventEach>(c, "library-shadow-each");
+  add_nvme_floor_cases(c);
+  add_dma_lookup_cases(c);
+  add_mmio_cases(c);
   return c;
 }
 

@@ -30,9 +30,27 @@ std::string show(const std::optional<std::string>& d) { return d.value_or("none"
 
 }  // namespace
 
+const char* action_name(Action a) {
+  switch (a) {
+    case Action::kBound:
+      return "bound";
+    case Action::kAlreadyBound:
+      return "already-bound";
+    case Action::kRestored:
+      return "restored";
+    case Action::kUnchanged:
+      return "unchanged";
+    case Action::kUnbound:
+      return "unbound";
+    case Action::kFailed:
+      return "failed";
+  }
+  return "failed";  // not reached: the switch names every Action
+}
+
 bool BindReport::ok() const {
   return std::none_of(devices.begin(), devices.end(),
-                      [](const DeviceChange& d) { return d.action == "failed"; });
+                      [](const DeviceChange& d) { return d.action == Action::kFailed; });
 }
 
 Binder::Binder(HostFs fs, Journal journal) : fs_(std::move(fs)), journal_(std::move(journal)) {
@@ -123,9 +141,7 @@ void Binder::refuse_if_vfio_held(const char* operation, const std::string& bdf) 
                           fmt::join(who, ", "), holders[0].pid));
 }
 
-BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
-  BindReport report;
-  const std::string bdf = require_device(fs_, text);
+void Binder::refuse_bridge(const std::string& bdf) {
   // Bridges (class 06: host, ISA/LPC, PCI-to-PCI, ...) are never handed to vfio-pci:
   // unbinding one cuts the host off from what sits behind it, --force or not.
   if (const auto cls = fs_.sysfs().hex_attr(bdf, "class"); cls && is_bridge_class(*cls))
@@ -133,46 +149,49 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
                 fmt::format("it is a bridge (class {:06x}): VFIO passes endpoints through, not the "
                             "bridges the host needs to reach them; bind the device behind it",
                             *cls));
-  // The lock comes before anything is read: two binds started together serialize,
-  // and the second sees the first's result (vfio-pci, a journal entry) instead of
-  // journaling vfio-pci as the "original" driver.
-  const UniqueFd lock = journal_.lock();
-  std::vector<std::string> targets = {bdf};
-  const auto group = fs_.sysfs().iommu_group(bdf);
-  if (group) {
-    std::vector<std::string> blockers;
-    for (const auto& m : group_members(fs_, *group)) {
-      if (m.bdf == bdf) continue;
-      if (is_bridge_class(m.class_code)) {  // bridges stay with the host (pcieport is allowed)
-        if (!driver_allows_vfio(m.driver))
-          blockers.push_back(describe_member(m) + ", a bridge vfiokit will not unbind");
-        continue;
-      }
-      if (opts.group)
-        targets.push_back(m.bdf);
-      else if (!driver_allows_vfio(m.driver))
-        blockers.push_back(describe_member(m));
-    }
-    if (!blockers.empty())
-      report.notes.push_back(fmt::format(
-          "IOMMU group {} stays not viable: {} on a host driver; add --group to bind them too",
-          *group, fmt::join(blockers, ", ")));
-  } else {
-    report.notes.push_back("the device has no IOMMU group: vfio-pci will refuse it (IOMMU off?)");
-  }
+}
 
-  std::vector<std::string> todo;
-  for (const auto& t : targets) {
-    const auto drv = fs_.sysfs().driver(t);
-    if (drv == kVfioPci) {
-      report.devices.push_back({t, drv, drv, "already-bound", ""});
+BindPlan Binder::plan(const std::string& bdf, const BindOptions& opts, BindReport& report) {
+  BindPlan plan{bdf, fs_.sysfs().iommu_group(bdf), {bdf}};
+  if (!plan.group) {
+    report.notes.push_back("the device has no IOMMU group: vfio-pci will refuse it (IOMMU off?)");
+    return plan;
+  }
+  std::vector<std::string> blockers;
+  for (const auto& m : group_members(fs_, *plan.group)) {
+    if (m.bdf == bdf) continue;
+    if (is_bridge_class(m.class_code)) {  // bridges stay with the host (pcieport is allowed)
+      if (!driver_allows_vfio(m.driver))
+        blockers.push_back(describe_member(m) + ", a bridge vfiokit will not unbind");
       continue;
     }
-    refuse_if_in_use(t, opts.force);
+    if (opts.group)
+      plan.targets.push_back(m.bdf);
+    else if (!driver_allows_vfio(m.driver))
+      blockers.push_back(describe_member(m));
+  }
+  if (!blockers.empty())
+    report.notes.push_back(fmt::format(
+        "IOMMU group {} stays not viable: {} on a host driver; add --group to bind them too",
+        *plan.group, fmt::join(blockers, ", ")));
+  return plan;
+}
+
+std::vector<std::string> Binder::refuse(const BindPlan& plan, bool force, BindReport& report) {
+  std::vector<std::string> todo;
+  for (const auto& t : plan.targets) {
+    const auto drv = fs_.sysfs().driver(t);
+    if (drv == kVfioPci) {
+      report.devices.push_back({t, drv, drv, Action::kAlreadyBound, ""});
+      continue;
+    }
+    refuse_if_in_use(t, force);
     todo.push_back(t);
   }
-  if (todo.empty()) return report;
+  return todo;
+}
 
+std::vector<JournalEntry> Binder::journal(const std::vector<std::string>& todo) {
   auto entries = journal_.load();
   for (const auto& t : todo) {
     const bool known = std::any_of(entries.begin(), entries.end(),
@@ -182,28 +201,26 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
     if (!known) entries.push_back({t, fs_.sysfs().driver(t), read_override(fs_, t), utc_now()});
   }
   journal_.save(entries);
-  step("journal written", bdf);
-  ensure_vfio_pci(report);
-  step("vfio-pci available", bdf);
+  return entries;
+}
 
-  std::string failure;
+std::string Binder::apply(const std::vector<std::string>& todo, BindReport& report) {
   for (const auto& t : todo) {
     const auto before = fs_.sysfs().driver(t);
     try {
       bind_one(t);
     } catch (const Error& e) {
-      failure = fmt::format("{}: {}", t, e.what());
-      break;
+      return fmt::format("{}: {}", t, e.what());
     }
     const auto after = fs_.sysfs().driver(t);
-    if (after != kVfioPci) {
-      failure = fmt::format("{} is on {} after drivers_probe", t, show(after));
-      break;
-    }
-    report.devices.push_back({t, before, after, "bound", ""});
+    if (after != kVfioPci) return fmt::format("{} is on {} after drivers_probe", t, show(after));
+    report.devices.push_back({t, before, after, Action::kBound, ""});
   }
-  if (failure.empty()) return report;
+  return "";
+}
 
+void Binder::roll_back(const BindPlan& plan, const std::vector<std::string>& todo,
+                       const std::vector<JournalEntry>& entries, const std::string& failure) {
   // Put back what this call changed. An entry is forgotten only once its device is
   // back: a failed restore keeps the recorded original driver for `vfiokit restore`.
   std::vector<JournalEntry> keep;
@@ -214,7 +231,7 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
       continue;
     }
     const DeviceChange c = restore_entry(e);
-    if (c.action == "failed") {
+    if (c.action == Action::kFailed) {
       keep.push_back(e);
       stuck.push_back(fmt::format("{} ({})", e.bdf, c.detail));
     }
@@ -226,15 +243,35 @@ BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
         "could not put back {}: its original driver stays in the journal; fix the cause and "
         "run 'vfiokit restore'",
         fmt::join(stuck, ", "));
-  else if (!group)
+  else if (!plan.group)
     hint = "vfio-pci refuses devices without an IOMMU group: enable the IOMMU (vfiokit check)";
-  throw_error("bind to vfio-pci", bdf, EIO, fmt::format("{}; {}", failure, hint));
+  throw_error("bind to vfio-pci", plan.bdf, EIO, fmt::format("{}; {}", failure, hint));
+}
+
+BindReport Binder::bind(const std::string& text, const BindOptions& opts) {
+  BindReport report;
+  const std::string bdf = require_device(fs_, text);
+  refuse_bridge(bdf);
+  // The lock comes before anything is read: two binds started together serialize,
+  // and the second sees the first's result (vfio-pci, a journal entry) instead of
+  // journaling vfio-pci as the "original" driver.
+  const UniqueFd lock = journal_.lock();
+  const BindPlan p = plan(bdf, opts, report);
+  const std::vector<std::string> todo = refuse(p, opts.force, report);
+  if (todo.empty()) return report;
+  const std::vector<JournalEntry> entries = journal(todo);
+  step("journal written", bdf);
+  ensure_vfio_pci(report);
+  step("vfio-pci available", bdf);
+  const std::string failure = apply(todo, report);
+  if (failure.empty()) return report;
+  roll_back(p, todo, entries, failure);
 }
 
 DeviceChange Binder::restore_entry(const JournalEntry& e) {
-  DeviceChange c{e.bdf, fs_.sysfs().driver(e.bdf), std::nullopt, "restored", ""};
+  DeviceChange c{e.bdf, fs_.sysfs().driver(e.bdf), std::nullopt, Action::kRestored, ""};
   if (!fs_.sysfs().has_device(e.bdf)) {
-    c.action = "failed";
+    c.action = Action::kFailed;
     c.detail = "the device is gone (hot-unplugged or renumbered)";
     return c;
   }
@@ -256,13 +293,13 @@ DeviceChange Binder::restore_entry(const JournalEntry& e) {
   }
   c.after = fs_.sysfs().driver(e.bdf);
   if (c.after != e.driver) {
-    c.action = "failed";
+    c.action = Action::kFailed;
     if (c.detail.empty())
       c.detail = fmt::format("expected driver {}, found {}", show(e.driver), show(c.after));
     return c;
   }
   const bool same = c.before == c.after && override_before == e.driver_override;
-  c.action = same ? "unchanged" : "restored";
+  c.action = same ? Action::kUnchanged : Action::kRestored;
   c.detail = fmt::format("driver {} -> {}, driver_override {}", show(c.before), show(c.after),
                          show(e.driver_override));
   return c;
@@ -278,15 +315,15 @@ BindReport Binder::unbind(const std::string& text) {
                                [&](const JournalEntry& e) { return e.bdf == bdf; });
   if (it != entries.end()) {
     DeviceChange c = restore_entry(*it);
-    if (c.action != "failed") entries.erase(it);
+    if (c.action != Action::kFailed) entries.erase(it);
     journal_.save(entries);
     report.devices.push_back(std::move(c));
     return report;
   }
-  DeviceChange c{bdf, fs_.sysfs().driver(bdf), std::nullopt, "unbound", ""};
+  DeviceChange c{bdf, fs_.sysfs().driver(bdf), std::nullopt, Action::kUnbound, ""};
   if (c.before != kVfioPci) {
     c.after = c.before;
-    c.action = "unchanged";
+    c.action = Action::kUnchanged;
     c.detail = fmt::format("not on vfio-pci (driver {}) and not in the journal", show(c.before));
     report.devices.push_back(std::move(c));
     return report;
@@ -317,8 +354,8 @@ BindReport Binder::restore() {
     } catch (const Error& ex) {
       held.push_back(e.bdf);
       reasons.push_back(entries.size() == 1 ? ex.hint() : fmt::format("{}: {}", e.bdf, ex.hint()));
-      report.devices.push_back(
-          {e.bdf, fs_.sysfs().driver(e.bdf), fs_.sysfs().driver(e.bdf), "failed", ex.hint()});
+      report.devices.push_back({e.bdf, fs_.sysfs().driver(e.bdf), fs_.sysfs().driver(e.bdf),
+                                Action::kFailed, ex.hint()});
     }
   }
   if (!entries.empty() && held.size() == entries.size())
@@ -331,7 +368,7 @@ BindReport Binder::restore() {
       continue;
     }
     DeviceChange c = restore_entry(e);
-    if (c.action == "failed") keep.push_back(e);
+    if (c.action == Action::kFailed) keep.push_back(e);
     report.devices.push_back(std::move(c));
   }
   journal_.save(keep);

@@ -12,11 +12,18 @@
 
 namespace vfiokit::host {
 
+/// What bind, unbind or restore did to one device.
+enum class Action { kBound, kAlreadyBound, kRestored, kUnchanged, kUnbound, kFailed };
+
+/// The name printed and serialised for `a`: "bound", "already-bound", "restored",
+/// "unchanged", "unbound", "failed" (the JSON output's `action` values).
+const char* action_name(Action a);
+
 /// What happened to one device.
 struct DeviceChange {
   std::string bdf;
   std::optional<std::string> before, after;  ///< driver before and after
-  std::string action;  ///< "bound", "already-bound", "restored", "unchanged", "unbound", "failed"
+  Action action = Action::kFailed;
   std::string detail;  ///< why it failed, or what was done
 };
 
@@ -32,6 +39,13 @@ struct BindReport {
 struct BindOptions {
   bool group = false;  ///< also bind the device's IOMMU group companions (bridges excepted)
   bool force = false;  ///< bind even a device in use
+};
+
+/// What a bind is asked to touch: the device, and with --group its companions.
+struct BindPlan {
+  std::string bdf;                   ///< the device asked for
+  std::optional<int> group;          ///< its IOMMU group, if it has one
+  std::vector<std::string> targets;  ///< bdf first, then the companions --group adds
 };
 
 /// Binds, unbinds and restores devices under a HostFs root, journaling first.
@@ -58,6 +72,22 @@ class Binder {
 
  private:
   DeviceChange restore_entry(const JournalEntry& e);
+  // The phases of bind, in order: plan, refuse, journal, apply, roll back.
+  /// Throws (EINVAL) when `bdf` is a bridge: bridges stay with the host, --force or not.
+  void refuse_bridge(const std::string& bdf);
+  /// The devices to bind; notes why the group stays not viable (or has no group).
+  BindPlan plan(const std::string& bdf, const BindOptions& opts, BindReport& report);
+  /// The targets still to bind; reports those already on vfio-pci and throws
+  /// (EBUSY) for one in use (see refuse_if_in_use).
+  std::vector<std::string> refuse(const BindPlan& plan, bool force, BindReport& report);
+  /// Records the original driver of each of `todo` not yet journaled; returns the journal.
+  std::vector<JournalEntry> journal(const std::vector<std::string>& todo);
+  /// Binds each of `todo` in turn; returns why the first one failed, empty when none did.
+  std::string apply(const std::vector<std::string>& todo, BindReport& report);
+  /// Puts `todo` back after `failure`, keeps what could not be put back journaled,
+  /// and throws (EIO) with a hint.
+  [[noreturn]] void roll_back(const BindPlan& plan, const std::vector<std::string>& todo,
+                              const std::vector<JournalEntry>& entries, const std::string& failure);
   /// Throws (EBUSY) when `bdf` is in use: data-bearing uses always, others unless `force`.
   void refuse_if_in_use(const std::string& bdf, bool force);
   /// Throws (EBUSY) naming the processes that hold `bdf`'s VFIO group or cdev open.

@@ -155,94 +155,127 @@ std::string who_list(const std::vector<NodeHolder>& holders, const std::string& 
   return fmt::format("{}", fmt::join(who, ", "));
 }
 
+/// (block device, uuid) for every member of each mounted btrfs. btrfs (and ZFS)
+/// mounts show an anonymous 0:NN device number, and only one member of a
+/// multi-device btrfs as the source: sys/fs/btrfs/<uuid>/devices lists them all.
+std::vector<std::pair<std::string, std::string>> btrfs_members(const HostFs& fs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& uuid : fs.list("sys/fs/btrfs"))
+    for (const auto& member : fs.list(sfs::path("sys/fs/btrfs") / uuid / "devices"))
+      out.emplace_back(member, uuid);
+  return out;
+}
+
+/// What the kernel says holds data on the block devices: mounts, btrfs
+/// membership, swap and md/dm/LVM holders. Read once for all of a device's disks.
+struct BlockDataFacts {
+  std::vector<Mount> mounts;
+  std::vector<std::pair<std::string, std::string>> btrfs_members;  ///< (block, uuid)
+  std::vector<std::string> swaps;                                  ///< proc/swaps lines
+};
+
+/// Adds the mounts (directly or as a btrfs member) of block device `name`;
+/// returns whether it is mounted.
+bool add_mount_uses(const HostFs& fs, const std::string& name, const BlockDataFacts& facts,
+                    std::vector<DeviceUse>& uses) {
+  const std::string node = "/dev/" + name;
+  const std::string devno = fs.read_line(sfs::path("sys/class/block") / name / "dev").value_or("");
+  bool mounted = false;
+  for (const auto& m : facts.mounts)
+    if ((!devno.empty() && m.devno == devno) || m.source == node) {
+      mounted = true;
+      uses.push_back({"mounted",
+                      m.fstype.empty()
+                          ? fmt::format("{} is mounted on {}", node, m.where)
+                          : fmt::format("{} is mounted on {} ({})", node, m.where, m.fstype),
+                      fmt::format("umount {}", m.where), true});
+    }
+  for (const auto& [member, uuid] : facts.btrfs_members)
+    if (member == name && !mounted) {
+      mounted = true;
+      uses.push_back({"btrfs-member",
+                      fmt::format("{} is a member of the mounted btrfs filesystem {}", node, uuid),
+                      fmt::format("umount it (findmnt -S UUID={})", uuid), true});
+    }
+  return mounted;
+}
+
+/// Adds the data-bearing uses of block device `name` (mounted, swap, held by
+/// md/dm/LVM), and records it in `explained` for each.
+void add_data_uses(const HostFs& fs, const std::string& name, const BlockDataFacts& facts,
+                   std::vector<DeviceUse>& uses, std::vector<std::string>& explained) {
+  const std::string node = "/dev/" + name;
+  if (add_mount_uses(fs, name, facts, uses)) explained.push_back(name);
+  for (size_t i = 1; i < facts.swaps.size(); ++i) {
+    const auto w = split_ws(facts.swaps[i]);
+    if (!w.empty() && sfs::path(w[0]).filename() == name) {
+      explained.push_back(name);
+      uses.push_back({"swap", fmt::format("{} is in use as swap", node),
+                      fmt::format("swapoff {}", node), true});
+    }
+  }
+  for (const auto& holder : fs.list(sfs::path("sys/class/block") / name / "holders")) {
+    explained.push_back(name);
+    uses.push_back(
+        {"holder", fmt::format("{} is held by {} (md, device-mapper or LVM)", node, holder),
+         fmt::format("stop {} (mdadm --stop, dmsetup remove, vgchange -an)", holder), true});
+  }
+}
+
+/// Whether a data-bearing use of `name`, or of a partition of it, is already
+/// reported: a claimed partition makes its whole disk refuse O_EXCL too, and the
+/// partition's use explains the disk's EBUSY.
+bool use_explained(const HostFs& fs, const std::string& name,
+                   const std::vector<std::string>& explained) {
+  std::error_code ec;
+  const sfs::path disk = sfs::canonical(fs.path(sfs::path("sys/class/block") / name), ec);
+  return std::any_of(explained.begin(), explained.end(), [&](const std::string& e) {
+    std::error_code ec2;
+    return e == name ||
+           (!ec && under(sfs::canonical(fs.path(sfs::path("sys/class/block") / e), ec2), disk));
+  });
+}
+
+/// Adds block device `name` held open: exclusively (EBUSY on an O_EXCL open, on
+/// the real host, when no reported use explains it) or by a process (`who`).
+void add_open_uses(const HostFs& fs, const std::string& name, const std::string& who,
+                   bool explained, std::vector<DeviceUse>& uses) {
+  const std::string node = "/dev/" + name;
+  if (!explained && fs.is_real_root() && held_exclusively(name)) {
+    uses.push_back(
+        {"exclusive",
+         who.empty()
+             ? fmt::format("{} is held open exclusively (EBUSY on O_EXCL open)", node)
+             : fmt::format("{} is held open exclusively (EBUSY on O_EXCL open) by {}", node, who),
+         who.empty() ? fmt::format("stop what holds {} (a VM, a Ceph OSD, a mount in another "
+                                   "namespace; fuser -v {})",
+                                   node, node)
+                     : fmt::format("stop {}", who),
+         true});
+    return;
+  }
+  // A process with the disk open may be writing to it (a VM's disk, dd, a backup).
+  if (!who.empty())
+    uses.push_back(
+        {"open", fmt::format("{} is open by {}", node, who), fmt::format("stop {}", who), true});
+}
+
 void add_block_uses(const HostFs& fs, const std::string& bdf, std::vector<DeviceUse>& uses) {
   const auto blocks = block_devices(fs, bdf);
   if (blocks.empty()) return;
-  const auto mounts = host_mounts(fs);
-  const auto swaps = fs.lines("proc/swaps");
+  BlockDataFacts facts;
+  facts.mounts = host_mounts(fs);
+  facts.swaps = fs.lines("proc/swaps");
   std::vector<std::string> nodes;
   for (const auto& name : blocks) nodes.push_back("/dev/" + name);
   const auto holders = node_holders(fs, nodes);
-  // btrfs (and ZFS) mounts show an anonymous 0:NN device number, and only one
-  // member of a multi-device btrfs as the source: sys/fs/btrfs/<uuid>/devices
-  // lists every member of each mounted btrfs.
-  std::vector<std::pair<std::string, std::string>> btrfs_members;  // (block, uuid)
-  for (const auto& uuid : fs.list("sys/fs/btrfs"))
-    for (const auto& member : fs.list(sfs::path("sys/fs/btrfs") / uuid / "devices"))
-      btrfs_members.emplace_back(member, uuid);
+  facts.btrfs_members = btrfs_members(fs);
 
   std::vector<std::string> explained;  // block devices with a data-bearing use
-  for (const auto& name : blocks) {
-    const std::string node = "/dev/" + name;
-    const sfs::path cls = sfs::path("sys/class/block") / name;
-    const std::string devno = fs.read_line(cls / "dev").value_or("");
-    bool mounted = false;
-    for (const auto& m : mounts)
-      if ((!devno.empty() && m.devno == devno) || m.source == node) {
-        mounted = true;
-        uses.push_back({"mounted",
-                        m.fstype.empty()
-                            ? fmt::format("{} is mounted on {}", node, m.where)
-                            : fmt::format("{} is mounted on {} ({})", node, m.where, m.fstype),
-                        fmt::format("umount {}", m.where), true});
-      }
-    for (const auto& [member, uuid] : btrfs_members)
-      if (member == name && !mounted) {
-        mounted = true;
-        uses.push_back(
-            {"btrfs-member",
-             fmt::format("{} is a member of the mounted btrfs filesystem {}", node, uuid),
-             fmt::format("umount it (findmnt -S UUID={})", uuid), true});
-      }
-    if (mounted) explained.push_back(name);
-    for (size_t i = 1; i < swaps.size(); ++i) {
-      const auto w = split_ws(swaps[i]);
-      if (!w.empty() && sfs::path(w[0]).filename() == name) {
-        explained.push_back(name);
-        uses.push_back({"swap", fmt::format("{} is in use as swap", node),
-                        fmt::format("swapoff {}", node), true});
-      }
-    }
-    for (const auto& holder : fs.list(cls / "holders")) {
-      explained.push_back(name);
-      uses.push_back(
-          {"holder", fmt::format("{} is held by {} (md, device-mapper or LVM)", node, holder),
-           fmt::format("stop {} (mdadm --stop, dmsetup remove, vgchange -an)", holder), true});
-    }
-  }
-
-  for (const auto& name : blocks) {
-    const std::string node = "/dev/" + name;
-    const std::string who = who_list(holders, node);
-    // A claimed partition makes its whole disk refuse O_EXCL too: the partition's
-    // use explains the disk's EBUSY.
-    std::error_code ec;
-    const sfs::path disk = sfs::canonical(fs.path(sfs::path("sys/class/block") / name), ec);
-    const bool is_explained =
-        std::any_of(explained.begin(), explained.end(), [&](const std::string& e) {
-          std::error_code ec2;
-          return e == name ||
-                 (!ec &&
-                  under(sfs::canonical(fs.path(sfs::path("sys/class/block") / e), ec2), disk));
-        });
-    if (!is_explained && fs.is_real_root() && held_exclusively(name)) {
-      uses.push_back(
-          {"exclusive",
-           who.empty()
-               ? fmt::format("{} is held open exclusively (EBUSY on O_EXCL open)", node)
-               : fmt::format("{} is held open exclusively (EBUSY on O_EXCL open) by {}", node, who),
-           who.empty() ? fmt::format("stop what holds {} (a VM, a Ceph OSD, a mount in another "
-                                     "namespace; fuser -v {})",
-                                     node, node)
-                       : fmt::format("stop {}", who),
-           true});
-      continue;
-    }
-    // A process with the disk open may be writing to it (a VM's disk, dd, a backup).
-    if (!who.empty())
-      uses.push_back(
-          {"open", fmt::format("{} is open by {}", node, who), fmt::format("stop {}", who), true});
-  }
+  for (const auto& name : blocks) add_data_uses(fs, name, facts, uses, explained);
+  for (const auto& name : blocks)
+    add_open_uses(fs, name, who_list(holders, "/dev/" + name), use_explained(fs, name, explained),
+                  uses);
 }
 
 /// Open DRM nodes (card*, renderD* under the device's drm/) and, for an NVIDIA

@@ -64,12 +64,11 @@ std::string escape_label_value(std::string_view v) { return escape(v, true); }
 
 std::string escape_help(std::string_view v) { return escape(v, false); }
 
-std::string prometheus_text(const std::vector<check::Report>& groups, const FleetFacts& facts,
-                            std::string_view version, int64_t now_unix) {
-  std::string out;
-  Family(out, "vfiokit_build_info", "The vfiokit that wrote this file; always 1.")
-      .sample({{"version", std::string(version)}}, 1);
+namespace {
 
+// Every check's verdict (host and device checks) and the count per verdict.
+void add_check_families(std::string& out, const std::vector<check::Report>& groups,
+                        const FleetFacts& facts) {
   // Every verdict of every check as a 0/1 state set, so an alert on
   // verdict="fail" == 1 sees the series before and after a change.
   std::map<std::string, const DeviceReadiness*> by_bdf;
@@ -107,7 +106,10 @@ std::string prometheus_text(const std::vector<check::Report>& groups, const Flee
   Family checks(out, "vfiokit_checks", "Number of checks per verdict in the last vfiokit check.");
   for (const check::Verdict v : kVerdicts)
     checks.sample({{"verdict", lower_verdict(v)}}, counts[static_cast<int>(v)]);
+}
 
+// The host's IOMMU, interrupt remapping and VFIO interfaces.
+void add_host_families(std::string& out, const FleetFacts& facts) {
   Family iommu(out, "vfiokit_iommu_enabled",
                "1 when the IOMMU is on (host.iommu PASS), 0 when off; absent when unknown.");
   if (facts.iommu != "unknown") iommu.sample({}, facts.iommu == "on");
@@ -127,7 +129,10 @@ std::string prometheus_text(const std::vector<check::Report>& groups, const Flee
   backends.sample({{"interface", "iommufd"}}, facts.iommufd);
   if (facts.vfio_cdev != "unknown")
     backends.sample({{"interface", "cdev"}}, facts.vfio_cdev == "true");
+}
 
+// Each device's passthrough readiness, and the counts per vendor:device.
+void add_device_families(std::string& out, const FleetFacts& facts) {
   Family ready(out, "vfiokit_device_passthrough_ready",
                "1 when a checked device is passthrough-ready: its IOMMU group is viable, it has "
                "a reset method, no strict RMRR, no framebuffer on its BARs and every BAR placed "
@@ -144,6 +149,19 @@ std::string prometheus_text(const std::vector<check::Report>& groups, const Flee
   Family ready_n(out, "vfiokit_pci_devices_passthrough_ready",
                  "Number of passthrough-ready devices per vendor:device.");
   for (const auto& [id, c] : per_id) ready_n.sample({{"pci_id", id}}, c.second);
+}
+
+}  // namespace
+
+std::string prometheus_text(const std::vector<check::Report>& groups, const FleetFacts& facts,
+                            std::string_view version, int64_t now_unix) {
+  std::string out;
+  Family(out, "vfiokit_build_info", "The vfiokit that wrote this file; always 1.")
+      .sample({{"version", std::string(version)}}, 1);
+
+  add_check_families(out, groups, facts);
+  add_host_families(out, facts);
+  add_device_families(out, facts);
 
   Family(out, "vfiokit_last_check_timestamp_seconds",
          "When vfiokit wrote this file (Unix time); alert when it grows old.")

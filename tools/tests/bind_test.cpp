@@ -135,13 +135,23 @@ TEST(Binder, RefusesBootVgaAndFramebuffer) {
   }
 }
 
+// `vfiokit bind --json` and the VM tests read these names: they stay as they were.
+TEST(Binder, ActionNamesAreTheSerialisedStrings) {
+  EXPECT_STREQ(action_name(Action::kBound), "bound");
+  EXPECT_STREQ(action_name(Action::kAlreadyBound), "already-bound");
+  EXPECT_STREQ(action_name(Action::kRestored), "restored");
+  EXPECT_STREQ(action_name(Action::kUnchanged), "unchanged");
+  EXPECT_STREQ(action_name(Action::kUnbound), "unbound");
+  EXPECT_STREQ(action_name(Action::kFailed), "failed");
+}
+
 TEST(Binder, AlreadyBoundDeviceIsReportedNotTouched) {
   FixtureHost h;
   hosts::build_host(h);
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
   const BindReport r = b.bind("0000:01:00.0", {true, false});
   ASSERT_EQ(r.devices.size(), 2u);  // the GPU and its audio function; the root port is skipped
-  for (const auto& d : r.devices) EXPECT_EQ(d.action, "already-bound");
+  for (const auto& d : r.devices) EXPECT_EQ(d.action, Action::kAlreadyBound);
   EXPECT_FALSE(std::filesystem::exists(h.root() / "state/journal.json"));
 }
 

@@ -231,10 +231,10 @@ TEST(BinderVfioHeld, RestoreKeepsTheHeldEntryAndRestoresTheOthers) {
   EXPECT_FALSE(r.ok());
   ASSERT_EQ(r.devices.size(), 2u);
   EXPECT_EQ(r.devices[0].bdf, kGpu);
-  EXPECT_EQ(r.devices[0].action, "failed");
+  EXPECT_EQ(r.devices[0].action, Action::kFailed);
   EXPECT_NE(r.devices[0].detail.find("qemu-kvm (pid 501)"), std::string::npos);
   EXPECT_EQ(r.devices[1].bdf, kNvme);
-  EXPECT_NE(r.devices[1].action, "failed") << r.devices[1].detail;
+  EXPECT_NE(r.devices[1].action, Action::kFailed) << r.devices[1].detail;
   const auto left = j.load();
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].bdf, kGpu);

@@ -24,7 +24,7 @@ int report(const GlobalOptions& g, const char* command, const host::BindReport& 
       devs.push_back({{"bdf", d.bdf},
                       {"driver_before", opt(d.before)},
                       {"driver_after", opt(d.after)},
-                      {"action", d.action},
+                      {"action", host::action_name(d.action)},
                       {"detail", d.detail}});
     print_json({{"schema_version", 1},
                 {"command", command},
@@ -37,9 +37,10 @@ int report(const GlobalOptions& g, const char* command, const host::BindReport& 
   const Painter p(g.color);
   Table t;
   for (const auto& d : r.devices) {
-    const std::string action = d.action == "failed" ? p.red(d.action) : p.green(d.action);
+    const bool failed = d.action == host::Action::kFailed;
+    const std::string name = host::action_name(d.action);
     t.add({d.bdf, fmt::format("{} -> {}", d.before.value_or("none"), d.after.value_or("none")),
-           action, d.action == "failed" ? d.detail : ""});
+           failed ? p.red(name) : p.green(name), failed ? d.detail : ""});
   }
   t.print(stdout);
   for (const auto& n : r.notes) std::printf("%s\n", p.yellow("note: " + n).c_str());
