@@ -39,7 +39,7 @@ StepOutcome open(ProofContext& c) {
         "open backend", backend_name(c.options.backend), ENODEV,
         "this kernel does not offer it; 'vfiokit check' lists /dev/vfio/vfio and /dev/iommu");
   c.iommu = open_iommu_context(c.options.backend, c.bdf);
-  c.dev.emplace(c.iommu, c.bdf);
+  c.dev.emplace(c.iommu, c.bdf, AttachOptions{c.options.vf_token});
   return pass(format("{} via {}; {} regions, {} IRQ indexes{}", c.bdf, c.iommu->name(),
                      c.dev->num_regions(), c.dev->num_irqs(),
                      c.dev->can_reset() ? ", resettable" : ""));

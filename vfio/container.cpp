@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/vfio.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstddef>
 #include <vector>
@@ -95,8 +96,26 @@ int Container::open_group(int group, const std::string& bdf) {
   return raw;
 }
 
-UniqueFd Container::attach_device(const std::string& bdf) {
+namespace {
+
+// A UUID as the kernel parses one (uuid_parse: 8-4-4-4-12 hex digits).
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+UniqueFd Container::attach_device(const std::string& bdf, const AttachOptions& options) {
   std::lock_guard lock(mu_);
+  if (!options.vf_token.empty() && !is_uuid(options.vf_token))
+    throw_error("present VF token", bdf, EINVAL,
+                detail::format("'{}' is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                               options.vf_token));
   if (!sysfs_.has_device(bdf))
     throw_error("find device", bdf, ENODEV, "no such PCI device (see lspci -D)");
   const auto group = sysfs_.iommu_group(bdf);
@@ -105,16 +124,25 @@ UniqueFd Container::attach_device(const std::string& bdf) {
                 "the device has no IOMMU group: the IOMMU is off or absent (intel_iommu=on / "
                 "amd_iommu=on on the kernel command line, VT-d/AMD-Vi in firmware)");
   const int gfd = open_group(*group, bdf);
-  const auto dfd = raw::vfio_ops().group_get_device_fd(gfd, bdf);
+  // The group path takes a VF token after the device name (vfio_pci_core_match).
+  const std::string name =
+      options.vf_token.empty() ? bdf : detail::format("{} vf_token={}", bdf, options.vf_token);
+  const auto dfd = raw::vfio_ops().group_get_device_fd(gfd, name);
   if (!dfd) {
     const int err = dfd.err;
     const auto drv = sysfs_.driver(bdf);
-    throw_error("VFIO_GROUP_GET_DEVICE_FD", bdf, err,
-                err == EBUSY ? "the device is already open (another process or this one)"
-                : drv && *drv != "vfio-pci"
-                    ? detail::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'",
-                                     *drv, bdf)
-                    : "");
+    throw_error(
+        "VFIO_GROUP_GET_DEVICE_FD", bdf, err,
+        err == EACCES
+            ? (options.vf_token.empty()
+                   ? "an SR-IOV VF (or PF) whose PF is on vfio-pci with VFs in use: present "
+                     "the VF token the PF's owner set (vfiokit probe --vf-token UUID)"
+                   : "the VF token does not match the one the PF's owner set")
+        : err == EBUSY ? "the device is already open (another process or this one)"
+        : drv && *drv != "vfio-pci"
+            ? detail::format("the device is bound to {}, not vfio-pci: 'vfiokit bind {}'", *drv,
+                             bdf)
+            : "");
   }
   return UniqueFd(dfd.value);
 }

@@ -17,9 +17,10 @@
 
 namespace vfiokit {
 
-Device::Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf)
+Device::Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf,
+               const AttachOptions& options)
     : ctx_(std::move(ctx)), bdf_(normalize_bdf(bdf)) {
-  fd_ = std::make_shared<const UniqueFd>(ctx_->attach_device(bdf_));
+  fd_ = std::make_shared<const UniqueFd>(ctx_->attach_device(bdf_, options));
   const auto info = raw::vfio_ops().device_info(fd_->get());
   if (!info) throw_error("VFIO_DEVICE_GET_INFO", bdf_, info.err);
   flags_ = info.value.flags;
@@ -198,7 +199,8 @@ std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply
 #endif
     {
       h.group_id = static_cast<int>(d.group_id);
-      h.owned = std::find(owned_groups.begin(), owned_groups.end(), h.group_id) != owned_groups.end();
+      h.owned =
+          std::find(owned_groups.begin(), owned_groups.end(), h.group_id) != owned_groups.end();
     }
     out.push_back(h);
   }

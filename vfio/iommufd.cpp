@@ -33,8 +33,12 @@ Iommufd::~Iommufd() {
   (void)raw::vfio_ops().iommufd_destroy(fd_.get(), ioas_id_);
 }
 
-UniqueFd Iommufd::attach_device(const std::string& bdf) {
+UniqueFd Iommufd::attach_device(const std::string& bdf, const AttachOptions& options) {
   std::lock_guard lock(mu_);
+  if (!options.vf_token.empty())
+    throw_error("present VF token", bdf, EOPNOTSUPP,
+                "the cdev's VFIO_DEVICE_BIND_IOMMUFD takes no VF token before Linux 6.17: open the "
+                "VF through the container (--backend container)");
   if (!sysfs_.has_device(bdf))
     throw_error("find device", bdf, ENODEV, "no such PCI device (see lspci -D)");
   const auto cdev = sysfs_.vfio_cdev(bdf);
@@ -146,7 +150,7 @@ namespace {
 }  // namespace
 Iommufd::Iommufd(Sysfs sysfs) : sysfs_(std::move(sysfs)) { no_iommufd(); }
 Iommufd::~Iommufd() = default;
-UniqueFd Iommufd::attach_device(const std::string&) { no_iommufd(); }
+UniqueFd Iommufd::attach_device(const std::string&, const AttachOptions&) { no_iommufd(); }
 void Iommufd::map(const void*, uint64_t, uint64_t, DmaAccess) { no_iommufd(); }
 void Iommufd::unmap(uint64_t, uint64_t) { no_iommufd(); }
 std::vector<IovaRange> Iommufd::iova_ranges() { no_iommufd(); }

@@ -355,7 +355,8 @@ raw::Result<int> FakeVfio::group_get_device_fd(int group_fd, const std::string& 
   if (!is(group_fd, Kind::kGroup)) return {0, EBADF};
   if (const int err = take_failure("group_get_device_fd")) return {0, err};
   if (!group_in_container_ || !iommu_type_) return {0, EINVAL};
-  if (name != bdf) return {0, ENODEV};
+  if (name.rfind(bdf, 0) != 0) return {0, ENODEV};
+  if (name != (vf_token.empty() ? bdf : bdf + " vf_token=" + vf_token)) return {0, EACCES};
   const int fd = new_fd(Kind::kDevice);
   if (fd < 0) return {0, errno};
   return raw::ok(fd);

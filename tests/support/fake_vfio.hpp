@@ -55,6 +55,9 @@ class FakeVfio final : public raw::VfioOps {
   int group = 7;
   int api_version;                    ///< VFIO_API_VERSION
   bool type1v2 = true, type1 = true;  ///< VFIO_CHECK_EXTENSION answers
+  /// Non-empty: the device is a VF whose PF is on vfio-pci, and the group path wants
+  /// "BDF vf_token=<this>" (EACCES otherwise, as vfio_pci_core_match answers).
+  std::string vf_token;
   uint32_t group_flags;               ///< VFIO_GROUP_FLAGS_VIABLE
   std::vector<IovaRange> ranges;      ///< IOVA_RANGE capability; empty: none
   uint64_t pgsizes = 4096;

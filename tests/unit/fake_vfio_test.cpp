@@ -54,6 +54,34 @@ TEST_F(FakeVfioTest, ContainerPrefersType1v2AndSetsItWhenTheFirstGroupJoins) {
   EXPECT_EQ(c->owned_groups(), std::vector<int>{fake_.group});
 }
 
+// A VF whose PF is on vfio-pci: the container presents the token on the group path; a
+// missing or wrong one is EACCES with a hint saying which, a malformed one is refused
+// before any ioctl, and iommufd (6.12's cdev bind) cannot present one.
+TEST_F(FakeVfioTest, VfTokenIsPresentedOnTheGroupPath) {
+  fake_.vf_token = "6c1e2a1b-3f4d-4e5a-8b6c-7d8e9f0a1b2c";
+  const auto c = container();  // one: its group stays attached after a refused open
+  const auto refused = [&](const AttachOptions& o, int err, const char* hint) {
+    try {
+      Device d(c, fake_.bdf, o);
+      ADD_FAILURE() << "opened with token '" << o.vf_token << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.error_code(), err) << e.what();
+      EXPECT_NE(std::string(e.what()).find(hint), std::string::npos) << e.what();
+    }
+  };
+  refused({}, EACCES, "present the VF token the PF's owner set");
+  refused({"11111111-2222-4333-8444-555555555555"}, EACCES, "does not match");
+  refused({"not-a-uuid"}, EINVAL, "is not a UUID");
+  Device d(c, fake_.bdf, {fake_.vf_token});
+  EXPECT_GE(d.fd(), 0);
+  try {
+    Device i(std::make_shared<Iommufd>(fake_.sysfs()), fake_.bdf, {fake_.vf_token});
+    ADD_FAILURE() << "iommufd presented a token";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.error_code(), EOPNOTSUPP) << e.what();
+  }
+}
+
 TEST_F(FakeVfioTest, ContainerFallsBackToType1) {
   fake_.type1v2 = false;
   EXPECT_EQ(container()->name(), "container/type1");

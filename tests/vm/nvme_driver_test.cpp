@@ -72,7 +72,10 @@ class CountingContext final : public IommuContext {
  public:
   explicit CountingContext(std::shared_ptr<IommuContext> inner) : inner_(std::move(inner)) {}
   std::string name() const override { return inner_->name(); }
-  UniqueFd attach_device(const std::string& bdf) override { return inner_->attach_device(bdf); }
+  using IommuContext::attach_device;
+  UniqueFd attach_device(const std::string& bdf, const AttachOptions& options) override {
+    return inner_->attach_device(bdf, options);
+  }
   void map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) override {
     ++maps;
     inner_->map(vaddr, iova, size, access);

@@ -33,6 +33,7 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
   po.reset = options.reset;
   po.allow_write = options.allow_write;
   po.isolation_bytes = options.isolation_bytes;
+  po.vf_token = options.vf_token;
   po.sysfs_root = fs.sysfs().root();
   const proof::ProofPlan plan = proof::plan_proof(bdf, po);
   if (!g.json) {

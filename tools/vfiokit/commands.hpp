@@ -42,6 +42,8 @@ struct ProbeOptions {
   size_t isolation_bytes = 0;
   /// Whether the reset step runs (--reset, --no-reset; default: not on display devices).
   proof::ResetPolicy reset = proof::ResetPolicy::kUnlessDisplay;
+  /// --vf-token UUID: presented when the device is a VF whose PF is on vfio-pci.
+  std::string vf_token;
 };
 int run_probe(const GlobalOptions& g, const std::string& bdf, const ProbeOptions& options);
 /// `vfiokit info BDF [--backend ...]`.

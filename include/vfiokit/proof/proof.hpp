@@ -41,6 +41,8 @@ struct ProofOptions {
   /// Run the steps that write the device's storage (NVMe: a copy through the
   /// namespace's last LBAs, whose data it destroys).
   bool allow_write = false;
+  /// The VF token to present when the device is a VF whose PF is on vfio-pci (empty: none).
+  std::string vf_token;
   /// Tests only: the isolation DMA's size instead of the transfer size (0).
   size_t isolation_bytes = 0;
   /// Where sysfs is (tests: a fixture tree).

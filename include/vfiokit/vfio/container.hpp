@@ -3,8 +3,8 @@
 // (CONFIG_IOMMUFD_VFIO_CONTAINER), which answers the same ioctls.
 #pragma once
 
-#include <map>
 #include <atomic>
+#include <map>
 #include <mutex>
 
 #include "vfiokit/vfio/iommu_context.hpp"
@@ -21,7 +21,8 @@ class Container final : public IommuContext {
   explicit Container(bool force_type1 = false, Sysfs sysfs = Sysfs());
 
   std::string name() const override;
-  UniqueFd attach_device(const std::string& bdf) override;
+  using IommuContext::attach_device;
+  UniqueFd attach_device(const std::string& bdf, const AttachOptions& options) override;
   void map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) override;
   void unmap(uint64_t iova, uint64_t size) override;
   std::vector<IovaRange> iova_ranges() override;
@@ -43,7 +44,7 @@ class Container final : public IommuContext {
 
   UniqueFd fd_;
   Sysfs sysfs_;
-  int iommu_type_ = 0;  // VFIO_TYPE1v2_IOMMU or VFIO_TYPE1_IOMMU
+  int iommu_type_ = 0;                  // VFIO_TYPE1v2_IOMMU or VFIO_TYPE1_IOMMU
   std::atomic<bool> iommu_set_{false};  // read by map/unmap without mu_
   std::map<int, UniqueFd> groups_;
   mutable std::mutex mu_;

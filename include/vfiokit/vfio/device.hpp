@@ -18,9 +18,9 @@ namespace vfiokit {
 /// A device a hot reset would also reset (VFIO_DEVICE_GET_PCI_HOT_RESET_INFO).
 struct HotResetDevice {
   std::string bdf;
-  int group_id = -1;  ///< container: its IOMMU group
-  int dev_id = -1;    ///< iommufd: its device id in our iommufd, -1 if not ours
-  bool owned = false; ///< opened by this process (needed for the reset to be allowed)
+  int group_id = -1;   ///< container: its IOMMU group
+  int dev_id = -1;     ///< iommufd: its device id in our iommufd, -1 if not ours
+  bool owned = false;  ///< opened by this process (needed for the reset to be allowed)
 };
 
 /// Decodes VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's reply: every device the reset would
@@ -38,7 +38,8 @@ std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply
 class Device {
  public:
   /// Attaches `bdf` (bound to vfio-pci) to `ctx` and queries its info.
-  Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf);
+  Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf,
+         const AttachOptions& options = {});
   /// Opens `bdf` in a new context of `backend`.
   static Device open(const std::string& bdf, Backend backend = Backend::kAuto);
   /// As open(), on the heap (a Device cannot be moved there).
@@ -106,8 +107,10 @@ class Device {
   void hot_reset() const;
 
  private:
-  template <typename T> T cfg_read(uint32_t off) const;
-  template <typename T> void cfg_write(uint32_t off, T v) const;
+  template <typename T>
+  T cfg_read(uint32_t off) const;
+  template <typename T>
+  void cfg_write(uint32_t off, T v) const;
 
   std::shared_ptr<IommuContext> ctx_;
   std::string bdf_;

@@ -45,6 +45,15 @@ struct IommuHwInfo {
 
 class Device;
 
+/// How a device is attached to a context.
+struct AttachOptions {
+  /// The VF token (a UUID) of an SR-IOV VF whose PF is on vfio-pci: the PF's owner sets
+  /// it (VFIO_DEVICE_FEATURE_PCI_VF_TOKEN) and the kernel refuses the VF without it
+  /// (EACCES). Empty: none presented. The container presents it on the group path
+  /// ("BDF vf_token=UUID"); 6.12's cdev bind (iommufd) has no way to.
+  std::string vf_token;
+};
+
 /// DMA access the device gets to a mapping.
 enum class DmaAccess : unsigned { kRead = 1, kWrite = 2, kReadWrite = 3 };
 
@@ -61,7 +70,11 @@ class IommuContext {
   /// Attaches the device at `bdf` (bound to vfio-pci) and returns its device fd.
   /// Container: opens (or reuses) its group, checks viability, sets the IOMMU type.
   /// iommufd: opens its cdev, binds it and attaches it to the IOAS.
-  virtual UniqueFd attach_device(const std::string& bdf) = 0;
+  /// Throws vfiokit::Error: EINVAL for a vf_token that is not a UUID, EACCES when the
+  /// kernel wants (another) VF token, EOPNOTSUPP where the backend cannot present one.
+  virtual UniqueFd attach_device(const std::string& bdf, const AttachOptions& options) = 0;
+  /// attach_device without options.
+  UniqueFd attach_device(const std::string& bdf) { return attach_device(bdf, AttachOptions{}); }
 
   /// Maps [vaddr, vaddr+size) at `iova` for device DMA. Prefer DmaMapping,
   /// which unmaps on destruction.

@@ -21,7 +21,8 @@ class Iommufd final : public IommuContext {
   ~Iommufd() override;
 
   std::string name() const override { return "iommufd"; }
-  UniqueFd attach_device(const std::string& bdf) override;
+  using IommuContext::attach_device;
+  UniqueFd attach_device(const std::string& bdf, const AttachOptions& options) override;
   void map(const void* vaddr, uint64_t iova, uint64_t size, DmaAccess access) override;
   void unmap(uint64_t iova, uint64_t size) override;
   std::vector<IovaRange> iova_ranges() override;
