@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "guest-tests/link_budget.hpp"
 
@@ -127,45 +128,34 @@ Check check_msix(const DeviceFacts& f) {
                           *f.driver));
 }
 
-}  // namespace
+Check check_driver(const DeviceFacts& f, const CheckOptions& o) {
+  if (!f.driver)
+    return make("driver", Verdict::kFail, "no driver bound",
+                f.is_nvidia_gpu() ? "load the NVIDIA driver (modprobe nvidia) and check "
+                                    "dmesg for NVRM errors"
+                                  : "load the device's driver (modprobe) and check dmesg");
+  if (o.expect_driver && *f.driver != *o.expect_driver)
+    return make("driver", Verdict::kFail,
+                fmt::format("bound to {}, expected {}", *f.driver, *o.expect_driver),
+                fmt::format("unbind it and bind {} (driver_override + drivers_probe), or "
+                            "blacklist {}",
+                            *o.expect_driver, *f.driver));
+  if (f.is_nvidia_gpu() && *f.driver != "nvidia" && !o.expect_driver)
+    return make("driver", Verdict::kFail, "NVIDIA GPU bound to " + *f.driver,
+                *f.driver == "nouveau"
+                    ? "blacklist nouveau (modprobe.blacklist=nouveau) and install the "
+                      "NVIDIA driver"
+                    : "bind the nvidia driver to use CUDA");
+  if (holder_driver(f.driver) && !o.expect_driver)
+    return make("driver", Verdict::kWarn, "bound to " + *f.driver,
+                "a stub driver holds the device: no kernel driver uses it here (pass "
+                "--expect-driver " +
+                    *f.driver + " if that is intended)");
+  return make("driver", Verdict::kPass, "bound to " + *f.driver);
+}
 
-std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
-  std::vector<Check> out;
-  if (!f.present) {
-    out.push_back(make("present", Verdict::kFail, "no such PCI device in this guest",
-                       "the device was not passed through: check the VM's hostdev/KubeVirt "
-                       "gpus/hostDevices spec and lspci -nn inside the guest"));
-    return out;
-  }
-  out.push_back(make("present", Verdict::kPass, f.describe()));
-
-  if (!f.driver) {
-    out.push_back(make("driver", Verdict::kFail, "no driver bound",
-                       f.is_nvidia_gpu() ? "load the NVIDIA driver (modprobe nvidia) and check "
-                                           "dmesg for NVRM errors"
-                                         : "load the device's driver (modprobe) and check dmesg"));
-  } else if (o.expect_driver && *f.driver != *o.expect_driver) {
-    out.push_back(make("driver", Verdict::kFail,
-                       fmt::format("bound to {}, expected {}", *f.driver, *o.expect_driver),
-                       fmt::format("unbind it and bind {} (driver_override + drivers_probe), or "
-                                   "blacklist {}",
-                                   *o.expect_driver, *f.driver)));
-  } else if (f.is_nvidia_gpu() && *f.driver != "nvidia" && !o.expect_driver) {
-    out.push_back(make("driver", Verdict::kFail, "NVIDIA GPU bound to " + *f.driver,
-                       *f.driver == "nouveau"
-                           ? "blacklist nouveau (modprobe.blacklist=nouveau) and install the "
-                             "NVIDIA driver"
-                           : "bind the nvidia driver to use CUDA"));
-  } else if (holder_driver(f.driver) && !o.expect_driver) {
-    out.push_back(make("driver", Verdict::kWarn, "bound to " + *f.driver,
-                       "a stub driver holds the device: no kernel driver uses it here (pass "
-                       "--expect-driver " +
-                           *f.driver + " if that is intended)"));
-  } else {
-    out.push_back(make("driver", Verdict::kPass, "bound to " + *f.driver));
-  }
-
-  // BARs: every implemented one must have an address.
+// BARs: every implemented one must have an address.
+Check check_bars(const DeviceFacts& f) {
   std::vector<std::string> parts, unassigned;
   for (const auto& b : f.bars) {
     if (b.index == 6) continue;  // the expansion ROM may legitimately stay unassigned
@@ -176,58 +166,68 @@ std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
     if (!b.assigned) unassigned.push_back(fmt::format("BAR{}", b.index));
   }
   if (f.bars.empty())
-    out.push_back(make("bars", Verdict::kWarn, "no BARs listed in sysfs resource",
-                       "the device exposes no memory: the VMM did not map its BARs"));
-  else if (!unassigned.empty())
-    out.push_back(
-        make("bars", Verdict::kFail,
-             fmt::format("{}; unassigned: {}", fmt::join(parts, ", "), fmt::join(unassigned, ", ")),
-             "the guest firmware/kernel found no room for the BAR: give the VM a larger "
-             "64-bit MMIO window (OVMF X-PciMmio64Mb, KubeVirt firmware settings) or "
-             "boot with pci=realloc"));
-  else
-    out.push_back(make("bars", Verdict::kPass, fmt::format("{}", fmt::join(parts, ", "))));
+    return make("bars", Verdict::kWarn, "no BARs listed in sysfs resource",
+                "the device exposes no memory: the VMM did not map its BARs");
+  if (!unassigned.empty())
+    return make(
+        "bars", Verdict::kFail,
+        fmt::format("{}; unassigned: {}", fmt::join(parts, ", "), fmt::join(unassigned, ", ")),
+        "the guest firmware/kernel found no room for the BAR: give the VM a larger "
+        "64-bit MMIO window (OVMF X-PciMmio64Mb, KubeVirt firmware settings) or "
+        "boot with pci=realloc");
+  return make("bars", Verdict::kPass, fmt::format("{}", fmt::join(parts, ", ")));
+}
 
+Check check_config_space(const DeviceFacts& f) {
   if (f.config_bytes < 64)
-    out.push_back(make("config_space", Verdict::kFail,
-                       fmt::format("only {} bytes of config space readable", f.config_bytes),
-                       "the sysfs config file is missing or unreadable"));
-  else if (!f.config_errors.empty())
-    out.push_back(make("config_space", Verdict::kFail,
-                       fmt::format("{}", fmt::join(f.config_errors, "; ")),
-                       "the capability chain is broken: a VMM or device bug; compare lspci -vvv "
-                       "on the host"));
-  else if (f.config_bytes < 256)
-    out.push_back(make("config_space", Verdict::kWarn,
-                       fmt::format("{} bytes readable", f.config_bytes),
-                       "run as root to read capabilities (MSI-X, PCIe link)"));
-  else if (f.is_pcie && f.config_bytes < 4096)
-    out.push_back(make("config_space", Verdict::kWarn,
-                       fmt::format("PCIe device with {} bytes of config space", f.config_bytes),
-                       "extended config space is not visible: use a PCIe machine type (q35) so "
-                       "the guest sees AER, ACS and Resizable BAR"));
-  else
-    out.push_back(make("config_space", Verdict::kPass,
-                       fmt::format("{} bytes readable, capability chain sane", f.config_bytes)));
+    return make("config_space", Verdict::kFail,
+                fmt::format("only {} bytes of config space readable", f.config_bytes),
+                "the sysfs config file is missing or unreadable");
+  if (!f.config_errors.empty())
+    return make("config_space", Verdict::kFail, fmt::format("{}", fmt::join(f.config_errors, "; ")),
+                "the capability chain is broken: a VMM or device bug; compare lspci -vvv "
+                "on the host");
+  if (f.config_bytes < 256)
+    return make("config_space", Verdict::kWarn, fmt::format("{} bytes readable", f.config_bytes),
+                "run as root to read capabilities (MSI-X, PCIe link)");
+  if (f.is_pcie && f.config_bytes < 4096)
+    return make("config_space", Verdict::kWarn,
+                fmt::format("PCIe device with {} bytes of config space", f.config_bytes),
+                "extended config space is not visible: use a PCIe machine type (q35) so "
+                "the guest sees AER, ACS and Resizable BAR");
+  return make("config_space", Verdict::kPass,
+              fmt::format("{} bytes readable, capability chain sane", f.config_bytes));
+}
 
+Check check_aer(const AerCounts& a) {
+  const std::string msg = fmt::format("AER counters: {} correctable, {} non-fatal, {} fatal",
+                                      a.correctable, a.nonfatal, a.fatal);
+  if (a.fatal || a.nonfatal)
+    return make("aer", Verdict::kFail, msg,
+                "uncorrectable PCIe errors were reported: check dmesg (AER) and the "
+                "host's log; suspect the slot, riser or card");
+  if (a.correctable)
+    return make("aer", Verdict::kWarn, msg,
+                "correctable errors (replays, bad TLPs) cost bandwidth: watch whether "
+                "they grow under load");
+  return make("aer", Verdict::kPass, msg);
+}
+
+}  // namespace
+
+std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
+  if (!f.present)
+    return {make("present", Verdict::kFail, "no such PCI device in this guest",
+                 "the device was not passed through: check the VM's hostdev/KubeVirt "
+                 "gpus/hostDevices spec and lspci -nn inside the guest")};
+  std::vector<Check> out;
+  out.push_back(make("present", Verdict::kPass, f.describe()));
+  out.push_back(check_driver(f, o));
+  out.push_back(check_bars(f));
+  out.push_back(check_config_space(f));
   out.push_back(check_msix(f));
   out.push_back(check_link(f, o));
-
-  if (f.aer) {
-    const AerCounts& a = *f.aer;
-    const std::string msg = fmt::format("AER counters: {} correctable, {} non-fatal, {} fatal",
-                                        a.correctable, a.nonfatal, a.fatal);
-    if (a.fatal || a.nonfatal)
-      out.push_back(make("aer", Verdict::kFail, msg,
-                         "uncorrectable PCIe errors were reported: check dmesg (AER) and the "
-                         "host's log; suspect the slot, riser or card"));
-    else if (a.correctable)
-      out.push_back(make("aer", Verdict::kWarn, msg,
-                         "correctable errors (replays, bad TLPs) cost bandwidth: watch whether "
-                         "they grow under load"));
-    else
-      out.push_back(make("aer", Verdict::kPass, msg));
-  }
+  if (f.aer) out.push_back(check_aer(*f.aer));
   return out;
 }
 
@@ -361,113 +361,124 @@ std::string summary(const SampleOutput& s, size_t max_items) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
+// A sample that did not run, whose saved outputs are mixed up, or that measured
+// nothing: its one FAIL; nullopt when it has results to judge.
+std::optional<Check> check_sample_ran(const std::string& name, const SampleOutput& s) {
+  if (!s.ran) {
+    std::string hint = "run the sample by hand (vfiokit-cuda-" + s.sample + " --json) to see why";
+    if (s.problem.find("could not run") != std::string::npos)
+      hint = "build the CUDA samples (CMake finds nvcc) and pass --samples-dir, or --no-cuda";
+    else if (s.timed_out)
+      hint = "the GPU hung or is very slow: check nvidia-smi and dmesg for Xid errors";
+    std::string msg = s.problem;
+    if (!s.stderr_tail.empty())
+      msg += "; stderr: " +
+             s.stderr_tail.substr(s.stderr_tail.rfind('\n', s.stderr_tail.size() - 2) + 1);
+    return make(name, Verdict::kFail, msg, hint);
+  }
+  if (!s.problem.empty())
+    return make(name, Verdict::kFail, s.problem, "saved outputs are mixed up");
+  if (!s.ok && s.results.empty() && s.jobs.empty())
+    return make(name, Verdict::kFail, "measured nothing: " + first_errors(s),
+                "the sample could not use the GPU: check that nvidia-smi lists it, that "
+                "the driver is new enough for the CUDA runtime the samples were built "
+                "with, and dmesg for Xid errors");
+  return std::nullopt;
+}
+
+Check check_concurrency(const std::string& name, const SampleOutput& s, const CheckOptions& o) {
+  std::vector<std::string> failed;
+  std::map<std::string, unsigned> per_mode;
+  for (const auto& j : s.jobs) {
+    ++per_mode[j.mode];
+    if (!j.verified)
+      failed.push_back(
+          fmt::format("{} job {}{}", j.mode, j.id, j.error.empty() ? "" : ": " + j.error));
+  }
+  std::vector<std::string> counts;
+  bool short_count = per_mode.empty();
+  for (const auto& [mode, n] : per_mode) {
+    counts.push_back(fmt::format("{} {} jobs", n, mode));
+    if (n < o.jobs) short_count = true;
+  }
+  const std::string msg = fmt::format("{}; {}", fmt::join(counts, ", "), summary(s, 4));
+  if (!failed.empty())
+    return make(name, Verdict::kFail,
+                fmt::format("{} of {} parallel jobs failed verification: {}", failed.size(),
+                            s.jobs.size(), fmt::join(failed, "; ")),
+                "a parallel job computed a wrong result: suspect memory errors (nvidia-smi "
+                "-q -d ECC, dmesg Xid) or a broken context switch; rerun with fewer jobs "
+                "to see whether it depends on load");
+  if (!s.ok) return make(name, Verdict::kFail, first_errors(s), "see the sample's errors");
+  if (short_count)
+    return make(name, Verdict::kFail, fmt::format("{} (expected {} per mode)", msg, o.jobs),
+                "not every parallel job reported: a worker crashed or could not create "
+                "a CUDA context (GPU compute mode EXCLUSIVE_PROCESS?)");
+  return make(name, Verdict::kPass, "every job verified; " + msg);
+}
+
+Check check_membw(const std::string& name, const SampleOutput& s, const CheckOptions& o) {
+  const SampleResult* t = s.find("triad");
+  if (!t) return make(name, Verdict::kFail, "no triad result", "see the sample's output");
+  if (o.min_membw_gbs > 0 && t->value < o.min_membw_gbs)
+    return make(name, Verdict::kFail,
+                fmt::format("triad {:.0f} GB/s, target >= {:.0f}", t->value, o.min_membw_gbs),
+                "device memory is slower than expected: check clocks (nvidia-smi -q -d "
+                "CLOCK), thermal throttling and ECC mode");
+  return make(name, Verdict::kPass, fmt::format("triad {:.0f} GB/s, verified", t->value));
+}
+
+Check check_launch(const std::string& name, const SampleOutput& s, const CheckOptions& o) {
+  const SampleResult* sync = s.find("kernel_launch_sync");
+  if (sync && sync->value > o.max_launch_us)
+    return make(name, Verdict::kWarn,
+                fmt::format("empty kernel launch+sync {:.1f} us > {:.1f} us; {}", sync->value,
+                            o.max_launch_us, summary(s, 4)),
+                "slow launches in a VM point at vCPU contention or exits on doorbell "
+                "writes: pin vCPUs, check the host's load and that BAR0 is mapped, not "
+                "trapped");
+  return make(name, Verdict::kPass, summary(s, 4));
+}
+
+// One sample's checks, appended to `out` (the bandwidth sample gives three).
+void judge_sample(const DeviceFacts& f, const SampleOutput& s, const CheckOptions& o,
+                  std::vector<Check>& out) {
+  const std::string name = "cuda." + s.sample;
+  if (auto c = check_sample_ran(name, s)) {
+    out.push_back(std::move(*c));
+    return;
+  }
+  if (s.sample == "concurrency") {
+    out.push_back(check_concurrency(name, s, o));
+    return;
+  }
+  if (!s.ok) {
+    out.push_back(make(name, Verdict::kFail, "wrong result: " + first_errors(s),
+                       "a CUDA sample computed or copied wrong data: suspect memory errors "
+                       "(nvidia-smi -q -d ECC), DMA corruption through the IOMMU, or a driver "
+                       "bug; dmesg shows Xid errors"));
+    return;
+  }
+  if (s.sample == "bandwidth") {
+    out.push_back(make(name, Verdict::kPass,
+                       fmt::format("{} results, every transfer verified", s.results.size())));
+    out.push_back(check_copy(f, s, "h2d", o.min_h2d_gbs, o));
+    out.push_back(check_copy(f, s, "d2h", o.min_d2h_gbs, o));
+  } else if (s.sample == "membw") {
+    out.push_back(check_membw(name, s, o));
+  } else if (s.sample == "launch") {
+    out.push_back(check_launch(name, s, o));
+  } else {
+    out.push_back(make(name, Verdict::kPass, summary(s, 6)));
+  }
+}
+
 }  // namespace
 
 std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleOutput>& samples,
                                  const CheckOptions& o) {
   std::vector<Check> out;
-  for (const auto& s : samples) {
-    const std::string name = "cuda." + s.sample;
-    if (!s.ran) {
-      std::string hint = "run the sample by hand (vfiokit-cuda-" + s.sample + " --json) to see why";
-      if (s.problem.find("could not run") != std::string::npos)
-        hint = "build the CUDA samples (CMake finds nvcc) and pass --samples-dir, or --no-cuda";
-      else if (s.timed_out)
-        hint = "the GPU hung or is very slow: check nvidia-smi and dmesg for Xid errors";
-      std::string msg = s.problem;
-      if (!s.stderr_tail.empty())
-        msg += "; stderr: " +
-               s.stderr_tail.substr(s.stderr_tail.rfind('\n', s.stderr_tail.size() - 2) + 1);
-      out.push_back(make(name, Verdict::kFail, msg, hint));
-      continue;
-    }
-    if (!s.problem.empty()) {
-      out.push_back(make(name, Verdict::kFail, s.problem, "saved outputs are mixed up"));
-      continue;
-    }
-    if (!s.ok && s.results.empty() && s.jobs.empty()) {
-      out.push_back(make(name, Verdict::kFail, "measured nothing: " + first_errors(s),
-                         "the sample could not use the GPU: check that nvidia-smi lists it, that "
-                         "the driver is new enough for the CUDA runtime the samples were built "
-                         "with, and dmesg for Xid errors"));
-      continue;
-    }
-    if (s.sample == "concurrency") {
-      std::vector<std::string> failed;
-      std::map<std::string, unsigned> per_mode;
-      for (const auto& j : s.jobs) {
-        ++per_mode[j.mode];
-        if (!j.verified)
-          failed.push_back(
-              fmt::format("{} job {}{}", j.mode, j.id, j.error.empty() ? "" : ": " + j.error));
-      }
-      std::vector<std::string> counts;
-      bool short_count = per_mode.empty();
-      for (const auto& [mode, n] : per_mode) {
-        counts.push_back(fmt::format("{} {} jobs", n, mode));
-        if (n < o.jobs) short_count = true;
-      }
-      const std::string msg = fmt::format("{}; {}", fmt::join(counts, ", "), summary(s, 4));
-      if (!failed.empty())
-        out.push_back(
-            make(name, Verdict::kFail,
-                 fmt::format("{} of {} parallel jobs failed verification: {}", failed.size(),
-                             s.jobs.size(), fmt::join(failed, "; ")),
-                 "a parallel job computed a wrong result: suspect memory errors (nvidia-smi "
-                 "-q -d ECC, dmesg Xid) or a broken context switch; rerun with fewer jobs "
-                 "to see whether it depends on load"));
-      else if (!s.ok)
-        out.push_back(make(name, Verdict::kFail, first_errors(s), "see the sample's errors"));
-      else if (short_count)
-        out.push_back(make(name, Verdict::kFail,
-                           fmt::format("{} (expected {} per mode)", msg, o.jobs),
-                           "not every parallel job reported: a worker crashed or could not create "
-                           "a CUDA context (GPU compute mode EXCLUSIVE_PROCESS?)"));
-      else
-        out.push_back(make(name, Verdict::kPass, "every job verified; " + msg));
-      continue;
-    }
-    if (!s.ok) {
-      out.push_back(make(name, Verdict::kFail, "wrong result: " + first_errors(s),
-                         "a CUDA sample computed or copied wrong data: suspect memory errors "
-                         "(nvidia-smi -q -d ECC), DMA corruption through the IOMMU, or a driver "
-                         "bug; dmesg shows Xid errors"));
-      continue;
-    }
-    if (s.sample == "bandwidth") {
-      out.push_back(make(name, Verdict::kPass,
-                         fmt::format("{} results, every transfer verified", s.results.size())));
-      out.push_back(check_copy(f, s, "h2d", o.min_h2d_gbs, o));
-      out.push_back(check_copy(f, s, "d2h", o.min_d2h_gbs, o));
-    } else if (s.sample == "membw") {
-      const SampleResult* t = s.find("triad");
-      if (!t) {
-        out.push_back(make(name, Verdict::kFail, "no triad result", "see the sample's output"));
-      } else if (o.min_membw_gbs > 0 && t->value < o.min_membw_gbs) {
-        out.push_back(
-            make(name, Verdict::kFail,
-                 fmt::format("triad {:.0f} GB/s, target >= {:.0f}", t->value, o.min_membw_gbs),
-                 "device memory is slower than expected: check clocks (nvidia-smi -q -d "
-                 "CLOCK), thermal throttling and ECC mode"));
-      } else {
-        out.push_back(
-            make(name, Verdict::kPass, fmt::format("triad {:.0f} GB/s, verified", t->value)));
-      }
-    } else if (s.sample == "launch") {
-      const SampleResult* sync = s.find("kernel_launch_sync");
-      if (sync && sync->value > o.max_launch_us)
-        out.push_back(make(name, Verdict::kWarn,
-                           fmt::format("empty kernel launch+sync {:.1f} us > {:.1f} us; {}",
-                                       sync->value, o.max_launch_us, summary(s, 4)),
-                           "slow launches in a VM point at vCPU contention or exits on doorbell "
-                           "writes: pin vCPUs, check the host's load and that BAR0 is mapped, not "
-                           "trapped"));
-      else
-        out.push_back(make(name, Verdict::kPass, summary(s, 4)));
-    } else {
-      out.push_back(make(name, Verdict::kPass, summary(s, 6)));
-    }
-  }
+  for (const auto& s : samples) judge_sample(f, s, o, out);
   return out;
 }
 

@@ -137,6 +137,71 @@ std::string RunResult::problem() const {
   return p;
 }
 
+namespace {
+
+/// The child's side of fork: its own process group, stdin /dev/null, stdout and
+/// stderr into the pipes, then exec; a failed exec writes its errno to `exec_w`.
+[[noreturn]] void exec_child(char* const* args, pid_t parent, int out_w, int err_w, int exec_w) {
+  setpgid(0, 0);  // own process group, so a timeout kills its children too
+  // Dies with the checker (a crash, SIGKILL of the pod); the check after it closes
+  // the race where the checker died before prctl.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(127);
+  // Copies above 2 first: when the checker started with 0, 1 or 2 closed, a pipe may
+  // sit on one of them, and dup2 onto itself would keep close-on-exec.
+  const int in = fcntl(open("/dev/null", O_RDONLY | O_CLOEXEC), F_DUPFD_CLOEXEC, 3);
+  const int out = fcntl(out_w, F_DUPFD_CLOEXEC, 3);
+  const int err = fcntl(err_w, F_DUPFD_CLOEXEC, 3);
+  dup2(in, 0);
+  dup2(out, 1);
+  dup2(err, 2);
+  execvp(args[0], args);
+  const int e = errno;
+  (void)!write(exec_w, &e, sizeof e);
+  _exit(127);
+}
+
+/// Reads stdout and stderr into `r` until both pipes close; a grandchild that holds
+/// them open keeps this going until the deadline, when the group kill ends it.
+/// True when the child must be killed (the deadline passed or a stop signal came).
+bool drain_pipes(int out_fd, int err_fd, RunResult& r, Clock::time_point deadline,
+                 std::size_t cap) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  std::string* sinks[2] = {&r.out, &r.err};
+  std::size_t* dropped[2] = {&r.out_dropped, &r.err_dropped};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    if ((r.interrupted_by = stop_requested()) != 0 || Clock::now() >= deadline) return true;
+    const int n = poll(fds, 2, ms_until(deadline, 250));
+    if (n < 0 && errno != EINTR) break;
+    if (n <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[65536];
+      const ssize_t got = read(fds[i].fd, buf, sizeof buf);
+      if (got > 0) {
+        append_capped(*sinks[i], *dropped[i], buf, static_cast<std::size_t>(got), cap);
+      } else if (got == 0 || errno != EINTR) {
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  return false;
+}
+
+/// The pipes closed: the child itself may still run, e.g. one that closed stdout and
+/// stderr and sleeps. Polls for its exit until the deadline; true when it must be killed.
+bool wait_for_exit(pid_t pid, RunResult& r, Clock::time_point deadline) {
+  while (!try_reap(pid, r)) {
+    if ((r.interrupted_by = stop_requested()) != 0 || Clock::now() >= deadline) return true;
+    sleep_ms(ms_until(deadline, 50));
+  }
+  return false;
+}
+
+}  // namespace
+
 RunResult ProcessRunner::run(const std::vector<std::string>& argv, int timeout_s) {
   RunResult r;
   r.timeout_s = timeout_s;
@@ -154,25 +219,7 @@ RunResult ProcessRunner::run(const std::vector<std::string>& argv, int timeout_s
   const auto deadline = Clock::now() + std::chrono::seconds(std::max(timeout_s, 0));
   const pid_t pid = fork();
   if (pid < 0) throw_error("fork", argv[0], errno);
-  if (pid == 0) {
-    setpgid(0, 0);  // own process group, so a timeout kills its children too
-    // Dies with the checker (a crash, SIGKILL of the pod); the check after it closes
-    // the race where the checker died before prctl.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    // Copies above 2 first: when the checker started with 0, 1 or 2 closed, a pipe may
-    // sit on one of them, and dup2 onto itself would keep close-on-exec.
-    const int in = fcntl(open("/dev/null", O_RDONLY | O_CLOEXEC), F_DUPFD_CLOEXEC, 3);
-    const int out = fcntl(out_w.get(), F_DUPFD_CLOEXEC, 3);
-    const int err = fcntl(err_w.get(), F_DUPFD_CLOEXEC, 3);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    execvp(args[0], args.data());
-    const int e = errno;
-    (void)!write(exec_w.get(), &e, sizeof e);
-    _exit(127);
-  }
+  if (pid == 0) exec_child(args.data(), parent, out_w.get(), err_w.get(), exec_w.get());
   setpgid(pid, pid);  // also here: a kill at once must not miss the group
   out_w.reset();
   err_w.reset();
@@ -183,42 +230,8 @@ RunResult ProcessRunner::run(const std::vector<std::string>& argv, int timeout_s
     r.err = std::string("cannot execute ") + argv[0] + ": " + std::strerror(*exec_errno);
 
   const std::size_t cap = std::max<std::size_t>(limits_.output_cap, 1);
-  pollfd fds[2] = {{out_r.get(), POLLIN, 0}, {err_r.get(), POLLIN, 0}};
-  std::string* sinks[2] = {&r.out, &r.err};
-  std::size_t* dropped[2] = {&r.out_dropped, &r.err_dropped};
-  int open_fds = 2;
-  bool must_kill = false;
-  // Read until both pipes close; a grandchild that holds them open keeps this going
-  // until the deadline, when the group kill ends it.
-  while (open_fds > 0) {
-    if ((r.interrupted_by = stop_requested()) != 0 || Clock::now() >= deadline) {
-      must_kill = true;
-      break;
-    }
-    const int n = poll(fds, 2, ms_until(deadline, 250));
-    if (n < 0 && errno != EINTR) break;
-    if (n <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[65536];
-      const ssize_t got = read(fds[i].fd, buf, sizeof buf);
-      if (got > 0) {
-        append_capped(*sinks[i], *dropped[i], buf, static_cast<std::size_t>(got), cap);
-      } else if (got == 0 || errno != EINTR) {
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  // The pipes closed (or we stop): the child itself may still run, e.g. one that
-  // closed stdout and stderr and sleeps. Poll for its exit until the deadline.
-  while (!must_kill && !try_reap(pid, r)) {
-    if ((r.interrupted_by = stop_requested()) != 0 || Clock::now() >= deadline) {
-      must_kill = true;
-      break;
-    }
-    sleep_ms(ms_until(deadline, 50));
-  }
+  const bool must_kill =
+      drain_pipes(out_r.get(), err_r.get(), r, deadline, cap) || wait_for_exit(pid, r, deadline);
   if (must_kill) {
     r.timed_out = r.interrupted_by == 0;
     kill_group(pid, r, limits_.kill_grace_ms);
