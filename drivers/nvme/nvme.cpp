@@ -138,7 +138,7 @@ void NvmeDriver::enable_controller(uint32_t cc) {
   wait_ready(true, "NVMe enable (CC.EN=1)");
 }
 
-// --- init / remove ---------------------------------------------------------------------------
+// --- init: the controller bring-up as a table of states (7.6.1) -------------------------------
 
 void NvmeDriver::init(IrqMode mode) {
   if (mode != IrqMode::kDefault && mode != IrqMode::kMsix)
@@ -150,6 +150,43 @@ void NvmeDriver::init(IrqMode mode) {
   teardown(false);
   device_.enable_bus_master();
 
+  // Each state is one step of the bring-up, run in order (as SPDK's nvme_ctrlr_process_init);
+  // a state that fails throws vfiokit::Error, and nothing after it runs.
+  struct State {
+    const char* name;
+    void (NvmeDriver::*run)();
+  };
+  // Checks of what the controller offers, then 7.6.1 step 1: reset it (EN 1 -> 0) and wait
+  // for RDY 0. Nothing is built yet: a failure here leaves nothing to tear down.
+  static constexpr State kProbe[] = {
+      {"read CAP", &NvmeDriver::init_read_cap},
+      {"check MSI-X", &NvmeDriver::init_check_msix},
+      {"disable (CC.EN=0, wait CSTS.RDY=0)", &NvmeDriver::disable_controller},
+  };
+  static constexpr State kBringUp[] = {
+      {"enable MSI-X", &NvmeDriver::init_enable_irqs},
+      {"configure admin queue", &NvmeDriver::init_configure_admin_queue},
+      {"enable (CC.EN=1, wait CSTS.RDY=1)", &NvmeDriver::init_enable},
+      {"identify controller", &NvmeDriver::init_identify_controller},
+      {"identify namespace", &NvmeDriver::init_identify_namespace},
+      {"transfer limit", &NvmeDriver::init_transfer_limit},
+      {"set number of queues", &NvmeDriver::init_set_num_queues},
+      {"allocate I/O queue", &NvmeDriver::init_allocate_io_queue},
+      {"create I/O CQ", &NvmeDriver::init_create_io_cq},
+      {"create I/O SQ", &NvmeDriver::init_create_io_sq},
+      {"scratch range", &NvmeDriver::init_scratch_range},
+  };
+  for (const State& s : kProbe) (this->*s.run)();
+  live_ = true;  // from here on, a failure tears down what was built
+  try {
+    for (const State& s : kBringUp) (this->*s.run)();
+  } catch (...) {
+    teardown(false);
+    throw;
+  }
+}
+
+void NvmeDriver::init_read_cap() {
   cap_ = cap();
   if (!(cap_.css & 1))
     throw_error("NVMe init", object(), ENOTSUP,
@@ -172,95 +209,115 @@ void NvmeDriver::init(IrqMode mode) {
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("no usable memory page size (CAP.MPSMIN {} B, MPSMAX {} B)",
                                cap_.mps_min, cap_.mps_max));
+}
+
+void NvmeDriver::init_check_msix() {
   const IrqInfo msix = device_.irq_info(VFIO_PCI_MSIX_IRQ_INDEX);
   if (msix.count < 2)
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("the controller offers {} MSI-X vectors; the driver needs 2 "
                                "(admin and I/O)",
                                msix.count));
+}
 
-  // 7.6.1 step 1: reset the controller (EN 1 -> 0) and wait for RDY 0.
-  disable_controller();
-  live_ = true;  // from here on, a failure tears down what was built
-  try {
-    irq_ = device_.enable_irq(VFIO_PCI_MSIX_IRQ_INDEX, 2);
-    irq_.drain(kAdminVector);
-    irq_.drain(kIoVector);
+void NvmeDriver::init_enable_irqs() {
+  irq_ = device_.enable_irq(VFIO_PCI_MSIX_IRQ_INDEX, 2);
+  irq_.drain(kAdminVector);
+  irq_.drain(kIoVector);
+}
 
-    // Steps 2-3: the admin queues (AQA, ASQ, ACQ), then CC and EN (3.1.5), then wait for RDY.
-    const uint32_t admin_entries = std::min(kAdminEntries, cap_.mqes_entries);
-    *admin_ = nvme::QueuePair(*dma_, bar0_, 0, admin_entries, cap_.doorbell_stride, page_size_, 0);
-    id_buf_ =
-        DmaBuffer::allocate(std::max<uint64_t>(page_size_, nvme::kIdentifySize), PageBacking::k4K);
-    id_map_ = dma_->map(id_buf_.data(), id_buf_.size(), DmaAccess::kReadWrite, page_size_);
-    bar0_.write32(nvme::kRegAqa, nvme::make_aqa(admin_entries, admin_entries));
-    bar0_.write32(nvme::kRegAsq, static_cast<uint32_t>(admin_->sq_iova()));
-    bar0_.write32(nvme::kRegAsq + 4, static_cast<uint32_t>(admin_->sq_iova() >> 32));
-    bar0_.write32(nvme::kRegAcq, static_cast<uint32_t>(admin_->cq_iova()));
-    bar0_.write32(nvme::kRegAcq + 4, static_cast<uint32_t>(admin_->cq_iova() >> 32));
-    enable_controller(nvme::make_cc(static_cast<uint32_t>(page_size_)));
+// Steps 2-3: the admin queues (AQA, ASQ, ACQ), then CC and EN (3.1.5), then wait for RDY.
+void NvmeDriver::init_configure_admin_queue() {
+  const uint32_t admin_entries = std::min(kAdminEntries, cap_.mqes_entries);
+  *admin_ = nvme::QueuePair(*dma_, bar0_, 0, admin_entries, cap_.doorbell_stride, page_size_, 0);
+  id_buf_ =
+      DmaBuffer::allocate(std::max<uint64_t>(page_size_, nvme::kIdentifySize), PageBacking::k4K);
+  id_map_ = dma_->map(id_buf_.data(), id_buf_.size(), DmaAccess::kReadWrite, page_size_);
+  bar0_.write32(nvme::kRegAqa, nvme::make_aqa(admin_entries, admin_entries));
+  bar0_.write32(nvme::kRegAsq, static_cast<uint32_t>(admin_->sq_iova()));
+  bar0_.write32(nvme::kRegAsq + 4, static_cast<uint32_t>(admin_->sq_iova() >> 32));
+  bar0_.write32(nvme::kRegAcq, static_cast<uint32_t>(admin_->cq_iova()));
+  bar0_.write32(nvme::kRegAcq + 4, static_cast<uint32_t>(admin_->cq_iova() >> 32));
+}
 
-    // Steps 4-5: Identify Controller, then the namespace.
-    identify();
-    auto entry_size_ok = [](uint8_t v, uint32_t want) {
-      return v == 0 || ((v & 0xf) <= want && (v >> 4) >= want);
-    };
-    if (!entry_size_ok(ctrl_.sqes, nvme::kSqesLog2) || !entry_size_ok(ctrl_.cqes, nvme::kCqesLog2))
-      throw_error(
-          "NVMe init", object(), ENOTSUP,
-          detail::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
-                         ctrl_.sqes, ctrl_.cqes));
-    uint32_t nsid = options_.nsid;
-    if (nsid == 0) {
-      const auto active = active_namespaces();
-      if (active.empty())
-        throw_error("NVMe init", object(), ENODEV,
-                    detail::format("no active namespace (NN {}): create and attach one", ctrl_.nn));
-      nsid = active.front();
-    }
-    ns_ = identify_namespace(nsid);
-    if (ns_.metadata_size != 0)
-      throw_error(
-          "NVMe init", detail::format("{} namespace {}", object(), nsid), ENOTSUP,
-          detail::format("its LBA format {} carries {} metadata bytes per block; the driver "
-                         "handles formats without metadata (nvme format --lbaf)",
-                         ns_.format_index, ns_.metadata_size));
+void NvmeDriver::init_enable() {
+  enable_controller(nvme::make_cc(static_cast<uint32_t>(page_size_)));
+}
 
-    // Transfer limit: MDTS is in units of the minimum page size (5.15.2.1); NLB is 16 bits.
-    // An MDTS too large for 64 bits counts as no limit (ControllerInfo::max_transfer_bytes).
-    max_transfer_ = std::min({ctrl_.max_transfer_bytes(cap_.mps_min), options_.max_transfer,
-                              uint64_t{65536} * ns_.lba_size});
-    max_transfer_ -= max_transfer_ % ns_.lba_size;
-    if (max_transfer_ == 0)
-      throw_error("NVMe init", object(), EINVAL,
-                  detail::format("max transfer {} B is below one {} B block (MDTS {}, option {})",
-                                 max_transfer_, ns_.lba_size, ctrl_.mdts, options_.max_transfer));
+// Steps 4-5: Identify Controller, then the namespace.
+void NvmeDriver::init_identify_controller() {
+  identify();
+  auto entry_size_ok = [](uint8_t v, uint32_t want) {
+    return v == 0 || ((v & 0xf) <= want && (v >> 4) >= want);
+  };
+  if (!entry_size_ok(ctrl_.sqes, nvme::kSqesLog2) || !entry_size_ok(ctrl_.cqes, nvme::kCqesLog2))
+    throw_error("NVMe init", object(), ENOTSUP,
+                detail::format("SQES {:#x} / CQES {:#x} exclude 64-byte SQ and 16-byte CQ entries",
+                               ctrl_.sqes, ctrl_.cqes));
+}
 
-    // Step 6: the number of I/O queues (Set Features 07h), then the I/O CQ and SQ (5.3, 5.4).
-    admin_checked(nvme::make_set_num_queues(1, 1), "Set Features (Number of Queues)");
-    const uint32_t entries = std::clamp<uint32_t>(options_.io_queue_entries, 2, cap_.mqes_entries);
-    *io_ = nvme::QueuePair(*dma_, bar0_, kIoQid, entries, cap_.doorbell_stride, page_size_,
-                           nvme::prp_list_pages(max_transfer_, page_size_));
-    // Shadow doorbells before the I/O queues exist: their slots start at 0, as the queues do.
-    setup_shadow_doorbells();
-    admin_checked(nvme::make_create_io_cq(kIoQid, entries, io_->cq_iova(), kIoVector,
-                                          options_.completion == NvmeCompletionMode::kInterrupt),
-                  "Create I/O Completion Queue");
-    admin_checked(nvme::make_create_io_sq(kIoQid, entries, io_->sq_iova(), kIoQid),
-                  "Create I/O Submission Queue");
-
-    // The memcpy scratch range: the namespace's last blocks (at most half of it).
-    const uint64_t scratch_blocks = std::min<uint64_t>(max_transfer_ / ns_.lba_size, ns_.nsze / 2);
-    if (scratch_blocks == 0)
-      throw_error("NVMe init", object(), ENOSPC,
-                  detail::format("namespace {} has {} blocks: too small for a scratch range",
-                                 ns_.nsid, ns_.nsze));
-    scratch_lba_ = ns_.nsze - scratch_blocks;
-    scratch_bytes_ = static_cast<size_t>(scratch_blocks * ns_.lba_size);
-  } catch (...) {
-    teardown(false);
-    throw;
+void NvmeDriver::init_identify_namespace() {
+  uint32_t nsid = options_.nsid;
+  if (nsid == 0) {
+    const auto active = active_namespaces();
+    if (active.empty())
+      throw_error("NVMe init", object(), ENODEV,
+                  detail::format("no active namespace (NN {}): create and attach one", ctrl_.nn));
+    nsid = active.front();
   }
+  ns_ = identify_namespace(nsid);
+  if (ns_.metadata_size != 0)
+    throw_error("NVMe init", detail::format("{} namespace {}", object(), nsid), ENOTSUP,
+                detail::format("its LBA format {} carries {} metadata bytes per block; the driver "
+                               "handles formats without metadata (nvme format --lbaf)",
+                               ns_.format_index, ns_.metadata_size));
+}
+
+// Transfer limit: MDTS is in units of the minimum page size (5.15.2.1); NLB is 16 bits.
+// An MDTS too large for 64 bits counts as no limit (ControllerInfo::max_transfer_bytes).
+void NvmeDriver::init_transfer_limit() {
+  max_transfer_ = std::min({ctrl_.max_transfer_bytes(cap_.mps_min), options_.max_transfer,
+                            uint64_t{65536} * ns_.lba_size});
+  max_transfer_ -= max_transfer_ % ns_.lba_size;
+  if (max_transfer_ == 0)
+    throw_error("NVMe init", object(), EINVAL,
+                detail::format("max transfer {} B is below one {} B block (MDTS {}, option {})",
+                               max_transfer_, ns_.lba_size, ctrl_.mdts, options_.max_transfer));
+}
+
+// Step 6: the number of I/O queues (Set Features 07h), then the I/O CQ and SQ (5.3, 5.4).
+void NvmeDriver::init_set_num_queues() {
+  admin_checked(nvme::make_set_num_queues(1, 1), "Set Features (Number of Queues)");
+}
+
+void NvmeDriver::init_allocate_io_queue() {
+  const uint32_t entries = std::clamp<uint32_t>(options_.io_queue_entries, 2, cap_.mqes_entries);
+  *io_ = nvme::QueuePair(*dma_, bar0_, kIoQid, entries, cap_.doorbell_stride, page_size_,
+                         nvme::prp_list_pages(max_transfer_, page_size_));
+  // Shadow doorbells before the I/O queues exist: their slots start at 0, as the queues do.
+  setup_shadow_doorbells();
+}
+
+void NvmeDriver::init_create_io_cq() {
+  admin_checked(nvme::make_create_io_cq(kIoQid, io_->entries(), io_->cq_iova(), kIoVector,
+                                        options_.completion == NvmeCompletionMode::kInterrupt),
+                "Create I/O Completion Queue");
+}
+
+void NvmeDriver::init_create_io_sq() {
+  admin_checked(nvme::make_create_io_sq(kIoQid, io_->entries(), io_->sq_iova(), kIoQid),
+                "Create I/O Submission Queue");
+}
+
+// The memcpy scratch range: the namespace's last blocks (at most half of it).
+void NvmeDriver::init_scratch_range() {
+  const uint64_t scratch_blocks = std::min<uint64_t>(max_transfer_ / ns_.lba_size, ns_.nsze / 2);
+  if (scratch_blocks == 0)
+    throw_error("NVMe init", object(), ENOSPC,
+                detail::format("namespace {} has {} blocks: too small for a scratch range",
+                               ns_.nsid, ns_.nsze));
+  scratch_lba_ = ns_.nsze - scratch_blocks;
+  scratch_bytes_ = static_cast<size_t>(scratch_blocks * ns_.lba_size);
 }
 
 void NvmeDriver::setup_shadow_doorbells() {

@@ -219,6 +219,20 @@ class NvmeDriver final : public Driver {
   void wait_ready(bool ready, const char* what);
   void teardown(bool graceful) noexcept;
   void setup_shadow_doorbells();
+  // init()'s states, in the order init runs them (see init).
+  void init_read_cap();
+  void init_check_msix();
+  void init_enable_irqs();
+  void init_configure_admin_queue();
+  void init_enable();
+  void init_identify_controller();
+  void init_identify_namespace();
+  void init_transfer_limit();
+  void init_set_num_queues();
+  void init_allocate_io_queue();
+  void init_create_io_cq();
+  void init_create_io_sq();
+  void init_scratch_range();
   std::string object() const;
 
   Device& device_;
