@@ -90,6 +90,8 @@ void add_probe_options(CLI::App& sub, Invocation& in) {
       "Also reset display devices (class 03), whose reset bugs can wedge a GPU until reboot");
   sub.add_flag("--no-reset", in.probe_no_reset, "Skip the reset step on every device")
       ->excludes(reset_flag);
+  sub.add_option("--vf-token", in.probe.vf_token,
+                 "An SR-IOV VF's token (UUID), set by the owner of its PF on vfio-pci");
 }
 
 void add_info_options(CLI::App& sub, Invocation& in) {

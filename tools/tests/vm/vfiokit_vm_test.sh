@@ -761,6 +761,18 @@ case "$case_" in
     expect_out "vfiokit probe BDF --vf-token UUID" "check --json: how to pass the token"
     vk check "$pf"
     expect_out "SR-IOV +1 of 2 virtual functions enabled: $vf on vfio-pci" "check lists the PF's VFs"
+    # probe --vf-token: the token vm_vf_token_test's PF owner set. The VF's controller is
+    # offline (no resources assigned by the PF), so only open is asked to pass.
+    token=6c1e2a1b-3f4d-4e5a-8b6c-7d8e9f0a1b2c
+    vk probe "$vf" --no-reset --backend container
+    expect_rc 2 "probe of the VF without its token"
+    expect_out "FAIL +open .*Permission denied.*present the VF token the PF's owner set \\(vfiokit probe --vf-token UUID\\)" "without the token: EACCES naming the requirement"
+    vk probe "$vf" --no-reset --backend container --vf-token 11111111-2222-4333-8444-555555555555
+    expect_out "FAIL +open .*does not match the one the PF's owner set" "a wrong token: EACCES saying so"
+    vk probe "$vf" --no-reset --backend container --vf-token "$token"
+    expect_out "PASS +open .*$vf via container" "the right token opens the VF"
+    vk probe "$vf" --no-reset --backend iommufd --vf-token "$token"
+    expect_out "FAIL +open .*takes no VF token before Linux 6.17" "iommufd cannot present a token on 6.12"
     ;;
 
   fleet)
