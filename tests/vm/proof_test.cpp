@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "check/check.hpp"
 #include "tests/vm/vm_support.hpp"
 #include "vfiokit/drivers/edu/registers.hpp"
 #include "vfiokit/vfio/sysfs.hpp"
@@ -78,20 +79,6 @@ bool iommu_logs_faults() {
   return false;
 }
 
-const char* name_of(Verdict v) {
-  switch (v) {
-    case Verdict::kPass:
-      return "PASS";
-    case Verdict::kSkip:
-      return "SKIP";
-    case Verdict::kWarn:
-      return "WARN";
-    case Verdict::kFail:
-      return "FAIL";
-  }
-  return "?";
-}
-
 // One row per (device, mode) for ci/vm/proof-matrix's table, printed as the case ends:
 // "PROOF|device|mode|PASS, SKIP or FAIL|why". The reason is the skip's, or the first
 // step that did not pass.
@@ -144,7 +131,7 @@ TEST_P(Proof, EveryStepPasses) {
   }
   ++faults_in_window;
   o.on_step = [](const proof::StepResult& s) {
-    std::printf("  %-4s %-13s %9.2f ms  %s\n", name_of(s.verdict), s.id.c_str(), s.ms,
+    std::printf("  %-4s %-13s %9.2f ms  %s\n", check::verdict_name(s.verdict), s.id.c_str(), s.ms,
                 s.summary.c_str());
   };
   std::printf("%s (%s) over %s\n", bdf.c_str(), kind.c_str(), mode.name);
