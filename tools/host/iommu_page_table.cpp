@@ -152,17 +152,27 @@ PageTableMismatch compare_page_table(const IommuPageTable& table,
     r.problems.push_back("the IOMMU does not translate DMA (DMA Remapping is not enabled)");
   for (const auto& m : expected) compare_mapping(table, m, r.problems);
   if (!exclusive) return r;
+  for (const auto& l : foreign_leaves(table, expected)) r.problems.push_back(describe_foreign(l));
+  return r;
+}
+
+std::vector<IommuLeaf> foreign_leaves(const IommuPageTable& table,
+                                      const std::vector<ExpectedMapping>& expected) {
+  std::vector<IommuLeaf> out;
   for (const auto& l : table.leaves) {
     bool ours = false;
     for (const auto& m : expected)
       if (l.iova >= m.iova && l.iova + l.size <= m.iova + m.size) ours = true;
-    if (!ours)
-      r.problems.push_back(
-          fmt::format("IOVA {:#x}-{:#x} ({}) -> physical {:#x} is mapped in the "
-                      "IOMMU, but not by vfiokit",
-                      l.iova, l.iova + l.size, human_bytes(l.size), l.phys));
+    if (!ours) out.push_back(l);
   }
-  return r;
+  return out;
+}
+
+std::string describe_foreign(const IommuLeaf& l) {
+  return fmt::format(
+      "IOVA {:#x}-{:#x} ({}) -> physical {:#x} is mapped in the IOMMU, but not by "
+      "vfiokit",
+      l.iova, l.iova + l.size, human_bytes(l.size), l.phys);
 }
 
 }  // namespace vfiokit::host

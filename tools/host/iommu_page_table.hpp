@@ -56,6 +56,12 @@ struct PageTableMismatch {
 PageTableMismatch compare_page_table(const IommuPageTable& table,
                                      const std::vector<ExpectedMapping>& expected, bool exclusive);
 
+/// The leaves of `table` outside every mapping of `expected`: mapped, but not by vfiokit.
+std::vector<IommuLeaf> foreign_leaves(const IommuPageTable& table,
+                                      const std::vector<ExpectedMapping>& expected);
+/// "IOVA a-b (size) -> physical p is mapped in the IOMMU, but not by vfiokit".
+std::string describe_foreign(const IommuLeaf& leaf);
+
 /// The leaves that overlap [iova, iova + size).
 std::vector<IommuLeaf> leaves_in(const IommuPageTable& table, uint64_t iova, uint64_t size);
 

@@ -161,7 +161,6 @@ std::vector<check::Check> check_tables(const host::HostFs& fs, const std::string
                    "no free 2 MiB hugepage to map (vm.nr_hugepages)",
                    "",
                    {}});
-  const auto foreign = host::compare_page_table(mapped, all, true);
   check::Check f{"iommu_tables.foreign",
                  "nothing else",
                  Verdict::kPass,
@@ -169,8 +168,8 @@ std::vector<check::Check> check_tables(const host::HostFs& fs, const std::string
                  "",
                  {}};
   std::vector<std::string> extra;
-  for (const auto& p : foreign.problems)
-    if (p.find("not by vfiokit") != std::string::npos) extra.push_back(p);
+  for (const auto& l : host::foreign_leaves(mapped, all))
+    extra.push_back(host::describe_foreign(l));
   if (!extra.empty()) {
     f.verdict = Verdict::kFail, f.summary = extra.front(), f.data["problems"] = extra;
   }
