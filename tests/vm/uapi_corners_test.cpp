@@ -35,31 +35,11 @@ namespace {
 constexpr uint64_t kPage = 4096;
 constexpr uint32_t kNvmeClass = 0x010802;
 
-/// An ioctl's answer as a word: "ok" or the errno's name.
+/// An ioctl's answer as a word: "ok" or the errno's name (glibc's strerrorname_np).
 std::string answer(int rc) {
   if (rc == 0) return "ok";
-  switch (errno) {
-    case EINVAL:
-      return "EINVAL";
-    case EOVERFLOW:
-      return "EOVERFLOW";
-    case ENOENT:
-      return "ENOENT";
-    case EFAULT:
-      return "EFAULT";
-    case EEXIST:
-      return "EEXIST";
-    case ERANGE:
-      return "ERANGE";
-    case ENOSPC:
-      return "ENOSPC";
-    case EPERM:
-      return "EPERM";
-    case EOPNOTSUPP:
-      return "EOPNOTSUPP";
-    default:
-      return std::string("errno ") + std::to_string(errno);
-  }
+  const char* name = strerrorname_np(errno);
+  return name ? name : "errno " + std::to_string(errno);
 }
 
 struct Range {

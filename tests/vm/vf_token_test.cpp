@@ -40,21 +40,10 @@ constexpr const char* kToken = "6c1e2a1b-3f4d-4e5a-8b6c-7d8e9f0a1b2c";
 constexpr const char* kWrong = "11111111-2222-4333-8444-555555555555";
 constexpr const char* kNull = "00000000-0000-0000-0000-000000000000";
 
+/// The errno's name (glibc's strerrorname_np), as the rows print it.
 std::string errno_word(int e) {
-  switch (e) {
-    case EACCES:
-      return "EACCES";
-    case EINVAL:
-      return "EINVAL";
-    case EBUSY:
-      return "EBUSY";
-    case ENODEV:
-      return "ENODEV";
-    case EPERM:
-      return "EPERM";
-    default:
-      return "errno " + std::to_string(e);
-  }
+  const char* name = strerrorname_np(e);
+  return name ? name : "errno " + std::to_string(e);
 }
 
 std::string sysfs_read(const fs::path& p) {
