@@ -63,8 +63,8 @@ void QueuePair::cache_doorbells() {
 }
 
 QueuePair::QueuePair(DmaSpace& dma, const MappedRegion& bar0, uint16_t qid, uint32_t entries,
-                     uint32_t doorbell_stride, uint64_t page_size, size_t prp_pages)
-    : bar0_(&bar0) {
+                     uint32_t doorbell_stride, uint64_t page_size, size_t prp_pages) {
+  bar0_ = &bar0;
   init_layout(qid, entries, doorbell_stride, page_size, prp_pages);
   mem_ = DmaBuffer::allocate(memory_size(entries, page_size, prp_pages), PageBacking::kAuto, true);
   map_ = dma.map(mem_.data(), mem_.size(), DmaAccess::kReadWrite, page_size);
@@ -95,44 +95,9 @@ QueuePair& QueuePair::operator=(QueuePair&& o) noexcept {
   if (this == &o) return *this;
   map_ = std::move(o.map_);  // unmap first: the old memory stays mapped until here
   mem_ = std::move(o.mem_);
-  sq_ = std::exchange(o.sq_, nullptr);
-  cq_ = std::exchange(o.cq_, nullptr);
-  free_ = std::exchange(o.free_, nullptr);
-  busy_ = std::exchange(o.busy_, nullptr);
-  sq_db_ = std::exchange(o.sq_db_, nullptr);
-  cq_db_ = std::exchange(o.cq_db_, nullptr);
-  shadow_sq_ = std::exchange(o.shadow_sq_, nullptr);
-  shadow_cq_ = std::exchange(o.shadow_cq_, nullptr);
-  ei_sq_ = std::exchange(o.ei_sq_, nullptr);
-  ei_cq_ = std::exchange(o.ei_cq_, nullptr);
-  entries_ = std::exchange(o.entries_, 0);
-  capacity_ = std::exchange(o.capacity_, 0);
-  free_count_ = std::exchange(o.free_count_, 0);
-  sq_tail_ = o.sq_tail_;
-  rung_tail_ = o.rung_tail_;
-  cq_head_ = o.cq_head_;
-  head_written_ = o.head_written_;
-  phase_ = o.phase_;
-  slow_doorbells_ = std::exchange(o.slow_doorbells_, true);
-  always_mmio_ = o.always_mmio_;
-  page_size_ = o.page_size_;
-  page_mask_ = o.page_mask_;
-  two_pages_ = o.two_pages_;
-  mmio_written_ = std::exchange(o.mmio_written_, 0);
-  mmio_skipped_ = std::exchange(o.mmio_skipped_, 0);
-  mmio_kicked_ = std::exchange(o.mmio_kicked_, 0);
-  bar0_ = std::exchange(o.bar0_, nullptr);
-  base_ = std::exchange(o.base_, nullptr);
-  iova_ = std::exchange(o.iova_, 0);
-  qid_ = o.qid_;
-  sq_doorbell_ = o.sq_doorbell_;
-  cq_doorbell_ = o.cq_doorbell_;
-  cq_offset_ = o.cq_offset_;
-  prp_offset_ = o.prp_offset_;
-  prp_stride_ = o.prp_stride_;
-  prp_pages_ = o.prp_pages_;
-  free_mem_ = std::move(o.free_mem_);
-  busy_mem_ = std::move(o.busy_mem_);
+  static_cast<QueuePairState&>(*this) = std::exchange(static_cast<QueuePairState&>(o), {});
+  free_mem_ = std::move(o.free_mem_);  // free_ and busy_ point into these; the heap
+  busy_mem_ = std::move(o.busy_mem_);  // blocks do not move with the unique_ptrs
   return *this;
 }
 
@@ -214,25 +179,13 @@ void QueuePair::submit(const Sqe& sqe, bool ring_now) {
 }
 
 std::optional<Cqe> QueuePair::pop() {
-  for (;;) {
-    const Cqe& slot = cq_[cq_head_];
-    const uint16_t status = *reinterpret_cast<const volatile uint16_t*>(&slot.status);
-    if ((status & 1) != phase_) return std::nullopt;
-    io::dma_rmb();
-    Cqe e;
-    std::memcpy(&e, &slot, sizeof(e));
-    e.status = status;
-    if (++cq_head_ == entries_) {
-      cq_head_ = 0;
-      phase_ ^= 1;
-    }
-    // A CQE for a cid not in flight (a repeat, or one the controller made up) completes
-    // nothing: consumed and skipped, so it cannot stand in for a later command that reuses
-    // the cid. (drain(span), the I/O hot path, does not check; see its comment.)
-    if (!busy(e.cid)) continue;
-    unclaim(e.cid);
-    return e;
-  }
+  // A CQE for a cid not in flight (a repeat, or one the controller made up) completes
+  // nothing: consumed and skipped, so it cannot stand in for a later command that reuses
+  // the cid.
+  Cqe e;
+  while (next_completion(e))
+    if (unclaim(e.cid)) return e;
+  return std::nullopt;
 }
 
 size_t QueuePair::drain(std::vector<NvmeCompletion>& out) {

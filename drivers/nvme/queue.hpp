@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -38,13 +39,49 @@ constexpr bool event_idx_crossed(uint16_t event_idx, uint16_t old_value, uint16_
          static_cast<uint16_t>(new_value - old_value);
 }
 
+/// The plain state of a QueuePair: pointers into its memory and BAR0, ring indices,
+/// layout and counters. Trivially copyable, so QueuePair's move is one assignment of it
+/// (and a moved-from queue is this default: empty). The hot fields first, together.
+struct QueuePairState {
+  Sqe* sq_ = nullptr;
+  Cqe* cq_ = nullptr;
+  uint16_t* free_ = nullptr;            // free cids, a stack: free_[0, free_count_)
+  uint8_t* busy_ = nullptr;             // per cid: submitted, not completed
+  volatile uint32_t* sq_db_ = nullptr;  // the doorbells in bar0_'s mapping, if mmap'ed
+  volatile uint32_t* cq_db_ = nullptr;
+  volatile uint32_t* shadow_sq_ = nullptr;  // shadow doorbell slots, when in use
+  volatile uint32_t* shadow_cq_ = nullptr;
+  const volatile uint32_t* ei_sq_ = nullptr;  // EventIdx slots
+  const volatile uint32_t* ei_cq_ = nullptr;
+  uint32_t entries_ = 0;
+  uint32_t capacity_ = 0;  // entries_ - 1 (0 for an empty queue)
+  uint32_t free_count_ = 0;
+  uint32_t sq_tail_ = 0, rung_tail_ = 0;
+  uint32_t cq_head_ = 0, head_written_ = 0;
+  uint16_t phase_ = 1;
+  bool slow_doorbells_ = true;  // shadow doorbells in use, or a doorbell not mmap'ed
+  bool always_mmio_ = false;
+  uint64_t page_size_ = 0, page_mask_ = 0, two_pages_ = 0;
+  uint64_t mmio_written_ = 0, mmio_skipped_ = 0, mmio_kicked_ = 0;
+
+  const MappedRegion* bar0_ = nullptr;
+  uint8_t* base_ = nullptr;  // mem_'s bytes, or over_memory()'s
+  uint64_t iova_ = 0;
+  uint16_t qid_ = 0;
+  uint32_t sq_doorbell_ = 0, cq_doorbell_ = 0;
+  uint64_t cq_offset_ = 0, prp_offset_ = 0, prp_stride_ = 0;
+  size_t prp_pages_ = 0;
+};
+
+static_assert(std::is_trivially_copyable_v<QueuePairState>);
+
 /// An SQ and its CQ (same ID, same size), plus a PRP list area for each command
 /// slot. Command identifiers are slot numbers, so at most entries()-1 commands
 /// are in flight: the SQ and the CQ can then never overflow. Move-only; the
 /// memory is unmapped on destruction, so the controller must have stopped
 /// using the queue (deleted, or controller disabled) before that.
 /// Not thread-safe.
-class QueuePair {
+class QueuePair : private QueuePairState {
  public:
   QueuePair() = default;
   /// Allocates zeroed queues of `entries` (2..65536) entries and `prp_pages`
@@ -87,13 +124,16 @@ class QueuePair {
     busy_[cid] = 1;
     return cid;
   }
-  /// Gives back a claimed identifier that was never submitted (or has completed); a cid that
-  /// is not busy is ignored, so a stray or repeated cid from a controller frees nothing twice.
-  [[gnu::always_inline]] void unclaim(uint16_t cid) {
+  /// Gives back a claimed identifier that was never submitted (or has completed) and says
+  /// whether it was claimed; a cid that is not busy is ignored, so a stray or repeated cid
+  /// from a controller frees nothing twice.
+  [[gnu::always_inline]] bool unclaim(uint16_t cid) {
     if (cid < capacity() && busy_[cid]) [[likely]] {
       busy_[cid] = 0;
       free_[free_count_++] = cid;
+      return true;
     }
+    return false;
   }
   /// PRP list pages of command slot `cid`.
   size_t prp_pages() const { return prp_pages_; }
@@ -148,24 +188,15 @@ class QueuePair {
   /// doorbell once. Returns how many were appended.
   size_t drain(std::vector<NvmeCompletion>& out);
   /// As drain, into caller memory: at most out.size() completions, the rest stay in the CQ.
-  /// The I/O hot path: unlike pop(), it hands on a CQE whose cid is not in flight (one
-  /// test and branch fewer per completion); the caller matches cids to what it submitted.
+  /// The I/O hot path. Like pop(), a CQE whose cid is not in flight (a repeat, or one the
+  /// controller made up) is consumed and completes nothing: the in-flight test is the one
+  /// unclaim() makes anyway.
   [[gnu::always_inline]] size_t drain(std::span<NvmeCompletion> out) {
     size_t n = 0;
-    while (n < out.size()) {
-      const Cqe& e = cq_[cq_head_];
-      // The controller writes the entry, then flips its phase tag (4.6): read the tag first.
-      const uint16_t status = *reinterpret_cast<const volatile uint16_t*>(&e.status);
-      if ((status & 1) != phase_) break;
-      io::dma_rmb();
-      const uint16_t cid = e.cid;
-      out[n++] = {cid, status_field(status), e.dw0, e.sqhd};
-      unclaim(cid);
-      if (++cq_head_ == entries_) {
-        cq_head_ = 0;
-        phase_ ^= 1;
-      }
-    }
+    Cqe e;
+    while (n < out.size() && next_completion(e))
+      if (unclaim(e.cid)) [[likely]]
+        out[n++] = {e.cid, status_field(e.status), e.dw0, e.sqhd};
     if (n) write_cq_doorbell();
     return n;
   }
@@ -211,6 +242,23 @@ class QueuePair {
   uint32_t cq_event_idx() const { return shadow_sq_ ? *ei_cq_ : 0; }
 
  private:
+  // The one completion reader (pop and both drains): when the entry at the CQ head is new
+  // (its Phase Tag is the one expected, 4.6), copies it to `e`, moves the head on (the
+  // expected phase flips at the wrap) and returns true. The CQ head doorbell is the caller's.
+  [[gnu::always_inline]] bool next_completion(Cqe& e) {
+    const Cqe& slot = cq_[cq_head_];
+    // The controller writes the entry, then flips its phase tag: read the tag first.
+    const uint16_t status = *reinterpret_cast<const volatile uint16_t*>(&slot.status);
+    if ((status & 1) != phase_) return false;
+    io::dma_rmb();
+    e = slot;
+    e.status = status;
+    if (++cq_head_ == entries_) {
+      cq_head_ = 0;
+      phase_ ^= 1;
+    }
+    return true;
+  }
   [[noreturn, gnu::cold]] void throw_full() const;
   // A doorbell through MappedRegion's checked accessor (BAR0 not mmap'ed over it).
   [[gnu::cold]] void write_doorbell_slow(uint32_t offset, uint32_t value);
@@ -243,37 +291,8 @@ class QueuePair {
   void init_layout(uint16_t qid, uint32_t entries, uint32_t doorbell_stride, uint64_t page_size,
                    size_t prp_pages);
 
-  // The hot fields first, together.
-  Sqe* sq_ = nullptr;
-  Cqe* cq_ = nullptr;
-  uint16_t* free_ = nullptr;            // free cids, a stack: free_[0, free_count_)
-  uint8_t* busy_ = nullptr;             // per cid: submitted, not completed
-  volatile uint32_t* sq_db_ = nullptr;  // the doorbells in bar0_'s mapping, if mmap'ed
-  volatile uint32_t* cq_db_ = nullptr;
-  volatile uint32_t* shadow_sq_ = nullptr;  // shadow doorbell slots, when in use
-  volatile uint32_t* shadow_cq_ = nullptr;
-  const volatile uint32_t* ei_sq_ = nullptr;  // EventIdx slots
-  const volatile uint32_t* ei_cq_ = nullptr;
-  uint32_t entries_ = 0;
-  uint32_t capacity_ = 0;  // entries_ - 1 (0 for an empty queue)
-  uint32_t free_count_ = 0;
-  uint32_t sq_tail_ = 0, rung_tail_ = 0;
-  uint32_t cq_head_ = 0, head_written_ = 0;
-  uint16_t phase_ = 1;
-  bool slow_doorbells_ = true;  // shadow doorbells in use, or a doorbell not mmap'ed
-  bool always_mmio_ = false;
-  uint64_t page_size_ = 0, page_mask_ = 0, two_pages_ = 0;
-  uint64_t mmio_written_ = 0, mmio_skipped_ = 0, mmio_kicked_ = 0;
-
-  const MappedRegion* bar0_ = nullptr;
-  uint8_t* base_ = nullptr;  // mem_'s bytes, or over_memory()'s
-  uint64_t iova_ = 0;
   DmaBuffer mem_;
   DmaMapping map_;
-  uint16_t qid_ = 0;
-  uint32_t sq_doorbell_ = 0, cq_doorbell_ = 0;
-  uint64_t cq_offset_ = 0, prp_offset_ = 0, prp_stride_ = 0;
-  size_t prp_pages_ = 0;
   std::unique_ptr<uint16_t[]> free_mem_;
   std::unique_ptr<uint8_t[]> busy_mem_;
 };
