@@ -3,7 +3,6 @@
 // mmap), MSI round trips (IrqSet::wait beside our own eventfd + poll/read), and
 // edu's device DMA through the IOMMU.
 #include <fmt/format.h>
-#include <linux/vfio.h>
 
 #include <algorithm>
 #include <chrono>
@@ -25,7 +24,7 @@ constexpr int kIrqTimeoutMs = 2000;
 void BM_MmioReadLib(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const MappedRegion bar0 = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
+    const MappedRegion bar0 = dev.map_region(RegionIndex::kBar0);
     timed_loop_auto(state, [&] { benchmark::DoNotOptimize(bar0.read32(edu::kRegId)); });
   });
 }
@@ -33,7 +32,7 @@ void BM_MmioReadLib(benchmark::State& state, Target t) {
 void BM_MmioReadRaw(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const RawBar bar0(dev, VFIO_PCI_BAR0_REGION_INDEX);
+    const RawBar bar0(dev, RegionIndex::kBar0);
     volatile uint32_t* reg = bar0.reg32(edu::kRegId);
     timed_loop_auto(state, [&] {
       const uint32_t v = *reg;  // the volatile load itself, then keep its value
@@ -45,7 +44,7 @@ void BM_MmioReadRaw(benchmark::State& state, Target t) {
 void BM_MmioWriteLib(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const MappedRegion bar0 = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
+    const MappedRegion bar0 = dev.map_region(RegionIndex::kBar0);
     uint32_t v = 0;
     timed_loop_auto(state, [&] { bar0.write32(edu::kRegLiveness, v++); });
     if (bar0.read32(edu::kRegLiveness) != ~(v - 1))
@@ -56,7 +55,7 @@ void BM_MmioWriteLib(benchmark::State& state, Target t) {
 void BM_MmioWriteRaw(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const RawBar bar0(dev, VFIO_PCI_BAR0_REGION_INDEX);
+    const RawBar bar0(dev, RegionIndex::kBar0);
     volatile uint32_t* reg = bar0.reg32(edu::kRegLiveness);
     uint32_t v = 0;
     timed_loop_auto(state, [&] { *reg = v++; });
@@ -82,9 +81,9 @@ void report_latencies(benchmark::State& state, std::vector<double>& us) {
 void BM_IrqLib(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const MappedRegion bar0 = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
+    const MappedRegion bar0 = dev.map_region(RegionIndex::kBar0);
     dev.enable_bus_master();
-    const IrqSet irq = dev.enable_irq(VFIO_PCI_MSI_IRQ_INDEX);
+    const IrqSet irq = dev.enable_irq(IrqIndex::kMsi);
     bar0.write32(edu::kRegIrqAck, 0xffffffff);
     irq.drain(0);
     std::vector<double> us;
@@ -109,9 +108,9 @@ void BM_IrqLib(benchmark::State& state, Target t) {
 void BM_IrqRaw(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const RawBar bar0(dev, VFIO_PCI_BAR0_REGION_INDEX);
+    const RawBar bar0(dev, RegionIndex::kBar0);
     dev.enable_bus_master();
-    const RawIrq irq(dev, VFIO_PCI_MSI_IRQ_INDEX);
+    const RawIrq irq(dev, IrqIndex::kMsi);
     volatile uint32_t* raise = bar0.reg32(edu::kRegIrqRaise);
     volatile uint32_t* ack = bar0.reg32(edu::kRegIrqAck);
     *ack = 0xffffffff;

@@ -5,7 +5,6 @@
 // samples (their tails are the kernel's and TCG's, not the wrapper's).
 // The benchmark's own time is the library part. Goal (not asserted): ratio <= 1.01.
 #include <fmt/format.h>
-#include <linux/vfio.h>
 
 #include <algorithm>
 #include <chrono>
@@ -83,8 +82,8 @@ constexpr uint64_t kMmioBatch = 256;
 void BM_OverheadMmioRead(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const MappedRegion lib = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
-    const RawBar raw(dev, VFIO_PCI_BAR0_REGION_INDEX);
+    const MappedRegion lib = dev.map_region(RegionIndex::kBar0);
+    const RawBar raw(dev, RegionIndex::kBar0);
     volatile uint32_t* reg = raw.reg32(edu::kRegId);
     Pair p;
     interleave(
@@ -100,8 +99,8 @@ void BM_OverheadMmioRead(benchmark::State& state, Target t) {
 void BM_OverheadMmioWrite(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const MappedRegion lib = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
-    const RawBar raw(dev, VFIO_PCI_BAR0_REGION_INDEX);
+    const MappedRegion lib = dev.map_region(RegionIndex::kBar0);
+    const RawBar raw(dev, RegionIndex::kBar0);
     volatile uint32_t* reg = raw.reg32(edu::kRegLiveness);
     Pair p;
     interleave(
@@ -167,8 +166,8 @@ void BM_OverheadMap(benchmark::State& state, Target t, uint64_t size) {
 void BM_OverheadIrq(benchmark::State& state, Target t) {
   guarded(state, [&] {
     Device& dev = Session::get(t, options().bdf).device();
-    const MappedRegion lib_bar = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
-    const RawBar raw_bar(dev, VFIO_PCI_BAR0_REGION_INDEX);
+    const MappedRegion lib_bar = dev.map_region(RegionIndex::kBar0);
+    const RawBar raw_bar(dev, RegionIndex::kBar0);
     volatile uint32_t* raise = raw_bar.reg32(edu::kRegIrqRaise);
     volatile uint32_t* ack = raw_bar.reg32(edu::kRegIrqAck);
     dev.enable_bus_master();
@@ -181,7 +180,7 @@ void BM_OverheadIrq(benchmark::State& state, Target t) {
       double l = 0;
       for (int side = 0; side < 2; ++side) {
         if ((side == 0) == lib_first) {
-          const IrqSet irq = dev.enable_irq(VFIO_PCI_MSI_IRQ_INDEX);
+          const IrqSet irq = dev.enable_irq(IrqIndex::kMsi);
           for (uint64_t i = 0; i < kBatch; ++i) {
             const auto t0 = Clock::now();
             lib_bar.write32(edu::kRegIrqRaise, kBit);
@@ -193,7 +192,7 @@ void BM_OverheadIrq(benchmark::State& state, Target t) {
             rt.lib_ns.push_back(d * 1e9);
           }
         } else {
-          const RawIrq irq(dev, VFIO_PCI_MSI_IRQ_INDEX);
+          const RawIrq irq(dev, IrqIndex::kMsi);
           for (uint64_t i = 0; i < kBatch; ++i) {
             const auto t0 = Clock::now();
             *raise = kBit;

@@ -88,7 +88,7 @@ int RawDmaMapper::unmap(uint64_t iova, uint64_t size) const {
   return r < 0 ? errno : 0;
 }
 
-RawBar::RawBar(const Device& dev, uint32_t index) {
+RawBar::RawBar(const Device& dev, RegionIndex index) {
   const RegionInfo info = dev.region_info(index);
   if (!info.mmappable() || info.has_sparse)
     throw_error("mmap " + info.name(), dev.bdf(), ENOTSUP,
@@ -104,27 +104,28 @@ RawBar::~RawBar() {
   if (base_) munmap(base_, size_);
 }
 
-RawIrq::RawIrq(const Device& dev, uint32_t index)
+RawIrq::RawIrq(const Device& dev, IrqIndex index)
     : device_fd_(dev.fd()), index_(index), efd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (!efd_) throw_error("eventfd", dev.bdf(), errno);
   alignas(vfio_irq_set) uint8_t buf[sizeof(vfio_irq_set) + sizeof(int32_t)];
   auto* set = reinterpret_cast<vfio_irq_set*>(buf);
   set->argsz = sizeof(buf);
   set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-  set->index = index;
+  set->index = index_number(index);
   set->start = 0;
   set->count = 1;
   const int32_t fd = efd_.get();
   std::memcpy(set->data, &fd, sizeof(fd));
   if (ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, set) < 0)
-    throw_error("VFIO_DEVICE_SET_IRQS (raw)", fmt::format("{} index {}", dev.bdf(), index), errno);
+    throw_error("VFIO_DEVICE_SET_IRQS (raw)", fmt::format("{} {}", dev.bdf(), to_string(index)),
+                errno);
 }
 
 RawIrq::~RawIrq() {
   vfio_irq_set set{};
   set.argsz = sizeof(set);
   set.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
-  set.index = index_;
+  set.index = index_number(index_);
   ioctl(device_fd_, VFIO_DEVICE_SET_IRQS, &set);
 }
 

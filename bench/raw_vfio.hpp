@@ -33,7 +33,7 @@ class RawDmaMapper {
 class RawBar {
  public:
   /// mmaps BAR `index` of `dev`; throws vfiokit::Error if the BAR cannot be mmap'ed.
-  RawBar(const Device& dev, uint32_t index);
+  RawBar(const Device& dev, RegionIndex index);
   RawBar(const RawBar&) = delete;
   RawBar& operator=(const RawBar&) = delete;
   ~RawBar();
@@ -52,7 +52,7 @@ class RawBar {
 class RawIrq {
  public:
   /// Throws vfiokit::Error when the kernel refuses.
-  RawIrq(const Device& dev, uint32_t index);
+  RawIrq(const Device& dev, IrqIndex index);
   RawIrq(const RawIrq&) = delete;
   RawIrq& operator=(const RawIrq&) = delete;
   ~RawIrq();
@@ -61,7 +61,7 @@ class RawIrq {
 
  private:
   int device_fd_;
-  uint32_t index_;
+  IrqIndex index_;
   UniqueFd efd_;
 };
 

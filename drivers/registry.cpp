@@ -1,5 +1,3 @@
-#include <linux/vfio.h>
-
 #include "vfiokit/drivers/driver.hpp"
 #include "vfiokit/drivers/edu/edu.hpp"
 #include "vfiokit/drivers/edu/registers.hpp"
@@ -9,10 +7,14 @@ namespace vfiokit {
 
 const char* irq_mode_name(IrqMode m) {
   switch (m) {
-    case IrqMode::kDefault: return "default";
-    case IrqMode::kIntx: return "intx";
-    case IrqMode::kMsi: return "msi";
-    case IrqMode::kMsix: return "msix";
+    case IrqMode::kDefault:
+      return "default";
+    case IrqMode::kIntx:
+      return "intx";
+    case IrqMode::kMsi:
+      return "msi";
+    case IrqMode::kMsix:
+      return "msix";
   }
   return "?";
 }

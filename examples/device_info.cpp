@@ -2,10 +2,9 @@
 //   device_info 0000:01:00.0
 #include <cstdio>
 #include <exception>
-
+#include <vfiokit/version.hpp>
 #include <vfiokit/vfio/device.hpp>
 #include <vfiokit/vfio/error.hpp>
-#include <vfiokit/version.hpp>
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -18,14 +17,16 @@ int main(int argc, char** argv) {
     std::printf("%s: %u regions, %u IRQ indexes, %s\n", dev.bdf().c_str(), dev.num_regions(),
                 dev.num_irqs(), dev.can_reset() ? "resettable" : "no reset");
     for (uint32_t i = 0; i < dev.num_regions(); ++i) {
-      const vfiokit::RegionInfo r = dev.region_info(i);
+      const vfiokit::RegionInfo r = dev.region_info(vfiokit::region_at(i));
       if (r.size == 0) continue;
       std::printf("  region %u %-8s %10llu bytes%s%s%s\n", i, r.name().c_str(),
                   static_cast<unsigned long long>(r.size), r.readable() ? " read" : "",
                   r.writable() ? " write" : "", r.mmappable() ? " mmap" : "");
     }
     for (const vfiokit::IrqInfo& irq : dev.irqs())
-      if (irq.count) std::printf("  irq %u %-6s %u vector(s)\n", irq.index, irq.name().c_str(), irq.count);
+      if (irq.count)
+        std::printf("  irq %u %-6s %u vector(s)\n", vfiokit::index_number(irq.index),
+                    irq.name().c_str(), irq.count);
   } catch (const vfiokit::Error& e) {
     std::fprintf(stderr, "device_info: %s\n", e.what());
     return 1;

@@ -1,6 +1,5 @@
 // The ownership proof's steps, in the order they run. Each says above it what its
 // PASS guarantees; each reads and leaves state only in the ProofContext.
-#include <linux/vfio.h>
 
 #include <algorithm>
 #include <chrono>
@@ -66,7 +65,8 @@ StepOutcome config(ProofContext& c) {
 /// word reads. SKIP: the device has no readable BAR.
 StepOutcome bars(ProofContext& c) {
   std::vector<std::string> parts;
-  for (uint32_t i = VFIO_PCI_BAR0_REGION_INDEX; i <= VFIO_PCI_BAR5_REGION_INDEX; ++i) {
+  for (unsigned n = 0; n <= 5; ++n) {
+    const RegionIndex i = bar_region(n);
     const RegionInfo info = c.dev->region_info(i);
     if (info.size == 0 || !info.readable()) continue;
     const MappedRegion m = c.dev->map_region(i);
@@ -99,8 +99,7 @@ StepOutcome dma_map(ProofContext& c) {
 /// PASS: MSI-X (else MSI, else INTx) enables with eventfds and a kernel loopback
 /// trigger of vector 0 arrives: the eventfd wiring works. SKIP: no interrupts.
 StepOutcome interrupts(ProofContext& c) {
-  for (uint32_t index :
-       {VFIO_PCI_MSIX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_INTX_IRQ_INDEX}) {
+  for (IrqIndex index : {IrqIndex::kMsix, IrqIndex::kMsi, IrqIndex::kIntx}) {
     const IrqInfo info = c.dev->irq_info(index);
     if (info.count == 0 || !info.eventfd()) continue;
     const uint32_t n = std::min<uint32_t>(info.count, 8);

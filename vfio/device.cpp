@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "vfio/format.hpp"
+#include "vfio/info_decode.hpp"
 #include "vfio/kernel_struct.hpp"
 #include "vfio/raw/vfio_ops.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -28,7 +29,7 @@ Device::Device(std::shared_ptr<IommuContext> ctx, const std::string& bdf,
   num_irqs_ = info.value.num_irqs;
   if (!(flags_ & VFIO_DEVICE_FLAGS_PCI))
     throw_error("VFIO_DEVICE_GET_INFO", bdf_, ENOTSUP, "not a PCI device");
-  const RegionInfo cfg = region_info(VFIO_PCI_CONFIG_REGION_INDEX);
+  const RegionInfo cfg = region_info(RegionIndex::kConfig);
   config_offset_ = cfg.offset;
   config_size_ = cfg.size;
 }
@@ -45,7 +46,8 @@ std::unique_ptr<Device> Device::open_unique(const std::string& bdf, Backend back
 
 bool Device::can_reset() const { return flags_ & VFIO_DEVICE_FLAGS_RESET; }
 
-RegionInfo Device::region_info(uint32_t index) const {
+RegionInfo Device::region_info(RegionIndex region) const {
+  const uint32_t index = index_number(region);
   const std::string object = detail::format("{} region {}", bdf_, index);
   if (index >= num_regions_)
     throw_error("VFIO_DEVICE_GET_REGION_INFO", object, EINVAL,
@@ -54,10 +56,9 @@ RegionInfo Device::region_info(uint32_t index) const {
   if (!reply) {
     // vfio-pci counts the VGA region for every PCI device but has it only for VGA
     // controllers; for the others it answers EINVAL. That region is absent, not an error.
-    if (index == VFIO_PCI_VGA_REGION_INDEX && (flags_ & VFIO_DEVICE_FLAGS_PCI) &&
-        reply.err == EINVAL) {
+    if (region == RegionIndex::kVga && (flags_ & VFIO_DEVICE_FLAGS_PCI) && reply.err == EINVAL) {
       RegionInfo absent;
-      absent.index = index;
+      absent.index = region;
       return absent;
     }
     throw_error("VFIO_DEVICE_GET_REGION_INFO", object, reply.err,
@@ -66,7 +67,7 @@ RegionInfo Device::region_info(uint32_t index) const {
   return parse_region_info(reply.value);
 }
 
-MappedRegion Device::map_region(uint32_t index) const {
+MappedRegion Device::map_region(RegionIndex index) const {
   RegionInfo info = region_info(index);
   if (info.size == 0)
     throw_error("map region", detail::format("{} {}", bdf_, info.name()), ENODEV,
@@ -114,31 +115,32 @@ void Device::enable_bus_master() const {
   config_write16(0x04, config_read16(0x04) | kMemory | kBusMaster);
 }
 
-IrqInfo Device::irq_info(uint32_t index) const {
+IrqInfo Device::irq_info(IrqIndex irq) const {
+  const uint32_t index = index_number(irq);
   const std::string object = detail::format("{} IRQ index {}", bdf_, index);
   if (index >= num_irqs_)
     throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, EINVAL,
                 detail::format("the device has IRQ indexes 0..{}", num_irqs_ - 1));
   const auto q = raw::vfio_ops().irq_info(fd_->get(), index);
   if (!q) throw_error("VFIO_DEVICE_GET_IRQ_INFO", object, q.err);
-  return {q.value.index, q.value.flags, q.value.count};
+  return {irq_at(q.value.index), q.value.flags, q.value.count};
 }
 
 std::vector<IrqInfo> Device::irqs() const {
   std::vector<IrqInfo> out;
   for (uint32_t i = 0; i < num_irqs_; ++i) {
     try {
-      out.push_back(irq_info(i));
+      out.push_back(irq_info(irq_at(i)));
     } catch (const Error& e) {
       // vfio-pci answers EINVAL for ERR on conventional (non-PCIe) devices: none there.
-      if (i != VFIO_PCI_ERR_IRQ_INDEX || e.error_code() != EINVAL) throw;
-      out.push_back({i, 0, 0});
+      if (irq_at(i) != IrqIndex::kErr || e.error_code() != EINVAL) throw;
+      out.push_back({irq_at(i), 0, 0});
     }
   }
   return out;
 }
 
-IrqSet Device::enable_irq(uint32_t index, uint32_t count) const {
+IrqSet Device::enable_irq(IrqIndex index, uint32_t count) const {
   const IrqInfo info = irq_info(index);
   if (info.count < count)
     throw_error("VFIO_DEVICE_SET_IRQS", detail::format("{} {}", bdf_, info.name()), EINVAL,

@@ -20,27 +20,17 @@ bool IrqInfo::maskable() const { return flags & VFIO_IRQ_INFO_MASKABLE; }
 bool IrqInfo::automasked() const { return flags & VFIO_IRQ_INFO_AUTOMASKED; }
 bool IrqInfo::noresize() const { return flags & VFIO_IRQ_INFO_NORESIZE; }
 
-std::string IrqInfo::name() const {
-  switch (index) {
-    case VFIO_PCI_INTX_IRQ_INDEX: return "INTx";
-    case VFIO_PCI_MSI_IRQ_INDEX: return "MSI";
-    case VFIO_PCI_MSIX_IRQ_INDEX: return "MSI-X";
-    case VFIO_PCI_ERR_IRQ_INDEX: return "ERR";
-    case VFIO_PCI_REQ_IRQ_INDEX: return "REQ";
-    default:
-      return detail::format("index {}", index);
-  }
-}
+std::string IrqInfo::name() const { return to_string(index); }
 
 namespace {
 
-std::string irq_object(const std::string& bdf, uint32_t index) {
-  return detail::format("{} {}", bdf, IrqInfo{.index = index}.name());
+std::string irq_object(const std::string& bdf, IrqIndex index) {
+  return detail::format("{} {}", bdf, to_string(index));
 }
 
 }  // namespace
 
-IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string bdf)
+IrqSet::IrqSet(SharedFd device_fd, IrqIndex index, uint32_t count, std::string bdf)
     : device_fd_(std::move(device_fd)), index_(index), bdf_(std::move(bdf)) {
   if (count == 0)
     throw_error("VFIO_DEVICE_SET_IRQS", irq_object(bdf_, index), EINVAL, "count must be >= 1");
@@ -52,8 +42,8 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
     fds_.push_back(std::move(efd));
   }
   if (const auto r = raw::vfio_ops().set_irqs(
-          device_fd_->get(), index, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
-          count, raw_fds);
+          device_fd_->get(), index_number(index),
+          VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 0, count, raw_fds);
       !r) {
     const int err = r.err;
     fds_.clear();
@@ -66,7 +56,9 @@ IrqSet::IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string b
 }
 
 IrqSet::IrqSet(IrqSet&& o) noexcept
-    : device_fd_(std::move(o.device_fd_)), index_(o.index_), bdf_(std::move(o.bdf_)),
+    : device_fd_(std::move(o.device_fd_)),
+      index_(o.index_),
+      bdf_(std::move(o.bdf_)),
       fds_(std::move(o.fds_)) {}
 
 IrqSet& IrqSet::operator=(IrqSet&& o) noexcept {
@@ -85,7 +77,7 @@ IrqSet::~IrqSet() { disable(); }
 void IrqSet::disable() noexcept {
   if (!device_fd_ || fds_.empty()) return;
   // count 0 with DATA_NONE | TRIGGER tears down every vector of the index.
-  (void)raw::vfio_ops().set_irqs(device_fd_->get(), index_,
+  (void)raw::vfio_ops().set_irqs(device_fd_->get(), index_number(index_),
                                  VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0);
   fds_.clear();
   device_fd_.reset();
@@ -118,8 +110,9 @@ void IrqSet::unmask() const {
   if (!device_fd_)
     throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), EBADF,
                 "this IrqSet is empty (default-constructed or moved from)");
-  if (const auto r = raw::vfio_ops().set_irqs(
-          device_fd_->get(), index_, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1);
+  if (const auto r =
+          raw::vfio_ops().set_irqs(device_fd_->get(), index_number(index_),
+                                   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1);
       !r)
     throw_error("VFIO_DEVICE_SET_IRQS(UNMASK)", irq_object(bdf_, index_), r.err);
 }
@@ -129,7 +122,7 @@ void IrqSet::trigger(uint32_t vector) const {
     throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), EBADF,
                 "this IrqSet is empty (default-constructed or moved from)");
   if (const auto r =
-          raw::vfio_ops().set_irqs(device_fd_->get(), index_,
+          raw::vfio_ops().set_irqs(device_fd_->get(), index_number(index_),
                                    VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, vector, 1);
       !r)
     throw_error("VFIO_DEVICE_SET_IRQS(TRIGGER)", irq_object(bdf_, index_), r.err);

@@ -10,6 +10,7 @@
 
 #include "vfio/cap_chain.hpp"
 #include "vfio/format.hpp"
+#include "vfio/info_decode.hpp"
 #include "vfio/raw/vfio_ops.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -25,13 +26,7 @@ std::vector<SparseArea> RegionInfo::mmap_areas() const {
   return {{0, size}};
 }
 
-std::string RegionInfo::name() const {
-  if (index <= VFIO_PCI_BAR5_REGION_INDEX) return detail::format("BAR{}", index);
-  if (index == VFIO_PCI_ROM_REGION_INDEX) return "ROM";
-  if (index == VFIO_PCI_CONFIG_REGION_INDEX) return "config";
-  if (index == VFIO_PCI_VGA_REGION_INDEX) return "VGA";
-  return detail::format("region {}", index);
-}
+std::string RegionInfo::name() const { return to_string(index); }
 
 RegionInfo parse_region_info(std::span<const uint8_t> reply) {
   if (reply.size() < sizeof(vfio_region_info))
@@ -39,7 +34,7 @@ RegionInfo parse_region_info(std::span<const uint8_t> reply) {
   vfio_region_info raw;
   std::memcpy(&raw, reply.data(), sizeof(raw));
   RegionInfo r;
-  r.index = raw.index;
+  r.index = region_at(raw.index);
   r.flags = raw.flags;
   r.size = raw.size;
   r.offset = raw.offset;
@@ -114,7 +109,7 @@ MappedRegion MappedRegion::over_memory(void* base, uint64_t size, std::string na
   r.info_.flags =
       VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP;
   r.info_.size = size;
-  r.info_.index = UINT32_MAX;
+  r.info_.index = region_at(UINT32_MAX);
   r.bdf_ = std::move(name);
   r.owns_areas_ = false;
   r.areas_.push_back({0, size, static_cast<uint8_t*>(base)});

@@ -1,7 +1,5 @@
 #include "vfiokit/drivers/edu/edu.hpp"
 
-#include <linux/vfio.h>
-
 #include <cerrno>
 #include <chrono>
 #include <thread>
@@ -14,7 +12,7 @@
 namespace vfiokit {
 
 EduDriver::EduDriver(Device& device, std::shared_ptr<DmaSpace> dma)
-    : device_(device), dma_(std::move(dma)), bar0_(device.map_region(VFIO_PCI_BAR0_REGION_INDEX)) {}
+    : device_(device), dma_(std::move(dma)), bar0_(device.map_region(RegionIndex::kBar0)) {}
 
 EduDriver::~EduDriver() {
   if (live_) remove();
@@ -43,7 +41,7 @@ void EduDriver::init(IrqMode mode) {
   device_.enable_bus_master();
   if (mode == IrqMode::kDefault || mode == IrqMode::kMsix) mode = IrqMode::kMsi;
   mode_ = mode;
-  irq_ = device_.enable_irq(mode == IrqMode::kIntx ? VFIO_PCI_INTX_IRQ_INDEX : VFIO_PCI_MSI_IRQ_INDEX);
+  irq_ = device_.enable_irq(mode == IrqMode::kIntx ? IrqIndex::kIntx : IrqIndex::kMsi);
   bar0_.write32(edu::kRegIrqAck, 0xffffffff);
   irq_.drain(0);
   if (mode == IrqMode::kIntx) irq_.unmask();
@@ -66,7 +64,8 @@ void EduDriver::wait_irq(uint32_t bit, int timeout_ms, const char* what) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now()).count();
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     if (left <= 0 || irq_.wait(0, static_cast<int>(left)) == 0)
       throw_error(
           what, device_.bdf(), ETIMEDOUT,

@@ -1,7 +1,5 @@
 #include "vfiokit/drivers/nvme/nvme.hpp"
 
-#include <linux/vfio.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -58,7 +56,7 @@ NvmeDriver::NvmeDriver(Device& device, std::shared_ptr<DmaSpace> dma, NvmeOption
     : device_(device),
       dma_(std::move(dma)),
       options_(options),
-      bar0_(device.map_region(VFIO_PCI_BAR0_REGION_INDEX)),
+      bar0_(device.map_region(RegionIndex::kBar0)),
       admin_(std::make_unique<nvme::QueuePair>()),
       io_(std::make_unique<nvme::QueuePair>()) {}
 
@@ -212,7 +210,7 @@ void NvmeDriver::init_read_cap() {
 }
 
 void NvmeDriver::init_check_msix() {
-  const IrqInfo msix = device_.irq_info(VFIO_PCI_MSIX_IRQ_INDEX);
+  const IrqInfo msix = device_.irq_info(IrqIndex::kMsix);
   if (msix.count < 2)
     throw_error("NVMe init", object(), ENOTSUP,
                 detail::format("the controller offers {} MSI-X vectors; the driver needs 2 "
@@ -221,7 +219,7 @@ void NvmeDriver::init_check_msix() {
 }
 
 void NvmeDriver::init_enable_irqs() {
-  irq_ = device_.enable_irq(VFIO_PCI_MSIX_IRQ_INDEX, 2);
+  irq_ = device_.enable_irq(IrqIndex::kMsix, 2);
   irq_.drain(kAdminVector);
   irq_.drain(kIoVector);
 }

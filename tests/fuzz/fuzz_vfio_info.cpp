@@ -7,6 +7,7 @@
 #include <span>
 
 #include "vfio/cap_chain.hpp"
+#include "vfio/info_decode.hpp"
 #include "vfiokit/vfio/device.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/region.hpp"

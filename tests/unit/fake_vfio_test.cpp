@@ -143,11 +143,11 @@ TEST_F(FakeVfioTest, DeviceReadsItsInfoRegionsAndConfigSpace) {
   EXPECT_TRUE(d.can_reset());
   EXPECT_EQ(d.config_read16(0), 0x1b36);
   EXPECT_EQ(d.config_read32(8) >> 8, 0x010802u);
-  const RegionInfo bar0 = d.region_info(VFIO_PCI_BAR0_REGION_INDEX);
+  const RegionInfo bar0 = d.region_info(RegionIndex::kBar0);
   EXPECT_EQ(bar0.size, fake_.bar0_size);
   EXPECT_FALSE(bar0.mmappable());
   // The VGA region of a non-VGA device is absent, not an error.
-  EXPECT_EQ(d.region_info(VFIO_PCI_VGA_REGION_INDEX).size, 0u);
+  EXPECT_EQ(d.region_info(RegionIndex::kVga).size, 0u);
   d.enable_bus_master();
   EXPECT_EQ(fake_.config[4] & 6, 6);
   try {
@@ -157,7 +157,7 @@ TEST_F(FakeVfioTest, DeviceReadsItsInfoRegionsAndConfigSpace) {
     EXPECT_EQ(e.error_code(), ERANGE);
   }
   try {
-    d.region_info(VFIO_PCI_NUM_REGIONS);
+    d.region_info(region_at(VFIO_PCI_NUM_REGIONS));
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.operation(), "VFIO_DEVICE_GET_REGION_INFO");
@@ -167,7 +167,7 @@ TEST_F(FakeVfioTest, DeviceReadsItsInfoRegionsAndConfigSpace) {
 
 TEST_F(FakeVfioTest, UnmappableBarGoesThroughPreadAndPwrite) {
   Device d(container(), fake_.bdf);
-  const MappedRegion bar = d.map_region(VFIO_PCI_BAR0_REGION_INDEX);
+  const MappedRegion bar = d.map_region(RegionIndex::kBar0);
   EXPECT_EQ(bar.ptr(0), nullptr);
   bar.write32(0x10, 0xdeadbeef);
   EXPECT_EQ(bar.read32(0x10), 0xdeadbeefu);
@@ -199,7 +199,7 @@ TEST_F(FakeVfioTest, ResetAndItsAbsence) {
 TEST_F(FakeVfioTest, MsixVectorsAreTheEventfdsTheKernelGot) {
   Device d(container(), fake_.bdf);
   {
-    IrqSet irq = d.enable_irq(VFIO_PCI_MSIX_IRQ_INDEX, 2);
+    IrqSet irq = d.enable_irq(IrqIndex::kMsix, 2);
     EXPECT_EQ(fake_.msix_eventfd(1), irq.eventfd(1));
     fake_.raise_msix(1);
     EXPECT_EQ(irq.wait(1, 0), 1u);
@@ -207,7 +207,7 @@ TEST_F(FakeVfioTest, MsixVectorsAreTheEventfdsTheKernelGot) {
   }
   EXPECT_EQ(fake_.msix_eventfd(0), -1);  // the IrqSet tore its vectors down
   try {
-    d.enable_irq(VFIO_PCI_MSIX_IRQ_INDEX, 3);
+    d.enable_irq(IrqIndex::kMsix, 3);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_EQ(e.error_code(), EINVAL);

@@ -1,13 +1,13 @@
 // decode_hot_reset_info on replies built the way the kernel lays them out
 // (struct vfio_pci_hot_reset_info followed by count vfio_pci_dependent_device).
-#include <linux/vfio.h>
-
 #include <gtest/gtest.h>
+#include <linux/vfio.h>
 
 #include <cstddef>
 #include <cstring>
 #include <vector>
 
+#include "vfio/info_decode.hpp"
 #include "vfiokit/vfio/device.hpp"
 #include "vfiokit/vfio/error.hpp"
 

@@ -1,15 +1,14 @@
 #include "vfiokit/vfio/region.hpp"
 
-#include <linux/vfio.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
+#include <linux/vfio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
 
-#include <gtest/gtest.h>
-
+#include "vfio/info_decode.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit {
@@ -21,8 +20,8 @@ std::vector<uint8_t> bar0_reply(uint32_t nr_areas = 2) {
   std::vector<uint8_t> b(sizeof(vfio_region_info) + 64);
   vfio_region_info ri{};
   ri.argsz = static_cast<uint32_t>(b.size());
-  ri.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
-             VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS;
+  ri.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE | VFIO_REGION_INFO_FLAG_MMAP |
+             VFIO_REGION_INFO_FLAG_CAPS;
   ri.index = 0;
   ri.cap_offset = sizeof(vfio_region_info);
   ri.size = 0x4000;
@@ -63,9 +62,9 @@ TEST(RegionInfo, TooManyAreasForTheCapabilityIsAnError) {
 TEST(RegionInfo, AreaOutsideTheRegionIsAnError) {
   auto b = bar0_reply();
   vfio_region_sparse_mmap_area bad{0x3000, 0x2000};
-  std::memcpy(b.data() + sizeof(vfio_region_info) + sizeof(vfio_region_info_cap_sparse_mmap) +
-                  sizeof(bad),
-              &bad, sizeof(bad));
+  std::memcpy(
+      b.data() + sizeof(vfio_region_info) + sizeof(vfio_region_info_cap_sparse_mmap) + sizeof(bad),
+      &bad, sizeof(bad));
   EXPECT_THROW(parse_region_info(b), Error);
 }
 

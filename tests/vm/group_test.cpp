@@ -1,11 +1,10 @@
 // IOMMU groups with more than one device: two functions behind a conventional
 // PCI bridge share a group (ci/vm/run --device KIND@BRIDGE).
-#include <linux/vfio.h>
 
 #include <gtest/gtest.h>
 
-#include "vfiokit/drivers/edu/registers.hpp"
 #include "tests/vm/vm_support.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
 #include "vfiokit/vfio/container.hpp"
 #include "vfiokit/vfio/device.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -21,7 +20,8 @@ TEST(Group, NotViableNamesEveryMemberAndItsDriver) {
   ASSERT_EQ(edus.size(), 1u);
   ASSERT_EQ(nvmes.size(), 1u);
   Sysfs sysfs;
-  ASSERT_EQ(sysfs.iommu_group(edus[0]), sysfs.iommu_group(nvmes[0])) << "the bridge should group them";
+  ASSERT_EQ(sysfs.iommu_group(edus[0]), sysfs.iommu_group(nvmes[0]))
+      << "the bridge should group them";
   ASSERT_EQ(sysfs.driver(nvmes[0]), "nvme");
   for (Backend b : test::test_backends()) {
     SCOPED_TRACE(backend_name(b));
@@ -51,14 +51,15 @@ TEST(Group, TwoDevicesShareOneGroupAndHotReset) {
     Device a(ctx, edus[0]);
     const auto affected = a.hot_reset_info();
     ASSERT_EQ(affected.size(), 2u);
-    for (const auto& h : affected) std::printf("hot reset affects %s (owned: %d)\n", h.bdf.c_str(), h.owned);
+    for (const auto& h : affected)
+      std::printf("hot reset affects %s (owned: %d)\n", h.bdf.c_str(), h.owned);
     // Ownership is per group: the container holds the group fd, and iommufd claims
     // the whole group when the first device binds. So both devices count as ours.
     for (const auto& h : affected) EXPECT_TRUE(h.owned) << h.bdf;
     a.hot_reset();
     Device second(ctx, edus[1]);  // same group: no EBUSY inside one context
     a.hot_reset();
-    const MappedRegion bar = second.map_region(VFIO_PCI_BAR0_REGION_INDEX);
+    const MappedRegion bar = second.map_region(RegionIndex::kBar0);
     EXPECT_EQ(bar.read32(edu::kRegId), 0x010000edu) << "device alive after the bus reset";
     if (a.can_reset()) a.reset();  // reset_method "bus", every device of the bus is ours
   }

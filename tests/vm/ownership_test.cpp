@@ -2,27 +2,25 @@
 // the device's interrupt and isolation): one test body per backend the running kernel
 // offers ($VFIOKIT_BACKENDS picks them). BARs, DMA at offsets, INTx, reset, IOVA
 // ranges, bad requests — against the real kernel VFIO code.
-#include <linux/vfio.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <memory>
-#include <vector>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <vector>
 
-#include <gtest/gtest.h>
-
+#include "tests/vm/vm_support.hpp"
 #include "vfiokit/dma/buffer.hpp"
 #include "vfiokit/dma/mapping.hpp"
 #include "vfiokit/drivers/edu/edu.hpp"
 #include "vfiokit/drivers/edu/registers.hpp"
-#include "tests/vm/vm_support.hpp"
 #include "vfiokit/vfio/device.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/iommufd.hpp"
@@ -89,7 +87,7 @@ TEST_P(Ownership, DmaBothDirectionsWithDataChecked) {
 }
 
 TEST_P(Ownership, IntxIsDeliveredAndUnmasked) {
-  const IrqInfo intx = dev_->irq_info(VFIO_PCI_INTX_IRQ_INDEX);
+  const IrqInfo intx = dev_->irq_info(IrqIndex::kIntx);
   ASSERT_EQ(intx.count, 1u) << "edu has a legacy interrupt pin";
   edu_->init(IrqMode::kIntx);
   for (int i = 0; i < 3; ++i) {
@@ -133,9 +131,9 @@ TEST_P(Ownership, ResetIsOfferedOrClearlyRefused) {
 TEST_P(Ownership, IovaRangesAreReadAndEnforced) {
   const auto ranges = dev_->context()->iova_ranges();
   ASSERT_FALSE(ranges.empty());
-  for (const auto& r : ranges) std::printf("IOVA range [%#llx, %#llx]\n",
-                                          static_cast<unsigned long long>(r.start),
-                                          static_cast<unsigned long long>(r.last));
+  for (const auto& r : ranges)
+    std::printf("IOVA range [%#llx, %#llx]\n", static_cast<unsigned long long>(r.start),
+                static_cast<unsigned long long>(r.last));
   std::printf("alignment %#llx, DMA available: %s\n",
               static_cast<unsigned long long>(dev_->context()->iova_alignment()),
               dev_->context()->dma_avail() ? std::to_string(*dev_->context()->dma_avail()).c_str()
@@ -166,25 +164,25 @@ TEST_P(Ownership, IovaRangesAreReadAndEnforced) {
 
 TEST_P(Ownership, EveryIrqIndexIsReportedAndReqErrWireToEventfds) {
   const auto irqs = dev_->irqs();
-  ASSERT_EQ(irqs.size(), size_t{VFIO_PCI_NUM_IRQS});
+  ASSERT_EQ(irqs.size(), size_t{index_number(IrqIndex::kReq) + 1});
   for (const auto& i : irqs)
     std::printf("IRQ %-5s count %u flags%s%s%s%s\n", i.name().c_str(), i.count,
                 i.eventfd() ? " eventfd" : "", i.maskable() ? " maskable" : "",
                 i.automasked() ? " automasked" : "", i.noresize() ? " noresize" : "");
-  EXPECT_EQ(irqs[VFIO_PCI_MSI_IRQ_INDEX].count, 1u);
-  EXPECT_EQ(irqs[VFIO_PCI_MSIX_IRQ_INDEX].count, 0u) << "edu has no MSI-X";
+  EXPECT_EQ(irqs[index_number(IrqIndex::kMsi)].count, 1u);
+  EXPECT_EQ(irqs[index_number(IrqIndex::kMsix)].count, 0u) << "edu has no MSI-X";
   // REQ (the kernel asks us to release the device) exists on every vfio-pci device;
   // ERR only on PCIe devices with AER. The kernel can signal either itself.
-  for (uint32_t index : {uint32_t{VFIO_PCI_REQ_IRQ_INDEX}, uint32_t{VFIO_PCI_ERR_IRQ_INDEX}}) {
-    if (irqs[index].count == 0) {
+  for (IrqIndex index : {IrqIndex::kReq, IrqIndex::kErr}) {
+    if (irqs[index_number(index)].count == 0) {
       EXPECT_THROW(dev_->enable_irq(index), Error);
       continue;
     }
     IrqSet set = dev_->enable_irq(index);
     set.trigger(0);
-    EXPECT_EQ(set.wait(0, 1000), 1u) << irqs[index].name();
+    EXPECT_EQ(set.wait(0, 1000), 1u) << to_string(index);
   }
-  EXPECT_EQ(irqs[VFIO_PCI_REQ_IRQ_INDEX].count, 1u);
+  EXPECT_EQ(irqs[index_number(IrqIndex::kReq)].count, 1u);
 }
 
 TEST_P(Ownership, IommuHardwareInfoOnIommufd) {
@@ -207,10 +205,10 @@ TEST_P(Ownership, IommuHardwareInfoOnIommufd) {
 }
 
 TEST_P(Ownership, BadIndexesAreClearErrors) {
-  EXPECT_THROW(dev_->region_info(99), Error);
-  EXPECT_THROW(dev_->irq_info(99), Error);
+  EXPECT_THROW(dev_->region_info(region_at(99)), Error);
+  EXPECT_THROW(dev_->irq_info(irq_at(99)), Error);
   try {
-    dev_->enable_irq(VFIO_PCI_MSI_IRQ_INDEX, 64);
+    dev_->enable_irq(IrqIndex::kMsi, 64);
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("offers"), std::string::npos) << e.what();
@@ -303,7 +301,8 @@ TEST_P(Ownership, PastTheEntryLimitIsAClearError) {
   }
   if (const auto avail = dev_->context()->dma_avail()) EXPECT_EQ(*avail, 0u);
   maps.clear();  // every entry unmapped again
-  if (const auto avail = dev_->context()->dma_avail()) EXPECT_EQ(*avail, static_cast<uint32_t>(kLimit));
+  if (const auto avail = dev_->context()->dma_avail())
+    EXPECT_EQ(*avail, static_cast<uint32_t>(kLimit));
 }
 
 TEST_P(Ownership, UnmappingWhatIsNotMappedIsAnError) {
@@ -327,8 +326,9 @@ TEST_P(Ownership, SecondProcessCannotTakeTheDevice) {
     } catch (const Error& e) {
       std::fprintf(stderr, "child: %s\n", e.what());
       // Groups answer EBUSY; a cdev already bound answers EINVAL, which the hint explains.
-      const bool busy = e.error_code() == EBUSY ||
-                        (e.error_code() == EINVAL && e.hint().find("already open") != std::string::npos);
+      const bool busy =
+          e.error_code() == EBUSY ||
+          (e.error_code() == EINVAL && e.hint().find("already open") != std::string::npos);
       code = busy ? 0 : 20 + (e.error_code() & 0x3f);
     }
     _exit(code);

@@ -1,14 +1,13 @@
 // The test bed's smoke test: vfiokit's own code opens edu through VFIO (each
 // backend asked for), maps BAR0 and reads the identification register.
-#include <linux/vfio.h>
+
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
 
-#include <gtest/gtest.h>
-
-#include "vfiokit/drivers/edu/registers.hpp"
 #include "tests/vm/vm_support.hpp"
+#include "vfiokit/drivers/edu/registers.hpp"
 #include "vfiokit/vfio/device.hpp"
 
 namespace vfiokit {
@@ -27,7 +26,7 @@ TEST(Smoke, EduBar0IdentificationOverEveryBackend) {
   for (Backend b : backends) {
     SCOPED_TRACE(backend_name(b));
     Device dev = Device::open(edus[0], b);
-    const MappedRegion bar0 = dev.map_region(VFIO_PCI_BAR0_REGION_INDEX);
+    const MappedRegion bar0 = dev.map_region(RegionIndex::kBar0);
     ASSERT_NE(bar0.ptr(0, 4), nullptr) << "BAR0 should be mmap'ed";
     EXPECT_EQ(bar0.read32(edu::kRegId), expected_id());
     std::printf("%s: %s BAR0[0] = %#x\n", dev.context()->name().c_str(), dev.bdf().c_str(),

@@ -100,12 +100,12 @@ std::vector<RegionInfo> read_regions(const Device& dev) {
   for (uint32_t i = 0; i < dev.num_regions(); ++i) {
     RegionInfo r;
     try {
-      r = dev.region_info(i);
+      r = dev.region_info(region_at(i));
     } catch (const Error&) {
       continue;
     }
     if (r.size == 0 && r.flags == 0) continue;
-    r.index = i;  // the index asked for is the one reported
+    r.index = region_at(i);  // the index asked for is the one reported
     out.push_back(std::move(r));
   }
   return out;
@@ -163,7 +163,7 @@ InfoFacts read_facts(const Device& dev, const std::string& bdf) {
 nlohmann::json region_json(const RegionInfo& r) {
   nlohmann::json sparse = nlohmann::json::array();
   for (const auto& a : r.sparse) sparse.push_back({{"offset", a.offset}, {"size", a.size}});
-  nlohmann::json jr = {{"index", r.index},
+  nlohmann::json jr = {{"index", index_number(r.index)},
                        {"name", r.name()},
                        {"size", r.size},
                        {"offset", r.offset},
@@ -198,8 +198,10 @@ nlohmann::json info_json(const InfoFacts& f) {
   for (const auto& r : f.regions) regions.push_back(region_json(r));
   nlohmann::json irqs = nlohmann::json::array();
   for (const auto& q : f.irqs)
-    irqs.push_back(
-        {{"index", q.index}, {"name", q.name()}, {"count", q.count}, {"flags", irq_flags(q)}});
+    irqs.push_back({{"index", index_number(q.index)},
+                    {"name", q.name()},
+                    {"count", q.count},
+                    {"flags", irq_flags(q)}});
   nlohmann::json ranges = nlohmann::json::array();
   for (const auto& r : f.iova_ranges) ranges.push_back({{"start", r.start}, {"last", r.last}});
   return {{"schema_version", 1},
@@ -237,7 +239,7 @@ void print_regions_and_irqs(const InfoFacts& f, const Painter& p) {
   std::printf("%s\n", p.bold("regions").c_str());
   Table tr;
   for (const auto& r : f.regions)
-    tr.add({std::to_string(r.index), r.name(), host::human_bytes(r.size),
+    tr.add({std::to_string(index_number(r.index)), r.name(), host::human_bytes(r.size),
             fmt::format("{}", fmt::join(region_flags(r.flags), ",")), region_extra(r)});
   tr.print(stdout, "  ");
   std::printf("%s\n", p.bold("interrupts").c_str());

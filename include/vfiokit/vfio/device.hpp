@@ -3,11 +3,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "vfiokit/vfio/config_space.hpp"
+#include "vfiokit/vfio/indexes.hpp"
 #include "vfiokit/vfio/iommu_context.hpp"
 #include "vfiokit/vfio/irq.hpp"
 #include "vfiokit/vfio/region.hpp"
@@ -22,14 +22,6 @@ struct HotResetDevice {
   int dev_id = -1;     ///< iommufd: its device id in our iommufd, -1 if not ours
   bool owned = false;  ///< opened by this process (needed for the reset to be allowed)
 };
-
-/// Decodes VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's reply: every device the reset would
-/// reach, owned when its group is in `owned_groups` (every group the context holds; a
-/// container may hold several) or, on iommufd, when the kernel gave it a dev_id.
-/// Throws vfiokit::Error naming `bdf` if the reply is shorter than its count says.
-std::vector<HotResetDevice> decode_hot_reset_info(std::span<const uint8_t> reply,
-                                                  const std::vector<int>& owned_groups,
-                                                  const std::string& bdf);
 
 /// An open VFIO device. Neither copied nor moved: drivers keep a reference to it, and
 /// its regions and IRQ sets share its fd, so none of them can reach a closed (and
@@ -69,9 +61,9 @@ class Device {
 
   /// VFIO_DEVICE_GET_REGION_INFO with its capability chain. Throws for a bad index. A
   /// region the device lacks (the VGA region of a non-VGA device) comes back with size 0.
-  RegionInfo region_info(uint32_t index) const;
+  RegionInfo region_info(RegionIndex index) const;
   /// Maps region `index` (mmap where allowed, else pread/pwrite access).
-  MappedRegion map_region(uint32_t index) const;
+  MappedRegion map_region(RegionIndex index) const;
 
   /// Reads the whole config region (256 or 4096 bytes) as VFIO shows it.
   ConfigSpace config() const;
@@ -90,11 +82,11 @@ class Device {
   void enable_bus_master() const;
 
   /// VFIO_DEVICE_GET_IRQ_INFO of `index`; throws for a bad index.
-  IrqInfo irq_info(uint32_t index) const;
+  IrqInfo irq_info(IrqIndex index) const;
   /// Every IRQ index's info (ERR on a conventional PCI device reads as count 0).
   std::vector<IrqInfo> irqs() const;
   /// Wires `count` vectors of `index` to eventfds; disabled when the IrqSet dies.
-  IrqSet enable_irq(uint32_t index, uint32_t count = 1) const;
+  IrqSet enable_irq(IrqIndex index, uint32_t count = 1) const;
 
   /// VFIO_DEVICE_RESET. Throws (ENOTTY hint) when the device has no reset.
   void reset() const;

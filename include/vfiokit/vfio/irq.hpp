@@ -5,13 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "vfiokit/vfio/indexes.hpp"
 #include "vfiokit/vfio/unique_fd.hpp"
 
 namespace vfiokit {
 
 /// What VFIO_DEVICE_GET_IRQ_INFO says of one IRQ index.
 struct IrqInfo {
-  uint32_t index = 0;
+  IrqIndex index = IrqIndex::kIntx;
   uint32_t flags = 0;  ///< VFIO_IRQ_INFO_{EVENTFD,MASKABLE,AUTOMASKED,NORESIZE}
   uint32_t count = 0;  ///< vectors available (0: the device has none of this kind)
   /// VFIO_IRQ_INFO_EVENTFD: vectors can signal eventfds.
@@ -33,15 +34,15 @@ class IrqSet {
  public:
   IrqSet() = default;
   /// Wires vectors [0, count) of `index` on device `fd` to new eventfds.
-  IrqSet(SharedFd device_fd, uint32_t index, uint32_t count, std::string bdf);
+  IrqSet(SharedFd device_fd, IrqIndex index, uint32_t count, std::string bdf);
   IrqSet(IrqSet&&) noexcept;
   IrqSet& operator=(IrqSet&&) noexcept;
   IrqSet(const IrqSet&) = delete;
   IrqSet& operator=(const IrqSet&) = delete;
   ~IrqSet();
 
-  /// The IRQ index (VFIO_PCI_*_IRQ_INDEX).
-  uint32_t index() const { return index_; }
+  /// The IRQ index.
+  IrqIndex index() const { return index_; }
   /// Number of vectors wired.
   uint32_t count() const { return static_cast<uint32_t>(fds_.size()); }
   /// The eventfd of `vector` (owned by this set), for poll/epoll.
@@ -59,7 +60,7 @@ class IrqSet {
  private:
   void disable() noexcept;
   SharedFd device_fd_;
-  uint32_t index_ = 0;
+  IrqIndex index_ = IrqIndex::kIntx;
   std::string bdf_;
   std::vector<UniqueFd> fds_;
 };

@@ -2,10 +2,10 @@
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
+#include "vfiokit/vfio/indexes.hpp"
 #include "vfiokit/vfio/unique_fd.hpp"
 
 namespace vfiokit {
@@ -18,7 +18,7 @@ struct SparseArea {
 
 /// What VFIO_DEVICE_GET_REGION_INFO says of one region, capabilities decoded.
 struct RegionInfo {
-  uint32_t index = 0;
+  RegionIndex index = RegionIndex::kBar0;
   uint32_t flags = 0;  ///< VFIO_REGION_INFO_FLAG_{READ,WRITE,MMAP,CAPS}
   uint64_t size = 0;
   uint64_t offset = 0;             ///< of the region in the device fd
@@ -37,10 +37,6 @@ struct RegionInfo {
   /// e.g. "BAR0", "ROM", "config", "VGA", "region 9".
   std::string name() const;
 };
-
-/// Decodes a VFIO_DEVICE_GET_REGION_INFO reply (the struct and its capability
-/// chain). Throws vfiokit::Error on a malformed chain.
-RegionInfo parse_region_info(std::span<const uint8_t> reply);
 
 /// A region mapped into this process: the mmap-able areas are mmap'ed, the
 /// rest is reached with pread/pwrite on the device fd, which it shares with its
