@@ -42,7 +42,9 @@ constexpr bool event_idx_crossed(uint16_t event_idx, uint16_t old_value, uint16_
 /// The plain state of a QueuePair: pointers into its memory and BAR0, ring indices,
 /// layout and counters. Trivially copyable, so QueuePair's move is one assignment of it
 /// (and a moved-from queue is this default: empty). The hot fields first, together.
-struct QueuePairState {
+/// Protected: QueuePair's own members, reached only through it.
+class QueuePairState {
+ protected:
   Sqe* sq_ = nullptr;
   Cqe* cq_ = nullptr;
   uint16_t* free_ = nullptr;            // free cids, a stack: free_[0, free_count_)
