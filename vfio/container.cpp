@@ -25,29 +25,35 @@ std::string describe_group_members(const Sysfs& sysfs, int group) {
   return s.empty() ? "no members listed in sysfs" : s;
 }
 
-Container::Container(bool force_type1, Sysfs sysfs) : sysfs_(std::move(sysfs)) {
-  fd_.reset(raw::vfio_ops().open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC));
+Container::Container(bool force_type1, Sysfs sysfs, std::string node)
+    : node_(std::move(node)), sysfs_(std::move(sysfs)) {
+  const bool iommufd = node_ == kIommufdNode;
+  fd_.reset(raw::vfio_ops().open(node_.c_str(), O_RDWR | O_CLOEXEC));
   if (!fd_)
-    throw_error("open", "/dev/vfio/vfio", errno,
-                errno == ENOENT ? "load the vfio module (modprobe vfio-pci)" : "");
+    throw_error("open", node_, errno,
+                errno != ENOENT ? ""
+                : iommufd       ? "this kernel has no iommufd: CONFIG_IOMMUFD (modprobe iommufd)"
+                                : "load the vfio module (modprobe vfio-pci)");
   const auto api = raw::vfio_ops().get_api_version(fd_.get());
-  if (!api) throw_error("VFIO_GET_API_VERSION", "/dev/vfio/vfio", api.err);
+  if (!api) throw_error("VFIO_GET_API_VERSION", node_, api.err);
   if (api.value != VFIO_API_VERSION)
     throw_error(
-        "VFIO_GET_API_VERSION", "/dev/vfio/vfio", EPROTO,
+        "VFIO_GET_API_VERSION", node_, EPROTO,
         detail::format("kernel VFIO API {} but vfiokit speaks {}", api.value, VFIO_API_VERSION));
   if (!force_type1 && raw::vfio_ops().check_extension(fd_.get(), VFIO_TYPE1v2_IOMMU))
     iommu_type_ = VFIO_TYPE1v2_IOMMU;
   else if (raw::vfio_ops().check_extension(fd_.get(), VFIO_TYPE1_IOMMU))
     iommu_type_ = VFIO_TYPE1_IOMMU;
   else
-    throw_error("VFIO_CHECK_EXTENSION(TYPE1)", "/dev/vfio/vfio", ENODEV,
-                "no type1 IOMMU driver: modprobe vfio_iommu_type1, and is the IOMMU on "
-                "(intel_iommu=on / amd_iommu=on)?");
+    throw_error("VFIO_CHECK_EXTENSION(TYPE1)", node_, ENODEV,
+                iommufd ? "iommufd offers no type1 compat container here"
+                        : "no type1 IOMMU driver: modprobe vfio_iommu_type1, and is the IOMMU on "
+                          "(intel_iommu=on / amd_iommu=on)?");
 }
 
 std::string Container::name() const {
-  return iommu_type_ == VFIO_TYPE1v2_IOMMU ? "container/type1v2" : "container/type1";
+  return std::string(node_ == kIommufdNode ? "iommufd-compat" : "container") +
+         (iommu_type_ == VFIO_TYPE1v2_IOMMU ? "/type1v2" : "/type1");
 }
 
 int Container::group_fd(int group) const {

@@ -17,16 +17,19 @@ const char* backend_name(Backend b) {
     case Backend::kContainer: return "container";
     case Backend::kContainerType1: return "container-type1";
     case Backend::kIommufd: return "iommufd";
+    case Backend::kIommufdCompat: return "iommufd-compat";
+    case Backend::kIommufdCompatType1: return "iommufd-compat-type1";
   }
   return "?";
 }
 
 Backend parse_backend(const std::string& name) {
   for (Backend b : {Backend::kAuto, Backend::kContainer, Backend::kContainerType1,
-                    Backend::kIommufd})
+                    Backend::kIommufd, Backend::kIommufdCompat, Backend::kIommufdCompatType1})
     if (name == backend_name(b)) return b;
   throw_error("parse backend", "'" + name + "'", EINVAL,
-              "choose auto, container, container-type1 or iommufd");
+              "choose auto, container, container-type1, iommufd, iommufd-compat or "
+              "iommufd-compat-type1");
 }
 
 std::string iova_range_name(uint64_t iova, uint64_t size) {
@@ -48,8 +51,11 @@ bool backend_available(Backend backend) {
   switch (backend) {
     case Backend::kAuto: return true;
     case Backend::kContainer:
-    case Backend::kContainerType1: return access("/dev/vfio/vfio", F_OK) == 0;
-    case Backend::kIommufd: return VFIOKIT_HAVE_IOMMUFD && access("/dev/iommu", F_OK) == 0;
+    case Backend::kContainerType1: return access(kVfioContainerNode, F_OK) == 0;
+    case Backend::kIommufd: return VFIOKIT_HAVE_IOMMUFD && access(kIommufdNode, F_OK) == 0;
+    // Only VFIO's own ioctls on the iommufd fd: no iommufd uAPI header needed.
+    case Backend::kIommufdCompat:
+    case Backend::kIommufdCompatType1: return access(kIommufdNode, F_OK) == 0;
   }
   return false;
 }
@@ -63,6 +69,10 @@ std::shared_ptr<IommuContext> open_iommu_context(Backend backend, const std::str
   switch (backend) {
     case Backend::kIommufd: return std::make_shared<Iommufd>();
     case Backend::kContainerType1: return std::make_shared<Container>(true);
+    case Backend::kIommufdCompat:
+      return std::make_shared<Container>(false, Sysfs(), kIommufdNode);
+    case Backend::kIommufdCompatType1:
+      return std::make_shared<Container>(true, Sysfs(), kIommufdNode);
     default: return std::make_shared<Container>(false);
   }
 }

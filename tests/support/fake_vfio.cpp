@@ -69,6 +69,11 @@ bool FakeVfio::is(int fd, Kind kind) const {
   return it != fds_.end() && it->second == kind;
 }
 
+// iommufd answers the container's ioctls too (drivers/iommu/iommufd/vfio_compat.c).
+bool FakeVfio::is_container(int fd) const {
+  return is(fd, Kind::kContainer) || is(fd, Kind::kIommufd);
+}
+
 int FakeVfio::take_failure(const char* op) {
   auto it = failures_.find(op);
   if (it == failures_.end()) return 0;
@@ -249,18 +254,18 @@ int FakeVfio::unmap(uint64_t iova, uint64_t size, uint64_t& unmapped) {
 // --- container and group ---------------------------------------------------------------------
 
 raw::Result<int> FakeVfio::get_api_version(int fd) {
-  if (!is(fd, Kind::kContainer)) return {0, EBADF};
+  if (!is_container(fd)) return {0, EBADF};
   if (const int err = take_failure("get_api_version")) return {0, err};
   return raw::ok(api_version);
 }
 
 bool FakeVfio::check_extension(int fd, uint32_t extension) {
-  if (!is(fd, Kind::kContainer)) return false;
+  if (!is_container(fd)) return false;
   return (extension == VFIO_TYPE1v2_IOMMU && type1v2) || (extension == VFIO_TYPE1_IOMMU && type1);
 }
 
 raw::Status FakeVfio::set_iommu(int fd, uint32_t type) {
-  if (!is(fd, Kind::kContainer)) return {EBADF};
+  if (!is_container(fd)) return {EBADF};
   if (const int err = take_failure("set_iommu")) return {err};
   if (!group_in_container_) return {EINVAL};  // the kernel wants a group first
   if (iommu_type_) return {EBUSY};
@@ -270,14 +275,14 @@ raw::Status FakeVfio::set_iommu(int fd, uint32_t type) {
 
 raw::Status FakeVfio::type1_map_dma(int fd, uint64_t vaddr, uint64_t iova, uint64_t size,
                                     uint32_t flags) {
-  if (!is(fd, Kind::kContainer)) return {EBADF};
+  if (!is_container(fd)) return {EBADF};
   if (const int err = take_failure("type1_map_dma")) return {err};
   if (!iommu_type_) return {EINVAL};
   return {map(vaddr, iova, size, flags)};
 }
 
 raw::Result<uint64_t> FakeVfio::type1_unmap_dma(int fd, uint64_t iova, uint64_t size) {
-  if (!is(fd, Kind::kContainer)) return {0, EBADF};
+  if (!is_container(fd)) return {0, EBADF};
   if (const int err = take_failure("type1_unmap_dma")) return {0, err};
   if (!iommu_type_) return {0, EINVAL};
   uint64_t unmapped = 0;
@@ -286,7 +291,7 @@ raw::Result<uint64_t> FakeVfio::type1_unmap_dma(int fd, uint64_t iova, uint64_t 
 }
 
 raw::Result<std::vector<uint8_t>> FakeVfio::type1_info(int fd) {
-  if (!is(fd, Kind::kContainer)) return {{}, EBADF};
+  if (!is_container(fd)) return {{}, EBADF};
   if (const int err = take_failure("type1_info")) return {{}, err};
   std::vector<uint8_t> out;
   vfio_iommu_type1_info info{};
@@ -337,10 +342,11 @@ raw::Result<uint32_t> FakeVfio::group_status(int fd) {
 }
 
 raw::Status FakeVfio::group_set_container(int group_fd, int container_fd) {
-  if (!is(group_fd, Kind::kGroup) || !is(container_fd, Kind::kContainer)) return {EBADF};
+  if (!is(group_fd, Kind::kGroup) || !is_container(container_fd)) return {EBADF};
   if (const int err = take_failure("group_set_container")) return {err};
   if (group_in_container_) return {EBUSY};
   group_in_container_ = true;
+  group_on_iommufd_ = is(container_fd, Kind::kIommufd);
   return {};
 }
 

@@ -1,9 +1,10 @@
 // FakeVfio: an in-memory kernel for host tests of the library types. Installed with
 // raw::ScopedVfioOps, it stands for /dev/vfio/vfio (a type1 container), /dev/iommu (one
-// IOAS), one IOMMU group and one PCI device in it (also as cdev /dev/vfio/devices/vfio0):
-// Container, Iommufd, Device, MappedRegion, IrqSet and DmaSpace run their real code over it; a test
-// reads what they asked the "kernel" for (the DMA map table, the MSI-X eventfds, resets) and makes
-// the kernel fail where it wants.
+// IOAS; it also answers the container's ioctls, as iommufd's vfio_compat.c does), one IOMMU group
+// and one PCI device in it (also as cdev /dev/vfio/devices/vfio0): Container, Iommufd, Device,
+// MappedRegion, IrqSet and DmaSpace run their real code over it; a test reads what they asked the
+// "kernel" for (the DMA map table, the MSI-X eventfds, resets) and makes the kernel fail where it
+// wants.
 //
 // Fds: each object is a real eventfd standing for it, so UniqueFd's close works.
 // Regions: config (256 bytes of memory the test owns) and BAR0, read and written through
@@ -77,6 +78,8 @@ class FakeVfio final : public raw::VfioOps {
   const std::map<uint64_t, Mapping>& mappings() const { return mappings_; }  ///< by IOVA
   int resets() const { return resets_; }
   int iommu_type() const { return iommu_type_; }
+  /// Whether the group joined a /dev/iommu fd (iommufd's compat container), not /dev/vfio/vfio.
+  bool group_on_iommufd() const { return group_on_iommufd_; }
   /// The eventfd wired to MSI-X `vector`, or -1.
   int msix_eventfd(uint32_t vector) const;
   /// Raises MSI-X `vector` (signals its eventfd, when one is wired).
@@ -133,6 +136,7 @@ class FakeVfio final : public raw::VfioOps {
   enum class Kind { kContainer, kGroup, kDevice, kIommufd };
   int new_fd(Kind kind);
   bool is(int fd, Kind kind) const;
+  bool is_container(int fd) const;
   int take_failure(const char* op);
   ssize_t access(int fd, void* buf, size_t count, off_t offset, bool write);
   // The type1 and IOAS map tables are one (one IOMMU domain): map and unmap as type1v2
@@ -148,6 +152,7 @@ class FakeVfio final : public raw::VfioOps {
   std::vector<int> msix_fds_;
   int iommu_type_ = 0;
   bool group_in_container_ = false;
+  bool group_on_iommufd_ = false;
   int resets_ = 0;
   uint32_t ioas_ = 0, dev_id_ = 0, attached_pt_ = 0;
 };

@@ -87,6 +87,54 @@ TEST_F(FakeVfioTest, ContainerFallsBackToType1) {
   EXPECT_EQ(container()->name(), "container/type1");
 }
 
+// Modes 3 and 4 of the kernel's VFIO selftests: /dev/iommu opened as the container
+// (iommufd's vfio_compat answers the type1 ioctls) and the group joined to that fd.
+TEST_F(FakeVfioTest, IommufdCompatContainerOpensDevIommuAndJoinsTheGroupToIt) {
+  for (const bool force_type1 : {false, true}) {
+    FakeVfio fake;
+    raw::ScopedVfioOps scope(fake);
+    auto c = std::make_shared<Container>(force_type1, fake.sysfs(), kIommufdNode);
+    EXPECT_EQ(c->name(), force_type1 ? "iommufd-compat/type1" : "iommufd-compat/type1v2");
+    Device d(c, fake.bdf);
+    EXPECT_TRUE(fake.group_on_iommufd());
+    EXPECT_EQ(fake.iommu_type(), force_type1 ? VFIO_TYPE1_IOMMU : VFIO_TYPE1v2_IOMMU);
+    alignas(4096) static char buf[4096];
+    c->map(buf, 0x10000, sizeof buf, DmaAccess::kReadWrite);
+    EXPECT_EQ(fake.mappings().count(0x10000), 1U);
+    c->unmap(0x10000, sizeof buf);
+  }
+  // The legacy node stays the default, and its group does not join an iommufd.
+  Device d(container(), fake_.bdf);
+  EXPECT_FALSE(fake_.group_on_iommufd());
+}
+
+TEST_F(FakeVfioTest, IommufdCompatContainerWithoutDevIommuNamesTheKernelOption) {
+  fake_.fail_next("open", ENOENT);
+  try {
+    Container c(false, fake_.sysfs(), kIommufdNode);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.error_code(), ENOENT);
+    EXPECT_NE(std::string(e.what()).find("/dev/iommu"), std::string::npos) << e.what();
+    EXPECT_NE(e.hint().find("CONFIG_IOMMUFD"), std::string::npos) << e.hint();
+  }
+}
+
+TEST(BackendNames, EveryBackendParsesBackFromItsName) {
+  for (Backend b : {Backend::kAuto, Backend::kContainer, Backend::kContainerType1,
+                    Backend::kIommufd, Backend::kIommufdCompat, Backend::kIommufdCompatType1})
+    EXPECT_EQ(parse_backend(backend_name(b)), b) << backend_name(b);
+  EXPECT_STREQ(backend_name(Backend::kIommufdCompat), "iommufd-compat");
+  EXPECT_STREQ(backend_name(Backend::kIommufdCompatType1), "iommufd-compat-type1");
+  try {
+    parse_backend("bogus");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.error_code(), EINVAL);
+    EXPECT_NE(e.hint().find("iommufd-compat-type1"), std::string::npos) << e.hint();
+  }
+}
+
 TEST_F(FakeVfioTest, ContainerRefusesAnotherApiVersion) {
   fake_.api_version = VFIO_API_VERSION + 1;
   try {

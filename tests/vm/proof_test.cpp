@@ -1,7 +1,9 @@
 // The ownership proof (vfiokit/proof/proof.hpp) on every device present on vfio-pci
-// (QEMU's edu and NVMe) over every IOMMU mode: type1 and type1v2 (the container;
-// on the compat kernel iommufd's emulation of it) and native iommufd. One body, run
-// per (device, mode). A mode the kernel lacks SKIPs naming what is missing, unless
+// (QEMU's edu and NVMe) over the five IOMMU modes of the kernel's VFIO selftests
+// (tools/testing/selftests/vfio): type1 and type1v2 on /dev/vfio/vfio (on the compat
+// kernel iommufd's emulation of it), iommufd_compat_type1 and iommufd_compat_type1v2
+// (/dev/iommu opened as the container) and native iommufd. One body, run per
+// (device, mode). A mode the kernel lacks SKIPs naming what is missing, unless
 // $VFIOKIT_PROOF_MODES says this kernel must offer it (then it FAILs); a device
 // named in $VFIOKIT_PROOF_DEVICES (default "edu,nvme") that is absent FAILs.
 #include "vfiokit/proof/proof.hpp"
@@ -33,8 +35,15 @@ struct Mode {
 constexpr Mode kModes[] = {
     {"type1", Backend::kContainerType1, "container/type1"},
     {"type1v2", Backend::kContainer, "container/type1v2"},
+    {"iommufd_compat_type1", Backend::kIommufdCompatType1, "iommufd-compat/type1"},
+    {"iommufd_compat_type1v2", Backend::kIommufdCompat, "iommufd-compat/type1v2"},
     {"iommufd", Backend::kIommufd, "iommufd"},
 };
+
+/// The modes on /dev/vfio/vfio (the others open /dev/iommu).
+bool on_vfio_container(const Mode& mode) {
+  return mode.backend == Backend::kContainer || mode.backend == Backend::kContainerType1;
+}
 
 /// Whether `item` is in the comma list in environment variable `var` (`fallback` unset).
 bool listed(const char* var, const std::string& item, const char* fallback) {
@@ -63,8 +72,10 @@ std::string missing(const Mode& mode, const std::string& bdf) {
     return {};
   }
   if (!backend_available(mode.backend))
-    return "no /dev/vfio/vfio: this kernel has neither CONFIG_VFIO_CONTAINER nor "
-           "CONFIG_IOMMUFD_VFIO_CONTAINER";
+    return on_vfio_container(mode)
+               ? "no /dev/vfio/vfio: this kernel has neither CONFIG_VFIO_CONTAINER nor "
+                 "CONFIG_IOMMUFD_VFIO_CONTAINER"
+               : "no /dev/iommu: this kernel has no CONFIG_IOMMUFD";
   return {};
 }
 
@@ -79,7 +90,8 @@ bool iommu_logs_faults() {
   return false;
 }
 
-// One row per (device, mode) for ci/vm/proof-matrix's table, printed as the case ends:
+// One row per (device, mode) for ci/vm/proof-matrix's table and the per-cell ctest tests
+// (cmake/vm_proof_cells.cmake), printed as the case ends:
 // "PROOF|device|mode|PASS, SKIP or FAIL|why". The reason is the skip's, or the first
 // step that did not pass.
 class Proof : public ::testing::TestWithParam<std::tuple<std::string, Mode>> {
@@ -87,12 +99,12 @@ class Proof : public ::testing::TestWithParam<std::tuple<std::string, Mode>> {
   void TearDown() override {
     const auto& [kind, mode] = GetParam();
     const char* verdict = HasFailure() ? "FAIL" : IsSkipped() ? "SKIP" : "PASS";
-    // The container's modes on a kernel whose /dev/vfio/vfio is iommufd's emulation
-    // (no vfio_iommu_type1): named for what serves them.
-    const bool compat = mode.backend != Backend::kIommufd &&
-                        !std::filesystem::exists("/sys/module/vfio_iommu_type1");
-    std::printf("PROOF|%s|%s%s|%s|%s\n", kind.c_str(), compat ? "compat-" : "", mode.name,
-                verdict, reason_.c_str());
+    // The modes on /dev/vfio/vfio on a kernel where that is iommufd's emulation (no
+    // vfio_iommu_type1): the row says what served them.
+    const bool compat =
+        on_vfio_container(mode) && !std::filesystem::exists("/sys/module/vfio_iommu_type1");
+    std::printf("PROOF|%s|%s|%s|%s%s\n", kind.c_str(), mode.name, verdict, reason_.c_str(),
+                compat ? " [/dev/vfio/vfio is iommufd's emulation]" : "");
     std::fflush(stdout);
   }
   std::string reason_;

@@ -23,7 +23,8 @@ namespace {
 
 using namespace vfiokit::cli;
 
-constexpr const char* kBackends = "auto, container, container-type1 or iommufd";
+constexpr const char* kBackends =
+    "auto, container, container-type1, iommufd, iommufd-compat or iommufd-compat-type1";
 
 /// Where the subcommands' options land: one field set per subcommand (only one runs).
 struct Invocation {

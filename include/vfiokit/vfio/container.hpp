@@ -1,6 +1,7 @@
 // The legacy VFIO container backend: /dev/vfio/vfio with the type1 IOMMU driver,
-// and the IOMMU groups attached to it. Also serves iommufd's compat container
-// (CONFIG_IOMMUFD_VFIO_CONTAINER), which answers the same ioctls.
+// and the IOMMU groups attached to it. Also serves iommufd's compat container, which
+// answers the same ioctls: on /dev/vfio/vfio (CONFIG_IOMMUFD_VFIO_CONTAINER) or on
+// /dev/iommu itself (any kernel with iommufd: drivers/iommu/iommufd/vfio_compat.c).
 #pragma once
 
 #include <atomic>
@@ -12,13 +13,23 @@
 
 namespace vfiokit {
 
+/// The legacy container node (vfio_iommu_type1, or iommufd's emulation of it).
+inline constexpr const char* kVfioContainerNode = "/dev/vfio/vfio";
+/// iommufd's node: opened as a container, it is iommufd's compat container.
+inline constexpr const char* kIommufdNode = "/dev/iommu";
+
 /// A VFIO container and its groups. Several devices, of one group or several,
 /// share one container; a group is opened once per container.
 class Container final : public IommuContext {
  public:
-  /// Opens /dev/vfio/vfio and checks the API version and type1 support.
-  /// `force_type1` selects VFIO_TYPE1_IOMMU even where VFIO_TYPE1v2_IOMMU exists.
-  explicit Container(bool force_type1 = false, Sysfs sysfs = Sysfs());
+  /// Opens `node` (kVfioContainerNode or kIommufdNode) and checks the API version and
+  /// type1 support. `force_type1` selects VFIO_TYPE1_IOMMU even where
+  /// VFIO_TYPE1v2_IOMMU exists.
+  explicit Container(bool force_type1 = false, Sysfs sysfs = Sysfs(),
+                     std::string node = kVfioContainerNode);
+
+  /// "container/type1v2" or "container/type1"; on /dev/iommu "iommufd-compat/type1v2"
+  /// or "iommufd-compat/type1".
 
   std::string name() const override;
   using IommuContext::attach_device;
@@ -42,6 +53,7 @@ class Container final : public IommuContext {
   void require_iommu_set(const char* op) const;
   std::vector<int32_t> hot_reset_group_fds() const override;
 
+  std::string node_;
   UniqueFd fd_;
   Sysfs sysfs_;
   int iommu_type_ = 0;                  // VFIO_TYPE1v2_IOMMU or VFIO_TYPE1_IOMMU

@@ -20,9 +20,14 @@ enum class Backend {
   kContainer,       ///< /dev/vfio/vfio, VFIO_TYPE1v2_IOMMU, falling back to VFIO_TYPE1_IOMMU
   kContainerType1,  ///< /dev/vfio/vfio with VFIO_TYPE1_IOMMU even where v2 exists
   kIommufd,         ///< /dev/iommu IOAS + device cdev
+  /// /dev/iommu opened as a container (iommufd's vfio_compat), VFIO_TYPE1v2_IOMMU falling
+  /// back to VFIO_TYPE1_IOMMU; groups join it with VFIO_GROUP_SET_CONTAINER.
+  kIommufdCompat,
+  kIommufdCompatType1,  ///< /dev/iommu as a container with VFIO_TYPE1_IOMMU
 };
 
-/// "auto", "container", "container-type1", "iommufd".
+/// "auto", "container", "container-type1", "iommufd", "iommufd-compat",
+/// "iommufd-compat-type1".
 const char* backend_name(Backend b);
 /// Inverse of backend_name; throws vfiokit::Error (EINVAL) naming the choices.
 Backend parse_backend(const std::string& name);
@@ -64,7 +69,8 @@ class IommuContext {
  public:
   virtual ~IommuContext() = default;
 
-  /// What serves this context: "container/type1v2", "container/type1" or "iommufd".
+  /// What serves this context: "container/type1v2", "container/type1",
+  /// "iommufd-compat/type1v2", "iommufd-compat/type1" or "iommufd".
   virtual std::string name() const = 0;
 
   /// Attaches the device at `bdf` (bound to vfio-pci) and returns its device fd.

@@ -627,7 +627,7 @@ case "$case_" in
     bad info-on-host-driver 3 'bound to nvme, not vfio-pci' vfiokit info "$nvme"
     bad probe-on-host-driver 2 'bound to nvme, not vfio-pci' vfiokit probe "$nvme"
     # Usage
-    bad backend-unknown 3 'choose auto, container, container-type1 or iommufd' vfiokit probe "$edu" --backend bogus
+    bad backend-unknown 3 'choose auto, container, container-type1, iommufd, iommufd-compat or iommufd-compat-type1' vfiokit probe "$edu" --backend bogus
     bad subcommand-unknown 64 'subcommand' vfiokit frobnicate
     bad bdf-missing 64 'BDF is required' vfiokit probe
     bad option-unknown 64 'not expected: --no-such-flag' vfiokit check "$edu" --no-such-flag
