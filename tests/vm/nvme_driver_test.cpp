@@ -35,11 +35,6 @@ namespace {
 
 constexpr int kTimeoutMs = 10000;  // TCG guests are slow
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v ? v : fallback;
-}
-
 // Deterministic bytes for (seed, offset): every range gets its own pattern.
 void fill(uint8_t* p, size_t n, uint32_t seed) {
   uint32_t x = seed * 2654435761u + 1;
@@ -49,13 +44,6 @@ void fill(uint8_t* p, size_t n, uint32_t seed) {
     x ^= x << 5;
     p[i] = static_cast<uint8_t>(x);
   }
-}
-
-// The first differing offset, or -1.
-long first_diff(const uint8_t* a, const uint8_t* b, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (a[i] != b[i]) return static_cast<long>(i);
-  return -1;
 }
 
 // A DMA buffer and its mapping.
@@ -131,7 +119,7 @@ class NvmeDriverTest : public ::testing::TestWithParam<Backend> {
     std::memset(dst.bytes(), 0, dst.mem.size());
     nvme_->write(lba, blocks, src.iova() + off, kTimeoutMs);
     nvme_->read(lba, blocks, dst.iova() + off, kTimeoutMs);
-    EXPECT_EQ(first_diff(src.bytes() + off, dst.bytes() + off, n), -1);
+    EXPECT_EQ(test::first_diff(src.bytes() + off, dst.bytes() + off, n), -1);
     // The device wrote only the requested range.
     EXPECT_TRUE(std::all_of(dst.bytes(), dst.bytes() + off, [](uint8_t b) { return b == 0; }));
     EXPECT_TRUE(std::all_of(dst.bytes() + off + n, dst.bytes() + dst.mem.size(),
@@ -159,13 +147,13 @@ TEST_P(NvmeDriverTest, IdentifyControllerAndNamespace) {
       ns.formats.size(), static_cast<unsigned long long>(nvme_->max_transfer()),
       static_cast<unsigned long long>(nvme_->page_size()), nvme_->io_queue_depth(),
       nvme_->cap().doorbell_stride);
-  EXPECT_EQ(c.serial, env_or("VFIOKIT_NVME_SERIAL", "vfiokit0"));
+  EXPECT_EQ(c.serial, test::env_or("VFIOKIT_NVME_SERIAL", "vfiokit0"));
   EXPECT_FALSE(c.model.empty());
   EXPECT_FALSE(c.firmware.empty());
   EXPECT_EQ(c.vid, dev_->config_read16(0x00)) << "Identify VID should be the PCI vendor ID";
   EXPECT_GE(c.nn, 1u);
   EXPECT_GE(ns.nsid, 1u);
-  EXPECT_EQ(ns.bytes(), std::stoull(env_or("VFIOKIT_NVME_BYTES", "67108864")));
+  EXPECT_EQ(ns.bytes(), std::stoull(test::env_or("VFIOKIT_NVME_BYTES", "67108864")));
   EXPECT_GE(ns.lba_size, 512u);
   EXPECT_EQ(nvme_->max_transfer() % ns.lba_size, 0u);
   EXPECT_GE(nvme_->max_transfer(), 3 * nvme_->page_size()) << "PRP lists need > 2 pages";
@@ -205,7 +193,7 @@ TEST_P(NvmeDriverTest, WriteAndReadBackLbaRanges) {
   fill(want.data(), page, 2);
   std::memset(dst.bytes(), 0, page);
   nvme_->read(8, static_cast<uint32_t>(page / lba), dst.iova(), kTimeoutMs);
-  EXPECT_EQ(first_diff(want.data(), dst.bytes(), page), -1);
+  EXPECT_EQ(test::first_diff(want.data(), dst.bytes(), page), -1);
 }
 
 TEST_P(NvmeDriverTest, RejectsBadRequests) {
@@ -276,7 +264,7 @@ TEST_P(NvmeDriverTest, MsixCompletion) {
   done = nvme_->reap(32, kTimeoutMs);
   ASSERT_EQ(done.size(), 32u);
   for (const auto& d : done) EXPECT_TRUE(d.ok()) << d.status_text();
-  EXPECT_EQ(first_diff(src.bytes(), dst.bytes(), 32 * 4096), -1);
+  EXPECT_EQ(test::first_diff(src.bytes(), dst.bytes(), 32 * 4096), -1);
   // Interrupts the driver consumed while waiting plus those still pending on the eventfd
   // (completions already in the CQ are reaped without waiting for theirs).
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -310,7 +298,7 @@ TEST_P(NvmeDriverTest, PolledCompletion) {
     nvme_->submit_read(800 + i * 8, 4096 / lba, dst.iova() + i * 4096, false);
   nvme_->ring();
   for (const auto& d : nvme_->reap(32, kTimeoutMs)) EXPECT_TRUE(d.ok()) << d.status_text();
-  EXPECT_EQ(first_diff(src.bytes(), dst.bytes(), 32 * 4096), -1);
+  EXPECT_EQ(test::first_diff(src.bytes(), dst.bytes(), 32 * 4096), -1);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(nvme_->irq().drain(NvmeDriver::kIoVector), 0u)
       << "a polled I/O queue (IEN 0) raised an interrupt";
@@ -363,7 +351,8 @@ void shadow_doorbell_io(NvmeDriver& nvme, const std::function<Buf(size_t)>& buff
     nvme.write(base_lba + i * per4k, per4k, src.iova() + i * 4096, kTimeoutMs);
     std::memset(dst.bytes() + i * 4096, 0, 4096);
     nvme.read(base_lba + i * per4k, per4k, dst.iova() + i * 4096, kTimeoutMs);
-    EXPECT_EQ(first_diff(src.bytes() + i * 4096, dst.bytes() + i * 4096, 4096), -1) << "QD1 " << i;
+    EXPECT_EQ(test::first_diff(src.bytes() + i * 4096, dst.bytes() + i * 4096, 4096), -1)
+        << "QD1 " << i;
   }
   // QD32, one doorbell per batch; then bursts where every command is rung on its own while
   // the controller is still busy with the ones before: there EventIdx lets writes be skipped.
@@ -379,7 +368,7 @@ void shadow_doorbell_io(NvmeDriver& nvme, const std::function<Buf(size_t)>& buff
     const auto done = nvme.reap(32, kTimeoutMs);
     ASSERT_EQ(done.size(), 32u);
     for (const auto& d : done) EXPECT_TRUE(d.ok()) << d.status_text();
-    EXPECT_EQ(first_diff(src.bytes(), dst.bytes(), 32 * 4096), -1) << "QD32 burst " << burst;
+    EXPECT_EQ(test::first_diff(src.bytes(), dst.bytes(), 32 * 4096), -1) << "QD32 burst " << burst;
   }
   std::printf(
       "shadow doorbells (%s): %llu MMIO doorbell writes, %llu skipped, %llu kicks; EventIdx SQ "
@@ -433,7 +422,7 @@ TEST_P(NvmeDriverTest, MemcpyThroughDriverInterface) {
     std::memset(dst.bytes(), 0xee, max);
     d->memcpy_start(src.iova(), dst.iova(), size);
     d->memcpy_wait(kTimeoutMs);
-    EXPECT_EQ(first_diff(src.bytes(), dst.bytes(), size), -1);
+    EXPECT_EQ(test::first_diff(src.bytes(), dst.bytes(), size), -1);
     EXPECT_TRUE(std::all_of(dst.bytes() + size, dst.bytes() + max, [](uint8_t b) {
       return b == 0xee;
     })) << "the copy wrote past its size";
@@ -463,7 +452,7 @@ TEST_P(NvmeDriverTest, SendMsiRaisesVectorZero) {
   // Admin commands still complete afterwards.
   auto* n = dynamic_cast<NvmeDriver*>(d.get());
   ASSERT_NE(n, nullptr);
-  EXPECT_EQ(n->identify().serial, env_or("VFIOKIT_NVME_SERIAL", "vfiokit0"));
+  EXPECT_EQ(n->identify().serial, test::env_or("VFIOKIT_NVME_SERIAL", "vfiokit0"));
 }
 
 // VFIO_DEVICE_RESET (FLR or another reset) then init() again: data on the medium survives.
@@ -481,7 +470,7 @@ TEST_P(NvmeDriverTest, ResetThenReinit) {
   EXPECT_EQ(nvme_->csts() & nvme::kCstsRdy, 0u) << "the reset should leave the controller off";
   nvme_->init();
   nvme_->read(900, 4096 / lba, dst.iova(), kTimeoutMs);
-  EXPECT_EQ(first_diff(src.bytes(), dst.bytes(), 4096), -1);
+  EXPECT_EQ(test::first_diff(src.bytes(), dst.bytes(), 4096), -1);
   write_read_check(920, 4096 / lba, src, dst, 0, 32);
   // init() on a live driver resets the controller again and works.
   nvme_->init();
@@ -539,7 +528,7 @@ TEST_P(NvmeDriverTest, PoolBuffersAreMappedOnceAcrossIo) {
               static_cast<unsigned long long>(pool.chunk_size()), pool.segments().size(),
               backing_name(pool.backing()), static_cast<unsigned long long>(pool.map_calls()));
 
-  const bool map_per_io = env_or("VFIOKIT_POOL_MAP_PER_IO", "0") == "1";
+  const bool map_per_io = test::env_or("VFIOKIT_POOL_MAP_PER_IO", "0") == "1";
   const uint64_t maps = counting->maps, unmaps = counting->unmaps;
   const std::optional<uint32_t> avail = counting->dma_avail();
   std::vector<NvmeCompletion> done(kQd);
@@ -573,7 +562,7 @@ TEST_P(NvmeDriverTest, PoolBuffersAreMappedOnceAcrossIo) {
     ASSERT_EQ(nvme_->reap(std::span<NvmeCompletion>(done), kQd, kTimeoutMs), kQd);
     for (const auto& d : done) EXPECT_TRUE(d.ok()) << d.status_text();
     for (uint32_t i = 0; i < kQd; ++i)
-      EXPECT_EQ(first_diff(src[i].bytes(), dst[i].bytes(), kChunk), -1) << "chunk " << i;
+      EXPECT_EQ(test::first_diff(src[i].bytes(), dst[i].bytes(), kChunk), -1) << "chunk " << i;
     ios += 2 * kQd;
   }
   EXPECT_EQ(counting->maps, maps) << "the I/O path mapped";

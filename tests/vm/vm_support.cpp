@@ -1,14 +1,13 @@
 #include "tests/vm/vm_support.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "vfiokit/vfio/sysfs.hpp"
 
@@ -53,6 +52,17 @@ std::string backend_param_name(Backend b) {
   for (char& c : s)
     if (c == '-') c = '_';
   return s;
+}
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+long first_diff(const uint8_t* a, const uint8_t* b, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return static_cast<long>(i);
+  return -1;
 }
 
 }  // namespace vfiokit::test

@@ -1,11 +1,13 @@
 // Helpers for tests that run inside a test-bed VM.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
-#include "vfiokit/vfio/iommu_context.hpp"
 #include "vfio/kernel_log.hpp"
+#include "vfiokit/vfio/iommu_context.hpp"
 
 namespace vfiokit::test {
 
@@ -18,6 +20,11 @@ std::vector<std::string> find_pci_class(uint32_t class_code);
 std::vector<Backend> test_backends();
 /// gtest parameter name of a backend ("container_type1").
 std::string backend_param_name(Backend b);
+
+/// $name, or `fallback` when it is unset.
+std::string env_or(const char* name, const char* fallback);
+/// The first offset at which a[0, n) and b[0, n) differ, or -1.
+long first_diff(const uint8_t* a, const uint8_t* b, size_t n);
 
 /// The guest kernel's log (vfio/kernel_log.hpp), to look for IOMMU faults.
 using vfiokit::KernelLog;
