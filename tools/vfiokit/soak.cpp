@@ -133,6 +133,10 @@ SoakMethodResult Soak::run(const std::string& method,
       }
       r.reset_ms.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      // VFIO answers the IDs from its copy: whether the device answers, through sysfs.
+      if (const std::string dead = not_answering_now(fs_, bdf_); !dead.empty())
+        throw_error("check config space after the reset", bdf_, EIO,
+                    dead + ": the device does not answer");
       ConfigSpace after = dev_.config();
 #ifdef VFIOKIT_TEST_HOOKS
       if (injected_break(method, cycle)) after = ConfigSpace(std::vector<uint8_t>(256, 0xff));
