@@ -77,6 +77,27 @@ TEST(Check, DocumentFollowsTheReportSchema) {
   EXPECT_EQ(schema().validate(document("probe", {})), std::vector<std::string>{});
 }
 
+// vfiokit soak's document: one check per reset method with its cycles and timings, a FAIL
+// with the cycle it failed on (tools/vfiokit/cmd_soak.cpp).
+TEST(Check, SoakDocumentFollowsTheReportSchema) {
+  Check flr{"soak.flr",
+            "reset flr",
+            Verdict::kFail,
+            "device stopped answering at cycle 4 of flr",
+            "vfiokit restore returns it",
+            nlohmann::json::object()};
+  flr.data = {{"cycles", 6},
+              {"cycles_passed", 3},
+              {"failed_cycle", 4},
+              {"reset_ms", {{"median", 1.5}, {"p99", 2.0}, {"max", 2.0}}}};
+  Check rebind{"soak.rebind", "rebind", Verdict::kSkip, "not run", "", nlohmann::json::object()};
+  rebind.data = {{"cycles", 6}, {"cycles_passed", 0}, {"host_driver", "nvme"}};
+  const nlohmann::json j = document("soak", {{"0000:01:00.0", {flr, rebind}}});
+  EXPECT_EQ(j["command"], "soak");
+  EXPECT_EQ(j["exit_status"], 2);
+  EXPECT_EQ(schema().validate(j), std::vector<std::string>{});
+}
+
 TEST(Check, TheSchemaValidatorRejectsWhatTheSchemaForbids) {
   nlohmann::json j = document("check", {{"host", {make("host.iommu", Verdict::kFail)}}});
   j["reports"][0]["checks"][0]["verdict"] = "BAD";

@@ -95,12 +95,23 @@ vfiokit_add_vm_test(NAME vm.vfiokit.bad_input.stock KERNEL stock IOMMU intel
 vfiokit_add_vm_test(NAME vm.vfiokit.soak.stock.nvme_e1000e KERNEL stock IOMMU intel
   TIMEOUT 600
   RUNNER_ARGS --module nvme --module e1000e
+    --file ${PROJECT_SOURCE_DIR}/docs/schema/report.schema.json:/vfiokit/report.schema.json
     --qemu-arg -device --qemu-arg pcie-root-port,id=rp1,chassis=1
     --qemu-arg -device --qemu-arg pcie-root-port,id=rp2,chassis=2
     --qemu-arg -blockdev --qemu-arg null-co,node-name=sk1,size=67108864,read-zeroes=on
     --qemu-arg -device --qemu-arg nvme,serial=sk1,drive=sk1,bus=rp1
     --qemu-arg -netdev --qemu-arg user,id=sk2 --qemu-arg -device --qemu-arg e1000e,netdev=sk2,bus=rp2
   COMMAND vfiokit-vm-test soak)
+# A device that stops answering mid-soak (issue #25): an NVMe behind a PCIe root port, its
+# link taken down at cycle 4 and later its slot powered off at cycle 2, from inside the guest.
+vfiokit_add_vm_test(NAME vm.vfiokit.soak_removed.stock.nvme KERNEL stock IOMMU intel
+  TIMEOUT 600
+  RUNNER_ARGS --module nvme
+    --file ${PROJECT_SOURCE_DIR}/docs/schema/report.schema.json:/vfiokit/report.schema.json
+    --qemu-arg -device --qemu-arg pcie-root-port,id=rp1,chassis=1
+    --qemu-arg -blockdev --qemu-arg null-co,node-name=sr1,size=67108864,read-zeroes=on
+    --qemu-arg -device --qemu-arg nvme,serial=sr1,drive=sr1,bus=rp1
+  COMMAND vfiokit-vm-test soak-removed)
 # kill -9 at every step of bind, then restore.
 vfiokit_add_vm_test(NAME vm.vfiokit.kill.stock.nvme KERNEL stock IOMMU intel DEVICES nvme:kernel
   TIMEOUT 600 COMMAND vfiokit-vm-test kill)

@@ -9,6 +9,7 @@
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
 #include "tools/vfiokit/soak.hpp"
+#include "tools/vfiokit/soak_lost.hpp"
 #include "tools/vfiokit/soak_rebind.hpp"
 #include "vfiokit/dma/buffer.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -73,6 +74,14 @@ check::Check method_check(const SoakMethodResult& m) {
   const std::string timing =
       fmt::format("reset median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms", quantile(m.reset_ms, 0.5),
                   quantile(m.reset_ms, 0.99), quantile(m.reset_ms, 1.0));
+  if (m.device_lost) {  // its hint, the journal's answer, once the device is closed
+    c.verdict = check::Verdict::kFail;
+    c.data["failed_cycle"] = *m.failed_cycle;
+    c.data["device_lost"] = true;
+    c.summary =
+        fmt::format("{} ({} of {} cycles passed)", m.failure, m.cycles_done, m.cycles_asked);
+    return c;
+  }
   if (m.failed_cycle) {
     c.verdict = check::Verdict::kFail;
     c.data["failed_cycle"] = *m.failed_cycle;
@@ -92,7 +101,8 @@ check::Check method_check(const SoakMethodResult& m) {
 }
 
 // The reset methods' checks, each `o.cycles` times; the device is closed on return.
-void soak_resets(const host::HostFs& fs, const std::string& bdf, const SoakOptions& o,
+// True when the device stopped answering: the methods after it were not run.
+bool soak_resets(const host::HostFs& fs, const std::string& bdf, const SoakOptions& o,
                  const std::vector<std::string>& asked, check::Report& report) {
   auto ctx = open_iommu_context(parse_backend(o.backend), bdf);
   Device dev(ctx, bdf);
@@ -122,6 +132,7 @@ void soak_resets(const host::HostFs& fs, const std::string& bdf, const SoakOptio
                              : std::function<void(unsigned)>();
     r = soak.run(m, proof);
     report.checks.push_back(method_check(r));
+    if (r.device_lost) return true;  // every further method would find it gone again
   }
   if (!entry)
     report.checks.push_back({"soak.driver",
@@ -130,6 +141,7 @@ void soak_resets(const host::HostFs& fs, const std::string& bdf, const SoakOptio
                              "vfiokit has no driver for this device: config space checked only",
                              "",
                              {}});
+  return false;
 }
 
 // The device opened again after a take-back and, where vfiokit has a driver, its DMA and
@@ -158,8 +170,8 @@ int run_soak(const GlobalOptions& g, const std::string& text, const SoakOptions&
                                                    [](const auto& m) { return m != "rebind"; });
   asked.erase(std::remove(asked.begin(), asked.end(), "rebind"), asked.end());
   check::Report report{bdf, {}};
-  if (resets) soak_resets(fs, bdf, o, asked, report);
-  if (rebind) {
+  const bool lost = resets && soak_resets(fs, bdf, o, asked, report);
+  if (rebind && !lost) {
     host::Binder binder(fs, host::Journal(state_dir(g)));
     const bool has_driver = [&] {
       auto ctx = open_iommu_context(parse_backend(o.backend), bdf);
@@ -172,6 +184,9 @@ int run_soak(const GlobalOptions& g, const std::string& text, const SoakOptions&
     report.checks.push_back(
         rebind_check(soak_rebind(binder, host::Journal(state_dir(g)), fs, bdf, o.cycles, proof)));
   }
+  // A device that stopped answering: its journal entry's fate, read now that it is closed.
+  if (!report.checks.empty() && report.checks.back().data.value("device_lost", false))
+    report.checks.back().hint = lost_device_hint(fs, host::Journal(state_dir(g)), bdf);
   const std::vector<check::Report> reports{report};
   if (g.json)
     print_json(check::document("soak", reports));

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "tools/vfiokit/soak_lost.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::cli {
@@ -102,6 +103,18 @@ SoakMethodResult Soak::run(const std::string& method,
   }
   const bool progress = isatty(STDERR_FILENO) != 0;  // a terminal: one line, rewritten
   for (unsigned cycle = 1; cycle <= cycles_; ++cycle) {
+#ifdef VFIOKIT_TEST_HOOKS
+    run_soak_at_hook(method, cycle);
+#endif
+    // Gone before this cycle's reset: no fault of the method, and nothing more to soak.
+    // Read through sysfs, from the device itself: VFIO's config region answers the IDs
+    // from its virtualized copy even when nothing is there.
+    if (const std::string gone = not_answering_now(fs_, bdf_); !gone.empty()) {
+      r.device_lost = true;
+      r.failed_cycle = cycle;
+      r.failure = lost_summary(method, cycle, gone);
+      break;
+    }
     try {
       const ConfigSpace before = dev_.config();
       const auto t0 = std::chrono::steady_clock::now();
@@ -120,6 +133,10 @@ SoakMethodResult Soak::run(const std::string& method,
       }
       r.reset_ms.push_back(
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      // VFIO answers the IDs from its copy: whether the device answers, through sysfs.
+      if (const std::string dead = not_answering_now(fs_, bdf_); !dead.empty())
+        throw_error("check config space after the reset", bdf_, EIO,
+                    dead + ": the device does not answer");
       ConfigSpace after = dev_.config();
 #ifdef VFIOKIT_TEST_HOOKS
       if (injected_break(method, cycle)) after = ConfigSpace(std::vector<uint8_t>(256, 0xff));
@@ -128,6 +145,14 @@ SoakMethodResult Soak::run(const std::string& method,
         throw_error("check config space after the reset", bdf_, EIO, p);
       if (driver_proof) driver_proof(cycle);
       ++r.cycles_done;
+    } catch (const Error& e) {
+      r.failed_cycle = cycle;
+      // The VFIO device answers ENODEV once the kernel has begun removing the device.
+      r.device_lost = e.error_code() == ENODEV;
+      r.failure = r.device_lost
+                      ? lost_summary(method, cycle, fmt::format("VFIO answers: {}", e.what()))
+                      : e.what();
+      break;
     } catch (const std::exception& e) {
       r.failed_cycle = cycle;
       r.failure = e.what();

@@ -24,6 +24,9 @@ struct SoakMethodResult {
   std::string failure;                   ///< what failed on that cycle
   std::string skipped;                   ///< why the method was not run ("" when it ran)
   bool proven = false;                   ///< DMA and an interrupt were proven after each reset
+  /// The device stopped answering (removed, link down) at `failed_cycle`: nothing more
+  /// is run on it.
+  bool device_lost = false;
 };
 
 /// The checks after one reset, against the state before it.
@@ -36,7 +39,9 @@ struct SoakCycleCheck {
 /// One device's soak over `methods` (each a sysfs reset_method name, or "hot-reset").
 /// `driver_proof(cycle)` proves DMA and an interrupt after each reset and throws on failure;
 /// empty when vfiokit has no driver for the device (config checks only).
-/// Restores the device's reset_method list whatever happens.
+/// Restores the device's reset_method list whatever happens. A cycle that finds the device
+/// gone before its reset (IDs read 0xffff, the VFIO device answers ENODEV) ends the run
+/// with `device_lost`.
 class Soak {
  public:
   Soak(const host::HostFs& fs, Device& device, std::string bdf, unsigned cycles);

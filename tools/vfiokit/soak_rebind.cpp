@@ -11,6 +11,7 @@
 
 #include "tools/host/device_usage.hpp"
 #include "tools/vfiokit/soak.hpp"
+#include "tools/vfiokit/soak_lost.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::cli {
@@ -103,6 +104,16 @@ RebindResult soak_rebind(host::Binder& binder, const host::Journal& journal, con
   r.host_driver = *e->driver;
   const bool progress = isatty(STDERR_FILENO) != 0;
   for (unsigned cycle = 1; cycle <= cycles; ++cycle) {
+#ifdef VFIOKIT_TEST_HOOKS
+    run_soak_at_hook("rebind", cycle);
+#endif
+    // Gone (removed, link down): handing it to a driver would only fail slower.
+    if (const std::string gone = not_answering_now(fs, bdf); !gone.empty()) {
+      r.device_lost = true;
+      r.failed_cycle = cycle;
+      r.failure = lost_summary("rebind", cycle, gone);
+      break;
+    }
     try {
       auto t0 = Clock::now();
       r.usable = release(binder, fs, bdf, r.host_driver, usable_wait_ms, injected_break(cycle));
@@ -146,6 +157,14 @@ check::Check rebind_check(const RebindResult& r) {
       "to {} median {:.0f} ms (max {:.0f}), back to vfio-pci median {:.0f} ms (max {:.0f})",
       r.host_driver, quantile(r.release_ms, 0.5), quantile(r.release_ms, 1.0),
       quantile(r.take_ms, 0.5), quantile(r.take_ms, 1.0));
+  if (r.device_lost) {  // its hint, the journal's answer, comes from run_soak
+    c.verdict = check::Verdict::kFail;
+    c.data["failed_cycle"] = *r.failed_cycle;
+    c.data["device_lost"] = true;
+    c.summary =
+        fmt::format("{} ({} of {} cycles passed)", r.failure, r.cycles_done, r.cycles_asked);
+    return c;
+  }
   if (r.failed_cycle) {
     c.verdict = check::Verdict::kFail;
     c.data["failed_cycle"] = *r.failed_cycle;

@@ -24,8 +24,9 @@ struct RebindResult {
   std::vector<double> take_ms;           ///< bind back to vfio-pci
   std::optional<unsigned> failed_cycle;  ///< 1-based
   std::string failure;
-  std::string skipped;  ///< why no cycle ran ("" when they ran)
-  bool proven = false;  ///< DMA and an interrupt proven after each take-back
+  std::string skipped;       ///< why no cycle ran ("" when they ran)
+  bool proven = false;       ///< DMA and an interrupt proven after each take-back
+  bool device_lost = false;  ///< it stopped answering at `failed_cycle` (removed, link down)
 };
 
 /// Runs `cycles` rebinds of `bdf` through `binder` (`journal`'s original driver and

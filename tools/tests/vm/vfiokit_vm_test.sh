@@ -1,7 +1,7 @@
 #!/bin/sh
 # vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
 #   vfiokit-vm-test CASE [ARG]
-# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, in-use-real-host, group, multifunction, soak, kill,
+# Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, in-use-real-host, group, multifunction, soak, soak-removed, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND, trace, fleet. Exit 0 when every assertion held.
 set -u
 case_=${1:?usage: vfiokit-vm-test CASE [ARG]}
@@ -53,6 +53,16 @@ covers() {
   return 1
 }
 journal=/var/lib/vfiokit/journal.json
+# pcie_cap_of BDF: the offset of its PCI Express capability (ID 0x10) in config space.
+pcie_cap_of() {
+  cfg=/sys/bus/pci/devices/$1/config
+  at=$(od -An -tu1 -j52 -N1 "$cfg" | tr -d ' ')
+  while [ "${at:-0}" -ne 0 ]; do
+    [ "$(od -An -tu1 -j"$at" -N1 "$cfg" | tr -d ' ')" -eq 16 ] && { echo "$at"; return 0; }
+    at=$(od -An -tu1 -j$((at + 1)) -N1 "$cfg" | tr -d ' ')
+  done
+  return 1
+}
 
 nvme_kernel_bdf() {
   bdf=$(find_dev 1b36 0010) || fail "no QEMU NVMe in the guest"
@@ -440,6 +450,9 @@ case "$case_" in
     vk --json soak "$nvme" --cycles 2 --methods flr
     expect_out '"command": "soak"' "JSON report document"
     expect_out '"cycles_passed": 2' "JSON cycles"
+    echo "$out" > /tmp/soak.json
+    json-schema-check /vfiokit/report.schema.json /tmp/soak.json || fail "soak's JSON does not follow docs/schema/report.schema.json"
+    ok "soak's JSON follows its schema"
     echo "+ VFIOKIT_TEST_SOAK_BREAK=flr:7 vfiokit-testhooks soak $nvme --cycles 20"
     out=$(VFIOKIT_TEST_SOAK_BREAK=flr:7 NO_COLOR=1 vfiokit-testhooks soak "$nvme" --cycles 20 2>&1); rc=$?
     echo "$out"
@@ -461,6 +474,62 @@ case "$case_" in
     expect_driver "$nic" e1000e "e1000e back on e1000e"
     wait_for /dev/nvme0n1 10 || fail "the namespace did not come back"
     ok "the namespace is back after the soak"
+    ;;
+
+  soak-removed)
+    # An NVMe behind a PCIe root port, bound by vfiokit, soaked with flr (issue #25). At
+    # cycle 4 its link goes down: the root port's secondary bus number moves off bus 1, so
+    # config reads find nothing there. FAIL naming the cycle, the journal entry kept; with
+    # the bus number back and the device enumerated afresh (the kernel's copy of its state
+    # was lost with the link), restore returns it to nvme. Then a surprise removal from inside
+    # the guest: the slot's power and power indicator turned off (QEMU 7.2 unplugs the
+    # device at once), FAIL at cycle 2, the entry kept while it is gone.
+    nvme=0000:01:00.0
+    expect_driver "$nvme" nvme "start"
+    rp=$(basename "$(dirname "$(readlink -f /sys/bus/pci/devices/$nvme)")")
+    rpcfg=/sys/bus/pci/devices/$rp/config
+    vk bind "$nvme"; expect_rc 0 "bind the NVMe"
+    # Byte 0x19 of a bridge: its secondary bus number (octal 040 = bus 0x20, 001 = bus 1).
+    link_down="printf '\\040' | dd of=$rpcfg bs=1 seek=25 count=1 conv=notrunc 2>/dev/null"
+    echo "+ VFIOKIT_TEST_SOAK_AT='flr:4:$link_down' vfiokit-testhooks soak $nvme --cycles 6 --methods flr"
+    out=$(VFIOKIT_TEST_SOAK_AT="flr:4:$link_down" vfiokit-testhooks soak "$nvme" --cycles 6 --methods flr 2>&1); rc=$?
+    echo "$out"
+    expect_rc 2 "a device whose link went down mid-soak"
+    expect_out "FAIL +reset flr +device stopped answering at cycle 4 of flr: config space reads 0xffff; it was removed or its link is down \\(3 of 6 cycles passed\\)" "FAIL names the cycle and the method"
+    expect_out "hint: it is still gone \\(config space reads 0xffff\\): the journal keeps its entry \\(original driver nvme\\); once it is back .*'vfiokit restore' returns it to nvme" "hint: the journal keeps it, restore returns it once back"
+    grep -q "$nvme" $journal || fail "the journal lost the entry of the device that went away"
+    ok "journal entry kept while the device is gone"
+    printf '\001' | dd of="$rpcfg" bs=1 seek=25 count=1 conv=notrunc 2>/dev/null
+    [ "$(od -An -tx2 -N2 /sys/bus/pci/devices/$nvme/config | tr -d ' ')" = 1b36 ] || fail "the NVMe does not answer with its link back"
+    ok "link back: the NVMe answers"
+    echo 1 > /sys/bus/pci/devices/$nvme/remove
+    echo 1 > /sys/bus/pci/rescan
+    wait_for /sys/bus/pci/devices/$nvme/driver 10 || fail "the NVMe enumerated afresh got no driver"
+    vk restore; expect_rc 0 "restore once the device is back"
+    expect_driver "$nvme" nvme "the NVMe back on its original driver"
+    [ ! -e $journal ] || fail "journal left: $(cat $journal)"
+    ok "journal empty"
+    wait_for /dev/nvme0n1 10 || fail "the namespace did not come back"
+    ok "the namespace is back"
+    # Surprise removal: Slot Control (PCI Express capability + 0x18) gets Power Controller
+    # off (bit 10) and Power Indicator off (bits 9:8 = 11b), one 16-bit write.
+    cap=$(pcie_cap_of "$rp") || fail "$rp has no PCI Express capability"
+    ctl=$(od -An -tu2 -j$((cap + 0x18)) -N2 "$rpcfg" | tr -d ' ')
+    off=$((ctl | 0x700))
+    echo "printf '\\$(printf %03o $((off & 255)))\\$(printf %03o $((off >> 8)))' | dd of=$rpcfg bs=2 seek=$(((cap + 0x18) / 2)) count=1 conv=notrunc 2>/dev/null" > /tmp/slot-off
+    cat /tmp/slot-off
+    vk bind "$nvme"; expect_rc 0 "bind the NVMe again"
+    echo "+ VFIOKIT_TEST_SOAK_AT='flr:2:sh /tmp/slot-off' vfiokit-testhooks --json soak $nvme --cycles 6 --methods flr"
+    VFIOKIT_TEST_SOAK_AT="flr:2:sh /tmp/slot-off" vfiokit-testhooks --json soak "$nvme" --cycles 6 --methods flr >/tmp/removed.json; rc=$?
+    out=$(cat /tmp/removed.json); echo "$out"
+    expect_rc 2 "a device unplugged mid-soak"
+    json-schema-check /vfiokit/report.schema.json /tmp/removed.json || fail "soak's JSON does not follow docs/schema/report.schema.json"
+    ok "soak's JSON follows its schema"
+    expect_out '"summary": "device stopped answering at cycle 2 of flr: config space reads 0xffff; it was removed or its link is down \(1 of 6 cycles passed\)"' "FAIL names the cycle and the method"
+    expect_out '"failed_cycle": 2' "JSON failed_cycle"
+    expect_out "\"hint\": \"it is still gone .*'vfiokit restore' returns it to nvme\"" "hint: restore returns it once back"
+    grep -q "$nvme" $journal || fail "the journal lost the entry of the unplugged device"
+    ok "journal entry kept while the device is unplugged"
     ;;
 
   kill)
