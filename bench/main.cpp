@@ -15,6 +15,7 @@
 
 #include "bench/bench_env.hpp"
 #include "bench/suites.hpp"
+#include "check/check.hpp"
 #include "vfiokit/drivers/edu/registers.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/pci_address.hpp"
@@ -205,7 +206,9 @@ int run(int argc, char** argv) {
     if (help) throw CLI::CallForHelp();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help is CLI11's "error" with status 0; every other parse error (unknown option,
+    // missing value, a value CLI11 rejects) is a usage error in the exit contract.
+    return app.exit(e) == 0 ? check::kExitOk : check::kExitUsage;
   }
 
   auto& o = options();
@@ -244,7 +247,9 @@ int main(int argc, char** argv) {
   try {
     return vfiokit::bench::run(argc, argv);
   } catch (const std::exception& e) {
+    // Measures, never judges: anything that stops it before a result (no such device,
+    // device not on vfio-pci, a --sizes or --backends it cannot use) is "could not run".
     std::fprintf(stderr, "vfiokit_bench: %s\n", e.what());
-    return 2;
+    return vfiokit::check::kExitCouldNotRun;
   }
 }
