@@ -15,7 +15,6 @@
 
 #include "bench/bench_env.hpp"
 #include "bench/suites.hpp"
-#include "check/check.hpp"
 #include "vfiokit/drivers/edu/registers.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/pci_address.hpp"
@@ -23,6 +22,12 @@
 
 namespace vfiokit::bench {
 namespace {
+
+// The exit contract of docs/cli.md (check/check.hpp's kExit*, which bench/ may not
+// include: docs/architecture.md, "Layers"). vfiokit_bench measures and never judges.
+constexpr int kExitDone = 0;
+constexpr int kExitCouldNotRun = 3;
+constexpr int kExitUsage = 64;
 
 const char* env_or(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
@@ -208,7 +213,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     // --help is CLI11's "error" with status 0; every other parse error (unknown option,
     // missing value, a value CLI11 rejects) is a usage error in the exit contract.
-    return app.exit(e) == 0 ? check::kExitOk : check::kExitUsage;
+    return app.exit(e) == 0 ? kExitDone : kExitUsage;
   }
 
   auto& o = options();
@@ -250,6 +255,6 @@ int main(int argc, char** argv) {
     // Measures, never judges: anything that stops it before a result (no such device,
     // device not on vfio-pci, a --sizes or --backends it cannot use) is "could not run".
     std::fprintf(stderr, "vfiokit_bench: %s\n", e.what());
-    return vfiokit::check::kExitCouldNotRun;
+    return vfiokit::bench::kExitCouldNotRun;
   }
 }
