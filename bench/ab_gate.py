@@ -19,13 +19,18 @@ measured in the same run on the same machine and guest kernel (bench/run-testbed
      never the comparison, so a record measured on another guest kernel (Debian
      moved 6.12.117 -> 6.12.118) changes nothing.
 
-Exit status: 0 pass (B vs A passes and the injected run fails), 1 fail, 2 bad input
-(including A and B measured on different kernels: then it is no A/B comparison).
+Exit status (docs/cli.md "Exit status", the contract of every vfiokit program):
+  0  PASS: B against A passes and the injected run (if any) fails the gate
+  1  WARN, no FAIL: B against A holds only warnings (a benchmark A lacks: new)
+  2  FAIL: B regressed against A (or lost a benchmark), or the gate is blind
+  3  could not run: bad input (no such file, not JSON, no benchmark matches, a bad
+     --filter regex, A and B measured on different kernels: then it is no A/B comparison)
+  64 usage error: unknown option, missing --record/--base/--run, a value not a number
 """
 
 import argparse
-import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,7 +47,8 @@ def kernels(data):
 def decide(record, base, run, injected=None, inject_percent=0, tols=None, name_filter=None,
            min_reps=5, out=None):
     """The A/B verdict. record/base/run/injected: Google Benchmark JSON (dicts).
-    Returns (status, messages): status 0 pass, 1 fail; raises gate.GateError for bad input."""
+    Returns (status, messages): status 0 pass, 1 only warnings, 2 fail (gate.EXIT_*);
+    raises gate.GateError for bad input (could not run)."""
     out = out or sys.stdout
     tols = tols or g.Tolerances(0.05)
     sig = {"alpha": 0.05, "min_reps": min_reps, "alternative": "greater"}
@@ -74,8 +80,9 @@ def decide(record, base, run, injected=None, inject_percent=0, tols=None, name_f
 
     print("== B (this build) against A (the accepted revision)", file=out)
     rows, failed = g.gate(A, B, tols, "fail", "warn", sig)
+    status = g.exit_status(rows, failed)
     g.print_table(rows, out)
-    print(f"gate: {'FAIL' if failed else 'PASS'} (B against A)", file=out)
+    print(f"gate: {('PASS', 'WARN', 'FAIL')[status]} (B against A)", file=out)
     if failed:
         bad = [r[0] for r in rows if r[4] in ("REGRESSION", "MISSING", "FAILED", "NEW")]
         failures.append(f"B against A: {', '.join(bad)}")
@@ -93,15 +100,18 @@ def decide(record, base, run, injected=None, inject_percent=0, tols=None, name_f
                             + (f" (not a REGRESSION: {', '.join(missed)})" if missed else ""))
     for f in failures:
         print(f"ab-gate: FAIL: {f}", file=out)
-    if not failures:
+    if not failures and status == g.EXIT_WARN:
+        warned = [r[0] for r in rows if r[4] in g.WARN_VERDICTS]
+        print(f"ab-gate: WARN: B is within the tolerance of A; not in A: {', '.join(warned)}", file=out)
+    elif not failures:
         print("ab-gate: PASS: B is within the tolerance of A"
               + (f", and the injected +{inject_percent:g} % run failed the gate" if injected is not None else ""),
               file=out)
-    return (1 if failures else 0), failures
+    return (g.EXIT_FAIL if failures else status), failures
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    p = g.UsageParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("--record", required=True, help="the committed numbers (printed, never compared)")
@@ -116,6 +126,11 @@ def main(argv=None):
     p.add_argument("--out", help="also write the report here")
     a = p.parse_args(argv)
     try:
+        if a.filter:
+            try:
+                re.compile(a.filter)
+            except re.error as e:
+                raise g.GateError(f"--filter {a.filter!r}: not a regular expression ({e})")
         record = g.load_json(a.record, "record")
         base = g.load_json(a.base, "A (base run)")
         run = g.load_json(a.run, "B (this run)")
@@ -125,8 +140,8 @@ def main(argv=None):
         buf = io.StringIO()
         status, _ = decide(record, base, run, injected, a.inject_percent, tols, a.filter, a.min_reps, buf)
     except g.GateError as e:
-        print(f"ab-gate: {e}", file=sys.stderr)
-        return 2
+        print(f"ab-gate: could not run: {e}", file=sys.stderr)
+        return g.EXIT_COULD_NOT_RUN
     sys.stdout.write(buf.getvalue())
     if a.out:
         with open(a.out, "w", encoding="utf-8") as f:

@@ -4,7 +4,7 @@
 Compares a Google Benchmark JSON run against a baseline JSON, benchmark by
 benchmark, as ratios now/baseline of the per-iteration time (real_time, which is
 the manual time where a benchmark times itself). With --benchmark_repetitions the
-median of the repetitions is used. Prints a table and exits non-zero on a regression.
+median of the repetitions is used. Prints a table and exits 2 on a regression.
 
 Verdicts and the policy for each (see docs/benchmarks.md):
   ok          ratio <= 1 + tolerance
@@ -16,7 +16,7 @@ Verdicts and the policy for each (see docs/benchmarks.md):
               to call it a slowdown                passes
   MISSING     measured in the baseline, absent or skipped now
               fails (--missing=warn makes it a warning)
-  new         absent from the baseline                passes (--new=fail makes it fail)
+  new         absent from the baseline                a warning (--new=fail makes it fail)
   skipped     skipped (SkipWithError) in both        passes; the reason is printed
   failed      ran in the baseline, errored now      fails like MISSING
 
@@ -45,7 +45,14 @@ backends is gated against their part of a shared baseline).
 --filter are replaced, all others kept; with --keep-slower only where the run is
 slower (a baseline for a noisy machine is the slowest of several runs).
 
-Exit status: 0 pass, 1 regression (or missing/failed/new per policy), 2 bad input.
+Exit status (docs/cli.md "Exit status", the contract of every vfiokit program):
+  0  PASS: every row ok, faster, not significant or skipped
+  1  WARN, no FAIL: a row the policy only warns about (missing, failed or new under
+     --missing=warn / --new=warn, the default for new)
+  2  FAIL: a REGRESSION, or MISSING/FAILED/NEW under a "fail" policy
+  3  could not run: bad input (no such file, not JSON, no benchmark matches, a bad
+     --filter regex, --alpha or tolerances file)
+  64 usage error: unknown option, missing argument, a value that is not a number
 """
 
 import argparse
@@ -58,8 +65,30 @@ import sys
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
+# The exit contract shared with vfiokit and vfiokit-guest-check (check/check.hpp).
+EXIT_PASS, EXIT_WARN, EXIT_FAIL, EXIT_COULD_NOT_RUN, EXIT_USAGE = 0, 1, 2, 3, 64
+
+# The verdicts a "warn" policy gives (lower case; the "fail" policy's are upper case).
+WARN_VERDICTS = ("missing", "failed", "new")
+
+
 class GateError(Exception):
-    """Bad input: the message names the file or value and what to do."""
+    """Bad input (exit 3, could not run): the message names the file or value and what to do."""
+
+
+class UsageParser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error, which the contract reserves for a FAIL: 64 here."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def exit_status(rows, failed):
+    """The contract's status for gate()'s result: 2 a FAIL, 1 only warnings, else 0."""
+    if failed:
+        return EXIT_FAIL
+    return EXIT_WARN if any(r[4] in WARN_VERDICTS for r in rows) else EXIT_PASS
 
 
 def load_json(path, what):
@@ -376,7 +405,7 @@ def update(baseline_path, run, name_filter, keep_slower=False):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    p = UsageParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])
     p.add_argument("baseline", help="baseline JSON (e.g. bench/baselines/testbed.json)")
@@ -429,16 +458,17 @@ def main(argv=None):
                                           "alternative": args.alternative}
         rows, failed = gate(base, now, tols, args.missing, args.new, sig)
     except GateError as e:
-        print(f"gate: {e}", file=sys.stderr)
-        return 2
+        print(f"gate: could not run: {e}", file=sys.stderr)
+        return EXIT_COULD_NOT_RUN
     print_table(rows)
     counts = {}
     for r in rows:
         key = re.sub(r", p=[^)]*\)$", ")", r[4])  # "ok (not significant)" counted together
         counts[key] = counts.get(key, 0) + 1
     summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
-    print(f"gate: {'FAIL' if failed else 'PASS'} ({summary})")
-    return 1 if failed else 0
+    status = exit_status(rows, failed)
+    print(f"gate: {('PASS', 'WARN', 'FAIL')[status]} ({summary})")
+    return status
 
 
 if __name__ == "__main__":

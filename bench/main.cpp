@@ -23,6 +23,12 @@
 namespace vfiokit::bench {
 namespace {
 
+// The exit contract of docs/cli.md (check/check.hpp's kExit*, which bench/ may not
+// include: docs/architecture.md, "Layers"). vfiokit_bench measures and never judges.
+constexpr int kExitDone = 0;
+constexpr int kExitCouldNotRun = 3;
+constexpr int kExitUsage = 64;
+
 const char* env_or(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
   return v && *v ? v : fallback;
@@ -205,7 +211,9 @@ int run(int argc, char** argv) {
     if (help) throw CLI::CallForHelp();
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help is CLI11's "error" with status 0; every other parse error (unknown option,
+    // missing value, a value CLI11 rejects) is a usage error in the exit contract.
+    return app.exit(e) == 0 ? kExitDone : kExitUsage;
   }
 
   auto& o = options();
@@ -244,7 +252,9 @@ int main(int argc, char** argv) {
   try {
     return vfiokit::bench::run(argc, argv);
   } catch (const std::exception& e) {
+    // Measures, never judges: anything that stops it before a result (no such device,
+    // device not on vfio-pci, a --sizes or --backends it cannot use) is "could not run".
     std::fprintf(stderr, "vfiokit_bench: %s\n", e.what());
-    return 2;
+    return vfiokit::bench::kExitCouldNotRun;
   }
 }

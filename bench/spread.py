@@ -7,6 +7,9 @@ For each benchmark in every run: the median over its repetitions in each run (as
 bench/gate.py takes it), then spread = (max - min) / median of those per-run medians.
 A spread under 5 % means one run stands for the others. Used for the -icount
 measurement in docs/benchmarks.md.
+
+It measures, it does not judge: exit 0 done, 3 could not run (a run unreadable or not
+Google Benchmark JSON, a bad --filter regex), 64 usage error (docs/cli.md "Exit status").
 """
 
 import argparse
@@ -20,16 +23,21 @@ import gate  # noqa: E402
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = gate.UsageParser(description=__doc__.split("\n\n")[0])
     p.add_argument("runs", nargs="+", help="Google Benchmark JSON files (e.g. bench/run-testbed's testbed.json)")
     p.add_argument("--filter", metavar="REGEX")
     p.add_argument("--markdown", action="store_true", help="a Markdown table")
     a = p.parse_args(argv)
     try:
+        if a.filter:
+            try:
+                re.compile(a.filter)
+            except re.error as e:
+                raise gate.GateError(f"--filter {a.filter!r}: not a regular expression ({e})")
         runs = [gate.summarize(gate.load_json(r, "run"), a.filter) for r in a.runs]
     except gate.GateError as e:
-        print(f"spread: {e}", file=sys.stderr)
-        return 2
+        print(f"spread: could not run: {e}", file=sys.stderr)
+        return gate.EXIT_COULD_NOT_RUN
     names = sorted(set().union(*runs))
     rows = []
     for n in names:

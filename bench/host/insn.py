@@ -13,7 +13,6 @@ output is Google-Benchmark-shaped JSON whose entries carry "metric": "instructio
 and "instructions" (per I/O), which bench/gate.py gates with its instruction tolerance.
 """
 
-import argparse
 import glob
 import json
 import os
@@ -21,6 +20,9 @@ import re
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import gate  # noqa: E402  (bench/gate.py: the exit contract)
 
 
 def measure(binary, iterations, inject=0):
@@ -62,7 +64,8 @@ def to_json(results, iterations, inject, context=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # It measures, it does not judge: 0 done, 3 could not run, 64 usage (docs/cli.md).
+    p = gate.UsageParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--bin", required=True, help="vfiokit_host_bench")
     p.add_argument("--out", help="write the JSON here (default: stdout)")
     p.add_argument("--iterations", type=int, default=2000)
@@ -73,8 +76,8 @@ def main(argv=None):
     try:
         res = measure(args.bin, args.iterations, args.inject_work)
     except (RuntimeError, OSError, ValueError) as e:
-        print(f"insn: {e}", file=sys.stderr)
-        return 2
+        print(f"insn: could not run: {e}", file=sys.stderr)
+        return gate.EXIT_COULD_NOT_RUN
     ctx = dict(kv.split("=", 1) for kv in args.context if "=" in kv)
     data = json.dumps(to_json(res, args.iterations, args.inject_work, ctx), indent=1) + "\n"
     if args.out:

@@ -9,10 +9,12 @@ measured in one boot, and only prints the record. This test feeds bench/ab_gate.
   1. the record was measured on 6.12.117, A and B on 6.12.118, B equal to A, the
      injected run 6 % slower: exit 0 (compared, not skipped: never 77), and the
      report names both kernels and says the comparison is A/B;
-  2. B 5 % (+ a little: 5.5 %) slower than A: exit 1, the benchmarks named;
+  2. B 5 % (+ a little: 5.5 %) slower than A: exit 2 (FAIL), the benchmarks named;
   3. B equal, but the injected run only 1 % slower, which a 5 % gate cannot see:
-     exit 1, "it is blind"; the same when only some benchmarks see it;
-  4. A and B from different kernels: exit 2 (not an A/B comparison).
+     exit 2, "it is blind"; the same when only some benchmarks see it;
+  4. A and B from different kernels: exit 3 (could not run: not an A/B comparison);
+  5. the rest of the exit contract (docs/cli.md "Exit status"): B with a benchmark A
+     lacks, otherwise equal: exit 1 (WARN); an unreadable run: 3; an unknown option: 64.
 """
 
 import json
@@ -47,7 +49,7 @@ def run_json(kernel, scale=1.0, reps=5, only=None):
                         "vfiokit_runs": [{"vfiokit_kernel": kernel}]}, "benchmarks": benches}
 
 
-def ab(d, record, base, run, injected=None, percent=5):
+def ab(d, record, base, run, injected=None, percent=5, extra=()):
     paths = {}
     for key, data in (("record", record), ("base", base), ("run", run), ("injected", injected)):
         if data is None:
@@ -59,7 +61,7 @@ def ab(d, record, base, run, injected=None, percent=5):
            "--tolerance", "0.05"]
     if injected is not None:
         cmd += ["--injected", paths["injected"], "--inject-percent", str(percent)]
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    p = subprocess.run(cmd + list(extra), capture_output=True, text=True)
     return p.returncode, p.stdout + p.stderr
 
 
@@ -85,23 +87,36 @@ def main():
 
         rc, out = ab(d, record, a, run_json(NEW, 1.055), run_json(NEW, 1.10, reps=3))
         check("B 5.5 % slower than A: fails and names the benchmarks",
-              rc == 1 and "gate: FAIL (B against A)" in out
+              rc == 2 and "gate: FAIL (B against A)" in out
               and all(f"{n.removesuffix('/manual_time')}" in out.split("ab-gate: FAIL")[-1] for n in BASE), out)
 
         rc, out = ab(d, record, a, b, run_json(NEW, 1.01, reps=3))
         check("injected run only 1 % slower (the 5 % gate misses it): blind, fails",
-              rc == 1 and "the gate did not see an injected +5 % path: it is blind" in out, out)
+              rc == 2 and "the gate did not see an injected +5 % path: it is blind" in out, out)
 
         rc, out = ab(d, record, a, b, run_json(NEW, 1.06, reps=3, only="dma_map"))
         check("injected slowdown seen on one benchmark only: blind to the others, fails",
-              rc == 1 and "it is blind" in out and "mmio_read/type1v2/library" in out.split("it is blind")[-1],
+              rc == 2 and "it is blind" in out and "mmio_read/type1v2/library" in out.split("it is blind")[-1],
               out)
 
         rc, out = ab(d, record, a, b)
         check("without an injected run: B = A passes", rc == 0, out)
 
         rc, out = ab(d, record, run_json(OLD), b, run_json(NEW, 1.06, reps=3))
-        check("A and B on different kernels: bad input (2), no comparison", rc == 2, out)
+        check("A and B on different kernels: could not run (3), no comparison",
+              rc == 3 and "ab-gate: could not run: A was measured on kernel" in out, out)
+
+        more = run_json(NEW)
+        more["benchmarks"] += [dict(x, name="open/new", run_name="open/new") for x in more["benchmarks"][:5]]
+        rc, out = ab(d, record, a, more)
+        check("B has a benchmark A lacks, otherwise equal: a WARN (1), no FAIL",
+              rc == 1 and "gate: WARN (B against A)" in out and "ab-gate: WARN" in out and "open/new" in out, out)
+
+        rc, out = ab(d, record, a, b, extra=["--base", os.path.join(d, "absent.json")])
+        check("an unreadable A: could not run (3)", rc == 3 and "absent.json: no such file" in out, out)
+
+        rc, out = ab(d, record, a, b, extra=["--no-such-option"])
+        check("an unknown option: usage error (64)", rc == 64 and "unrecognized arguments" in out, out)
 
     print("PASS" if not failures else f"FAILED: {failures}")
     return 1 if failures else 0

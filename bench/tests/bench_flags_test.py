@@ -17,6 +17,8 @@ Host part (no device, no root):
   - runs vfiokit_bench once per documented flag, with an invalid --max-size after it:
     the flag must get through the command-line parser (no CLI11 "not expected" error)
     and the run must stop at the --max-size check, before anything touches the machine.
+  - the exit contract (docs/cli.md "Exit status"): an unknown option and an option
+    without its value exit 64 (usage), --help 0, the bogus --max-size 3 (could not run).
 
 VM part (--vm): one stock-kernel guest with edu and nvme (ci/vm/run) runs
 vfiokit_bench once per case below, each with a tiny --benchmark_filter and
@@ -131,9 +133,23 @@ def parse_check(bench, flag):
     args = [bench, *arg, "--max-size=bogus-size"] if flag != "--max-size" else [bench, "--max-size=bogus-size"]
     p = subprocess.run(args, capture_output=True, text=True, timeout=60)
     out = p.stdout + p.stderr
-    if p.returncode != 2 or "bogus-size" not in out or "not expected" in out:
-        return f"{shlex.join(args)}: exit {p.returncode}, expected 2 at the --max-size check:\n{out.strip()}"
+    if p.returncode != 3 or "bogus-size" not in out or "not expected" in out:
+        return f"{shlex.join(args)}: exit {p.returncode}, expected 3 (could not run) at the --max-size check:\n{out.strip()}"
     return None
+
+
+def exit_contract_checks(bench):
+    """docs/cli.md "Exit status": vfiokit_bench measures and never judges, so 0 (done),
+    3 (could not run: the bogus --max-size of parse_check) or 64 (usage) here."""
+    errors = []
+    for args, status, message in (([bench, "--no-such-option"], 64, "--no-such-option"),
+                                  ([bench, "--inject-percent"], 64, "--inject-percent"),
+                                  ([bench, "--help"], 0, "--benchmark_")):
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        out = p.stdout + p.stderr
+        if p.returncode != status or message not in out:
+            errors.append(f"{shlex.join(args)}: exit {p.returncode}, expected {status} naming {message}:\n{out.strip()}")
+    return errors
 
 
 def host_checks(bench, docs_path):
@@ -150,6 +166,7 @@ def host_checks(bench, docs_path):
         e = parse_check(bench, f)
         if e:
             errors.append(e)
+    errors += exit_contract_checks(bench)
     print(f"bench_flags_test: docs name {len(docs)} vfiokit_bench flags, --help has {len(have)}: "
           + " ".join(sorted(docs)))
     return docs, errors

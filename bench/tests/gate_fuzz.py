@@ -5,8 +5,9 @@ libFuzzer cannot drive a Python program and Debian 12 packages no Python fuzzer,
 this one does the same job: it starts from seed JSON files (the committed baselines
 and tolerances), mutates them (structure: values of other types, huge/NaN/negative
 numbers, missing and extra keys, deep nesting; bytes: truncation, flips, splices),
-runs the gate in-process on baseline/run/tolerances triples and requires exit 0, 1 or
-2 with no traceback: a bad file is a message naming it (exit 2), never a crash.
+runs the gate in-process on baseline/run/tolerances triples and requires exit 0, 1, 2
+or 3 with no traceback: a bad file is a message naming it (exit 3, could not run),
+never a crash.
 
   bench/tests/gate_fuzz.py [--seconds S] [--seed N] [--keep DIR]
 
@@ -144,10 +145,10 @@ def main():
         runs += 1
         try:
             rc, err = run_gate(args)
-            if rc not in (0, 1, 2):
+            if rc not in (0, 1, 2, 3):  # the exit contract; 64 (usage) cannot come from fixed arguments
                 raise AssertionError(f"exit {rc!r}")
-            if rc == 2 and not err.startswith("gate: "):
-                raise AssertionError(f"exit 2 without a message: {err!r}")
+            if rc == 3 and not err.startswith("gate: could not run: "):
+                raise AssertionError(f"exit 3 without a message: {err!r}")
         except Exception:  # noqa: BLE001 - any exception is the finding
             os.makedirs(a.keep, exist_ok=True)
             stem = os.path.join(a.keep, f"crash-{a.seed}-{runs}")

@@ -2,7 +2,8 @@
 """Proves bench/gate.py bites: fed the committed test-bed baseline and a copy of it
 with one benchmark slowed down it fails and names that benchmark; fed jitter within
 the tolerance, a missing, a new or a skipped benchmark it follows its documented
-policy; bad input exits 2 with a message. Runs bench/gate.py as a program, the way
+policy; bad input exits 3 (could not run) with a message, a usage error 64 (the exit
+contract of docs/cli.md: 0 PASS, 1 WARN, 2 FAIL, 3 could not run, 64 usage). Runs bench/gate.py as a program, the way
 CI does, with the committed wide test-bed tolerances."""
 
 import copy
@@ -76,7 +77,7 @@ class GateTest(unittest.TestCase):
     def test_injected_slowdown_fails_and_names_the_benchmark(self):
         limit = 1 + max([self.tols["default"]] + [o["tolerance"] for o in self.tols["overrides"]])
         rc, out = self.run_gate(scaled(self.base, limit * 2, only=self.victim))
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         line = next(l for l in out.splitlines() if l.startswith(self.victim.replace("/manual_time", "") + " "))
         self.assertIn("REGRESSION", line)
         self.assertIn("gate: FAIL (", out)
@@ -95,7 +96,7 @@ class GateTest(unittest.TestCase):
         try:
             p = subprocess.run([sys.executable, GATE, BASELINE, "/dev/stdin", "--tolerances", f.name],
                                input=json.dumps(scaled(self.base, 1.5)), capture_output=True, text=True)
-            self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+            self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
         finally:
             os.unlink(f.name)
 
@@ -103,11 +104,12 @@ class GateTest(unittest.TestCase):
         run = copy.deepcopy(self.base)
         run["benchmarks"] = [b for b in run["benchmarks"] if b.get("run_name") != self.victim]
         rc, out = self.run_gate(run)
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         self.assertIn("MISSING", out)
         rc, out = self.run_gate(run, "--missing", "warn")
-        self.assertEqual(rc, 0, out)
-        self.assertIn("missing", out)
+        self.assertEqual(rc, 1, out)  # a WARN, no FAIL
+        self.assertIn(" missing ", out)
+        self.assertIn("gate: WARN (", out)
 
     def test_benchmark_that_errors_now_fails(self):
         run = copy.deepcopy(self.base)
@@ -116,27 +118,28 @@ class GateTest(unittest.TestCase):
                 b["error_occurred"] = True
                 b["error_message"] = "injected failure"
         rc, out = self.run_gate(run)
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         self.assertIn("injected failure", out)
 
-    def test_new_benchmark_passes_unless_new_fails(self):
+    def test_new_benchmark_warns_unless_new_fails(self):
         run = copy.deepcopy(self.base)
         extra = copy.deepcopy(next(b for b in run["benchmarks"] if b.get("run_name") == self.victim))
         extra["name"] = extra["run_name"] = "dma_map/brand_new/4k/4096/manual_time"
         run["benchmarks"].append(extra)
         rc, out = self.run_gate(run)
-        self.assertEqual(rc, 0, out)
+        self.assertEqual(rc, 1, out)  # --new warn (the default): a WARN, no FAIL
         self.assertIn(" new ", out)
+        self.assertIn("gate: WARN (", out)
         rc, out = self.run_gate(run, "--new", "fail")
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
 
     def test_filter_limits_both_sides(self):
         backend = self.victim.split("/")[1]
         run = scaled(self.base, 100, only=self.victim)
         rc, out = self.run_gate(run, "--filter", f"^[^/]+/{backend}(/|$)")
-        self.assertEqual(rc, 1, out)
-        rc, out = self.run_gate(run, "--filter", "^no-such-benchmark/")
         self.assertEqual(rc, 2, out)
+        rc, out = self.run_gate(run, "--filter", "^no-such-benchmark/")
+        self.assertEqual(rc, 3, out)
         self.assertIn("no benchmark matches", out)
 
     def test_update_merges_into_the_baseline(self):
@@ -186,14 +189,14 @@ class GateTest(unittest.TestCase):
 
     def test_bad_input_is_a_clear_error(self):
         rc, out = self.run_gate("not json at all")
-        self.assertEqual(rc, 2, out)
+        self.assertEqual(rc, 3, out)
         self.assertIn("not JSON", out)
         rc, out = self.run_gate({"context": {}})
-        self.assertEqual(rc, 2, out)
+        self.assertEqual(rc, 3, out)
         self.assertIn("no 'benchmarks' list", out)
         p = subprocess.run([sys.executable, GATE, "/nonexistent/base.json", BASELINE],
                            capture_output=True, text=True)
-        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.returncode, 3)
         self.assertIn("no such file", p.stderr)
 
     def test_fuzz_findings_are_clear_errors(self):
@@ -207,14 +210,14 @@ class GateTest(unittest.TestCase):
         ]
         for run, message in cases:
             rc, out = self.run_gate(run)
-            self.assertEqual(rc, 2, out)
+            self.assertEqual(rc, 3, out)
             self.assertIn(message, out)
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "latin1.json")
             with open(path, "wb") as f:
                 f.write(b'{"benchmarks": [{"name": "\xe4"}]}')  # a Latin-1 byte
             p = subprocess.run([sys.executable, GATE, BASELINE, path], capture_output=True, text=True)
-            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertEqual(p.returncode, 3, p.stderr)
             self.assertIn("not UTF-8 text", p.stderr)
             tol = os.path.join(d, "tol.json")
             for bad in ({"default": "x"}, {"default": 1, "overrides": [{"pattern": 3, "tolerance": 1}]},
@@ -223,7 +226,7 @@ class GateTest(unittest.TestCase):
                     json.dump(bad, f)
                 p = subprocess.run([sys.executable, GATE, BASELINE, BASELINE, "--tolerances", tol],
                                    capture_output=True, text=True)
-                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(p.returncode, 3, p.stderr)
                 self.assertIn("tolerances file", p.stderr)
 
 
@@ -237,18 +240,18 @@ class GateTest(unittest.TestCase):
         rc, out = self.run_gate(insn(1019.0), baseline=base)
         self.assertEqual(rc, 0, out)
         rc, out = self.run_gate(insn(1021.0), baseline=base)
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         self.assertIn("REGRESSION", out)
         rc, out = self.run_gate(insn(1005.0), "--insn-tolerance", "0.001", baseline=base)
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         timed = {"benchmarks": [{"name": "host/x/insn", "run_name": "host/x/insn",
                                  "run_type": "iteration", "real_time": 5.0, "time_unit": "ns"}]}
         rc, out = self.run_gate(timed, baseline=base)
-        self.assertEqual(rc, 2, out)
+        self.assertEqual(rc, 3, out)
         self.assertIn("instruction", out)
         bad = insn("many")
         rc, out = self.run_gate(bad, baseline=base)
-        self.assertEqual(rc, 2, out)
+        self.assertEqual(rc, 3, out)
 
 
 
@@ -349,7 +352,7 @@ class SignificanceGateTest(unittest.TestCase):
         base = [100, 102, 98, 101, 99, 103, 97, 100, 101]
         now = [t * 2 for t in base]
         rc, out = self.run_gate(timed("x/b", base), timed("x/b", now))
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         line = self.line(out)
         self.assertIn("REGRESSION", line)
         self.assertLess(self.p(out), 0.001, out)  # 9 apart from 9: z = 3.53, p = 0.0002
@@ -366,17 +369,17 @@ class SignificanceGateTest(unittest.TestCase):
         self.assertIn("1 ok (not significant)", out)
         # The same numbers fail where alpha is above p, and with the U test off.
         rc, out = self.run_gate(timed("x/b", base), timed("x/b", now), "--alpha", "0.7")
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         rc, out = self.run_gate(timed("x/b", base), timed("x/b", now), "--no-utest")
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
 
     def test_too_few_repetitions_fall_back_to_the_ratio(self):
         # 3 against 3 cannot reach p < 0.05 (smallest one-sided p = 1/20): ratio alone.
         rc, out = self.run_gate(timed("x/b", [100, 101, 102]), timed("x/b", [200, 202, 204]), "--min-reps", "3")
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         self.assertIn("cannot reach p < 0.05", out)
         rc, out = self.run_gate(timed("x/b", [100]), timed("x/b", [200]))
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         self.assertIn("no U test: 1 vs 1 repetitions", out)
 
     def test_two_sided_doubles_p(self):
@@ -393,14 +396,50 @@ class SignificanceGateTest(unittest.TestCase):
             return {"benchmarks": [{"name": "h/x", "run_name": "h/x", "run_type": "iteration",
                                     "metric": "instructions", "instructions": v} for _ in range(9)]}
         rc, out = self.run_gate(insn(1000.0), insn(1030.0))
-        self.assertEqual(rc, 1, out)
+        self.assertEqual(rc, 2, out)
         self.assertIn("REGRESSION", out)
         self.assertNotIn("not significant", out)
 
     def test_bad_alpha_is_bad_input(self):
         rc, out = self.run_gate(timed("x/b", [1]), timed("x/b", [1]), "--alpha", "1.5")
-        self.assertEqual(rc, 2, out)
+        self.assertEqual(rc, 3, out)
         self.assertIn("--alpha", out)
+
+
+class ExitContractTest(unittest.TestCase):
+    """docs/cli.md "Exit status": one case for each of 0 PASS, 1 WARN, 2 FAIL, 3 could not
+    run, 64 usage, the contract vfiokit and vfiokit-guest-check follow too."""
+
+    def run_gate(self, *args):
+        p = subprocess.run([sys.executable, GATE, *args], capture_output=True, text=True)
+        return p.returncode, p.stdout + p.stderr
+
+    def test_each_status(self):
+        with tempfile.TemporaryDirectory() as d:
+            def write(name, data):
+                path = os.path.join(d, name)
+                with open(path, "w") as f:
+                    json.dump(data, f)
+                return path
+            base = write("base.json", timed("x/b", [100, 101, 102]))
+            more = write("more.json", {"benchmarks": timed("x/b", [100, 101, 102])["benchmarks"]
+                                       + timed("x/new", [5])["benchmarks"]})
+            slow = write("slow.json", timed("x/b", [300, 303, 306]))
+            cases = [
+                ("PASS", 0, (base, base), "gate: PASS"),
+                ("only a WARN row (a new benchmark, --new warn)", 1, (base, more), "gate: WARN"),
+                ("a REGRESSION", 2, (base, slow), "gate: FAIL"),
+                ("an unreadable run", 3, (base, os.path.join(d, "absent.json")), "could not run:"),
+                ("a bad --filter regex", 3, (base, base, "--filter", "("), "not a regular expression"),
+                ("an unknown option", 64, (base, base, "--no-such-option"), "unrecognized arguments"),
+                ("a tolerance that is not a number", 64, (base, base, "--tolerance", "x"), "invalid float"),
+                ("a missing argument", 64, (base,), "required"),
+            ]
+            for what, status, args, message in cases:
+                with self.subTest(what):
+                    rc, out = self.run_gate(*args)
+                    self.assertEqual(rc, status, out)
+                    self.assertIn(message, out)
 
 
 class SpreadTest(unittest.TestCase):
@@ -417,6 +456,20 @@ class SpreadTest(unittest.TestCase):
                                capture_output=True, text=True)
             self.assertEqual(p.returncode, 0, p.stderr)
             self.assertIn("spread   10.0 %", p.stdout)  # (105 - 95) / 100
+
+    def test_exit_status(self):
+        # It measures, never judges: 0 done, 3 could not run, 64 usage (docs/cli.md).
+        spread = os.path.join(BENCH, "spread.py")
+        p = subprocess.run([sys.executable, spread, "/nonexistent/run.json"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("could not run: run /nonexistent/run.json: no such file", p.stderr)
+        p = subprocess.run([sys.executable, spread, BASELINE, "--filter", "("], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("not a regular expression", p.stderr)
+        p = subprocess.run([sys.executable, spread, "--no-such-option", BASELINE], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 64, p.stderr)
+        p = subprocess.run([sys.executable, spread], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 64, p.stderr)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ python3 "$src/bench/gate.py" "$work/ok.json" "$work/ok.json" > "$work/self.txt" 
   { echo "healthy run does not gate clean against itself:"; cat "$work/self.txt"; exit 1; }
 python3 "$src/bench/gate.py" "$work/ok.json" "$work/degraded.json" > "$work/degraded.txt"
 rc=$?
-[ "$rc" = 1 ] || { echo "gate exit $rc on the degraded run, expected 1:"; cat "$work/degraded.txt"; exit 1; }
+[ "$rc" = 2 ] || { echo "gate exit $rc on the degraded run, expected 2 (a FAIL):"; cat "$work/degraded.txt"; exit 1; }
 grep -q 'cuda/bandwidth/h2d/pinned/ce/1GiB .*REGRESSION' "$work/degraded.txt" ||
   { echo "the H2D slowdown was not flagged:"; cat "$work/degraded.txt"; exit 1; }
 echo "gate: healthy run clean, degraded run flagged"

@@ -758,11 +758,11 @@ case "$case_" in
     bad memlock-low 2 'RLIMIT_MEMLOCK is 64 KiB' su -s /bin/sh nobody -c "ulimit -l 64; vfiokit probe $edu"
     chown 0:0 "/dev/vfio/$group"
     # The benchmark program and the guest check
-    bad bench-unknown-device 2 'no such PCI device' vfiokit_bench --bdf 0000:00:1f.7
-    bad bench-device-not-vfio 2 "bound to 'nvme', not vfio-pci" vfiokit_bench --bdf "$nvme"
-    bad bench-nvme-not-vfio 2 'bind it to vfio-pci first' vfiokit_bench --bdf "$edu" --nvme-bdf "$nvme"
-    bad bench-bad-sizes 2 'multiple of 4K' vfiokit_bench --bdf "$edu" --sizes 3K
-    bad bench-bad-backend 2 'foo' vfiokit_bench --bdf "$edu" --backends foo
+    bad bench-unknown-device 3 'no such PCI device' vfiokit_bench --bdf 0000:00:1f.7
+    bad bench-device-not-vfio 3 "bound to 'nvme', not vfio-pci" vfiokit_bench --bdf "$nvme"
+    bad bench-nvme-not-vfio 3 'bind it to vfio-pci first' vfiokit_bench --bdf "$edu" --nvme-bdf "$nvme"
+    bad bench-bad-sizes 3 'multiple of 4K' vfiokit_bench --bdf "$edu" --sizes 3K
+    bad bench-bad-backend 3 'foo' vfiokit_bench --bdf "$edu" --backends foo
     bad guest-check-bad-link 3 'gen<1..6>x<lanes>' vfiokit-guest-check --device "$nvme" --expect-link gen9x16
     # A device removed (sysfs remove, as a hot-unplug) while probe holds it: the kernel
     # holds the removal until probe lets go; probe ends cleanly, nothing is left behind,
