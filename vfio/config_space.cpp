@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "pci/port_type.hpp"
 #include "vfio/format.hpp"
 
 namespace vfiokit {
@@ -137,11 +138,9 @@ std::optional<unsigned> ConfigSpace::msix_table_size() const {
 }
 
 std::optional<PcieLink> ConfigSpace::pcie_link() const {
-  auto c = find(false, 0x10);
-  if (!c) return std::nullopt;
-  const unsigned type = (read16(c->offset + 2) >> 4) & 0xf;
-  // Root complex integrated endpoints (9) and event collectors (10) have no link.
-  if (type == 9 || type == 10) return std::nullopt;
+  const auto type = pci::pcie_port_type(*this);
+  if (!type || !pci::port_type_has_link(*type)) return std::nullopt;
+  const auto c = find(false, 0x10);
   const uint32_t lcap = read32(c->offset + 0x0c);
   const uint16_t lsta = read16(c->offset + 0x12);
   PcieLink l;

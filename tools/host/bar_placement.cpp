@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "pci/bar.hpp"
+#include "pci/device_facts.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "vfio/kernel_log.hpp"
 #include "vfio/text_parse.hpp"
@@ -34,10 +36,11 @@ void size_from_kernel_log(const std::vector<KmsgRecord>& log, const std::string&
 std::vector<UnplacedBar> unplaced_bars(const HostFs& fs, const std::string& bdf,
                                        const std::string& kmsg) {
   std::vector<UnplacedBar> out;
-  const ConfigSpace cfg = read_config(fs, bdf);
+  const ConfigSpace cfg = pci::read_config(fs.sysfs(), bdf);
   if (cfg.size() < 0x28 || cfg.header_type() != 0) return out;  // endpoints have 6 BARs
   std::vector<bool> placed(6, false);
-  for (const auto& b : read_bars(fs, bdf)) placed[b.index] = true;
+  for (const auto& b : pci::read_bars(fs.sysfs(), bdf))
+    if (!b.is_rom()) placed[b.index] = true;
   std::vector<KmsgRecord> log;
   for (unsigned i = 0; i < 6; ++i) {
     const uint32_t reg = cfg.read32(0x10 + 4 * i);

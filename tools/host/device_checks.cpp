@@ -7,11 +7,15 @@
 #include <filesystem>
 #include <optional>
 
+#include "pci/bar.hpp"
+#include "pci/device_facts.hpp"
+#include "pci/port_type.hpp"
 #include "tools/host/bar_placement.hpp"
 #include "tools/host/device_usage.hpp"
 #include "tools/host/host_checks.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "vfio/text_parse.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
 namespace {
@@ -144,10 +148,11 @@ check::Check check_acs(const HostFs& fs, const std::string& bdf) {
   nlohmann::json jb = nlohmann::json::array();
   std::vector<std::string> bad, unknown;
   for (const auto& br : bridges) {
-    const ConfigSpace cfg = read_config(fs, br);
-    const auto type = pcie_port_type(cfg);
-    nlohmann::json e = {{"bdf", br},
-                        {"port_type", type ? nlohmann::json(pcie_port_type_name(*type)) : nullptr}};
+    const ConfigSpace cfg = pci::read_config(fs.sysfs(), br);
+    const auto type = pci::pcie_port_type(cfg);
+    nlohmann::json e = {
+        {"bdf", br},
+        {"port_type", type ? nlohmann::json(pci::pcie_port_type_name(*type)) : nullptr}};
     // Only root and switch downstream ports route peer-to-peer traffic that
     // ACS must redirect; upstream ports and PCI bridges are not judged.
     const bool judged = type && (*type == 4 || *type == 6);
@@ -164,7 +169,7 @@ check::Check check_acs(const HostFs& fs, const std::string& bdf) {
                   {"missing", a.missing}};
       if (!a.isolating)
         bad.push_back(fmt::format(
-            "{} ({}: {})", br, pcie_port_type_name(*type),
+            "{} ({}: {})", br, pci::pcie_port_type_name(*type),
             a.has_cap ? fmt::format("{} off", fmt::join(a.missing, ", ")) : "no ACS capability"));
     }
     jb.push_back(e);
@@ -204,7 +209,7 @@ check::Check check_acs(const HostFs& fs, const std::string& bdf) {
 check::Check check_reset(const HostFs& fs, const std::string& bdf) {
   check::Check r{"device.reset", "reset", check::Verdict::kPass, "", "", {}};
   const auto methods = split_ws(fs.sysfs().attr(bdf, "reset_method").value_or(""));
-  const ConfigSpace cfg = read_config(fs, bdf);
+  const ConfigSpace cfg = pci::read_config(fs.sysfs(), bdf);
   const bool flr = cfg.has_flr();
   const auto pm = cfg.pm_reset();
   r.data = {{"reset_method", methods},
@@ -268,8 +273,18 @@ void fail_unplaced(check::Check& r, const std::vector<UnplacedBar>& unplaced,
 
 check::Check check_bars(const HostFs& fs, const std::string& bdf) {
   check::Check r{"device.bars", "BARs", check::Verdict::kPass, "", "", {}};
-  const auto bars = read_bars(fs, bdf);
-  const ConfigSpace cfg = read_config(fs, bdf);
+  std::vector<pci::Bar> bars;
+  try {
+    bars = pci::read_bars(fs.sysfs(), bdf);
+  } catch (const Error& e) {
+    r.verdict = check::Verdict::kFail;
+    r.summary = e.what();
+    r.hint =
+        fmt::format("the BARs cannot be judged from this file; 'lspci -vv -s {}' shows them", bdf);
+    return r;
+  }
+  std::erase_if(bars, [](const pci::Bar& b) { return b.is_rom(); });  // firmware, not MMIO
+  const ConfigSpace cfg = pci::read_config(fs.sysfs(), bdf);
   const bool rebar = cfg.find(true, 0x15).has_value();
   nlohmann::json jb = nlohmann::json::array();
   std::vector<std::string> parts;
@@ -345,7 +360,7 @@ check::Check check_framebuffer(const HostFs& fs, const std::string& bdf) {
 
 check::Check check_interrupts(const HostFs& fs, const std::string& bdf) {
   check::Check r{"device.interrupts", "MSI/MSI-X", check::Verdict::kPass, "", "", {}};
-  const ConfigSpace cfg = read_config(fs, bdf);
+  const ConfigSpace cfg = pci::read_config(fs.sysfs(), bdf);
   const auto msi = cfg.msi_vectors();
   const auto msix = cfg.msix_table_size();
   const uint8_t pin = cfg.read8(0x3d);
@@ -375,7 +390,7 @@ check::Check check_interrupts(const HostFs& fs, const std::string& bdf) {
 
 check::Check check_pcie_link(const HostFs& fs, const std::string& bdf) {
   check::Check r{"device.pcie_link", "PCIe link", check::Verdict::kPass, "", "", {}};
-  const ConfigSpace cfg = read_config(fs, bdf);
+  const ConfigSpace cfg = pci::read_config(fs.sysfs(), bdf);
   const auto link = cfg.pcie_link();
   if (!link || link->max_width == 0) {
     r.verdict = check::Verdict::kSkip;
@@ -497,8 +512,8 @@ check::Check check_sriov(const HostFs& fs, const std::string& bdf) {
 check::Check check_device_memlock(const HostFs& fs, const std::string& bdf) {
   check::Check r{"device.memlock", "memlock needed", check::Verdict::kPass, "", "", {}};
   uint64_t bars = 0;
-  for (const auto& b : read_bars(fs, bdf))
-    if (!b.io) bars += b.size;
+  for (const auto& b : pci::read_bars(fs.sysfs(), bdf))
+    if (!b.io && !b.is_rom()) bars += b.size;
   const uint64_t need = bars + kProbeDmaBytes;
   const MemlockLimit m = memlock_limit(fs);
   r.data = {{"needed_bytes", need},
