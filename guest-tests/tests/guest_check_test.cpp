@@ -194,6 +194,17 @@ TEST(DeviceChecks, SpeedBelowMaxWarnsAndExpectedLinkAboveTheCardFails) {
   EXPECT_EQ(by_name(check_device(facts("gpu-ok", kGpu), o)).at("link").verdict, Verdict::kPass);
 }
 
+// A resource file that does not parse is a FAIL quoting the error (which names the file),
+// not a shorter BAR list that passes.
+TEST(DeviceChecks, MalformedResourceFileFailsTheBarsCheck) {
+  pci::DeviceFacts f = facts("gpu-ok", kGpu);
+  f.bars.clear();
+  f.bars_error = "parse PCI resource line on /sys/bus/pci/devices/0000:01:00.0/resource: bad";
+  const auto bars = by_name(check_device(f, {})).at("bars");
+  EXPECT_EQ(bars.verdict, Verdict::kFail);
+  EXPECT_EQ(bars.summary, f.bars_error);
+}
+
 TEST(DeviceChecks, QemuDevicesAsTheTestBedShowsThem) {
   const auto nvme = by_name(check_device(facts("qemu", "0000:00:03.0"), {}));
   EXPECT_EQ(nvme.at("driver").verdict, Verdict::kPass);

@@ -102,6 +102,21 @@ TEST(DeviceChecks, PlacedBarsReportTheirMmioAndTheWindow) {
   EXPECT_NE(r.summary.find("a VM needs 304 MiB of MMIO"), std::string::npos) << r.summary;
 }
 
+// A resource line that is not three hexadecimal numbers: a FAIL naming the file, never
+// a BAR list with that line skipped.
+TEST(DeviceChecks, MalformedResourceFileFailsNamingIt) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  const std::string dev = "sys/bus/pci/devices/" + std::string(kGpu);
+  h.file(dev + "/resource", "0x00000000fb000000 0x00000000fbffffff\n");
+  const check::Check r = check_bars(fs, kGpu);
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
+  EXPECT_NE(r.summary.find(dev + "/resource"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("line 1"), std::string::npos) << r.summary;
+  EXPECT_NE(r.hint.find("lspci -vv -s 0000:01:00.0"), std::string::npos) << r.hint;
+}
+
 TEST(DeviceChecks, AudioFunctionOnHostDriverMakesGroupNotViable) {
   FixtureHost h;
   HostSpec s;
