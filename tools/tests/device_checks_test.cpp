@@ -16,6 +16,11 @@ using hosts::HostSpec;
 constexpr const char* kGpu = "0000:01:00.0";
 constexpr const char* kNvme = "0000:02:00.0";
 
+// The device's facts as run_device_checks reads them, after the test changed its files.
+pci::DeviceFacts facts(const HostFs& fs, const std::string& bdf) {
+  return pci::read_device_facts(fs.sysfs(), bdf);
+}
+
 TEST(DeviceChecks, CleanGpuPasses) {
   FixtureHost h;
   hosts::build_host(h);
@@ -34,17 +39,17 @@ TEST(DeviceChecks, FactsAreDecoded) {
   FixtureHost h;
   hosts::build_host(h);
   const HostFs fs(h.root());
-  const check::Check bars = check_bars(fs, kGpu);
+  const check::Check bars = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(bars.data["bars"].size(), 3u);
   EXPECT_TRUE(bars.data["resizable_bar"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][2]["above_4g"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][1]["prefetchable"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][1]["mem64"].get<bool>());
   EXPECT_NE(bars.summary.find("BAR1 256 MiB 64-bit pref"), std::string::npos) << bars.summary;
-  const check::Check irq = check_interrupts(fs, kNvme);
+  const check::Check irq = check_interrupts(facts(fs, kNvme));
   EXPECT_EQ(irq.data["msix_vectors"], 33);
   EXPECT_EQ(irq.data["msi_vectors"], 32);
-  const check::Check link = check_pcie_link(fs, kNvme);
+  const check::Check link = check_pcie_link(facts(fs, kNvme));
   EXPECT_EQ(link.verdict, check::Verdict::kPass);
   EXPECT_EQ(link.data["cur_width"], 4);
   EXPECT_EQ(check_numa(fs, kGpu).data["numa_node"], 0);
@@ -73,7 +78,7 @@ TEST(DeviceChecks, BarWithoutAddressFailsWithItsSizeAndTheWindow) {
   h.file("dev/kmsg",
          "3,900,1088953,-;pci 0000:01:00.0: BAR 3 [mem size 0x1000000000 64bit pref]: failed to "
          "assign\n");
-  const check::Check r = check_bars(fs, kGpu);
+  const check::Check r = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("BAR3 (64-bit pref, 64 GiB) has no address"), std::string::npos)
       << r.summary;
@@ -84,7 +89,7 @@ TEST(DeviceChecks, BarWithoutAddressFailsWithItsSizeAndTheWindow) {
   h.file("dev/kmsg",
          "11,900,1088953,-;pci 0000:01:00.0: BAR 3 [mem size 0x1000000000 64bit pref]: failed "
          "to assign\n");
-  const check::Check forged = check_bars(fs, kGpu);
+  const check::Check forged = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(forged.verdict, check::Verdict::kFail);
   EXPECT_NE(forged.summary.find("size unknown"), std::string::npos) << forged.summary;
 }
@@ -95,7 +100,7 @@ TEST(DeviceChecks, PlacedBarsReportTheirMmioAndTheWindow) {
   hosts::build_host(h);
   const HostFs fs(h.root());
   h.file("proc/iomem", fs.read("proc/iomem").value() + "6000000000-7fffffffff : PCI Bus 0000:00\n");
-  const check::Check r = check_bars(fs, kGpu);
+  const check::Check r = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kPass) << r.summary;
   EXPECT_EQ(r.data["root_window_above_4g"], uint64_t{0x2000000000});
   EXPECT_EQ(r.data["mmio_total"], uint64_t{0x1000000} + 0x10000000 + 0x2000000);
@@ -110,7 +115,7 @@ TEST(DeviceChecks, MalformedResourceFileFailsNamingIt) {
   const HostFs fs(h.root());
   const std::string dev = "sys/bus/pci/devices/" + std::string(kGpu);
   h.file(dev + "/resource", "0x00000000fb000000 0x00000000fbffffff\n");
-  const check::Check r = check_bars(fs, kGpu);
+  const check::Check r = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find(dev + "/resource"), std::string::npos) << r.summary;
   EXPECT_NE(r.summary.find("line 1"), std::string::npos) << r.summary;
@@ -184,7 +189,7 @@ TEST(DeviceChecks, NoFlrWarns) {
   s.gpu_flr = false;
   s.gpu_reset_method = "bus";
   hosts::build_host(h, s);
-  const check::Check r = check_reset(HostFs(h.root()), kGpu);
+  const check::Check r = check_reset(HostFs(h.root()), facts(HostFs(h.root()), kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("no FLR"), std::string::npos);
   EXPECT_NE(r.hint.find("siblings"), std::string::npos);
@@ -195,7 +200,7 @@ TEST(DeviceChecks, LowMemlockFailsForBigBars) {
   HostSpec s;
   s.memlock = "8388608";
   hosts::build_host(h, s);
-  const check::Check r = check_device_memlock(HostFs(h.root()), kGpu);
+  const check::Check r = check_device_memlock(HostFs(h.root()), facts(HostFs(h.root()), kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   // BAR0 16 MiB + BAR1 256 MiB + BAR3 32 MiB + 2 MiB test buffer.
   EXPECT_EQ(r.data["needed_bytes"], (306ull << 20));
