@@ -59,6 +59,29 @@ TEST(DeviceChecks, FactsAreDecoded) {
   EXPECT_NE(grp.summary.find("0000:01:00.1 (audio, driver vfio-pci)"), std::string::npos);
 }
 
+// Not root: config space stops at 64 bytes, and the link comes from sysfs, as the guest
+// check reads it; without those attributes it is a SKIP that says to run as root.
+TEST(DeviceChecks, WithoutRootTheLinkComesFromSysfs) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  const std::string dev = "sys/bus/pci/devices/" + std::string(kNvme);
+  auto cfg = fs.read_bytes(dev + "/config");
+  cfg.resize(64);
+  h.bytes(dev + "/config", cfg);
+  const check::Check skip = check_pcie_link(facts(fs, kNvme));
+  EXPECT_EQ(skip.verdict, check::Verdict::kSkip);
+  EXPECT_EQ(skip.summary, "capabilities not readable");
+  h.file(dev + "/current_link_speed", "8.0 GT/s PCIe\n");
+  h.file(dev + "/max_link_speed", "16.0 GT/s PCIe\n");
+  h.file(dev + "/current_link_width", "4\n");
+  h.file(dev + "/max_link_width", "4\n");
+  const check::Check link = check_pcie_link(facts(fs, kNvme));
+  EXPECT_EQ(link.verdict, check::Verdict::kWarn) << link.summary;
+  EXPECT_EQ(link.data["source"], "sysfs");
+  EXPECT_EQ(link.data["max_gts"], 16.0);
+}
+
 // A 64-bit BAR the firmware and the kernel could not place (issue #25: a large BAR
 // without Above-4G decoding): its config register says 64-bit prefetchable memory,
 // sysfs has no resource for it, the kernel logged the size it failed to assign.
