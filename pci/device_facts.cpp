@@ -9,6 +9,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "pci/capability_id.hpp"
 #include "pci/link.hpp"
 #include "pci/port_type.hpp"
 #include "vfio/text_parse.hpp"
@@ -43,15 +44,15 @@ void read_capabilities(DeviceFacts& f) {
   // A 64-byte read cuts the chain off; that is not a broken chain.
   if (cs.size() >= 256) f.config_errors = cs.walk_errors();
   f.msix_table_size = cs.msix_table_size();
-  if (auto c = cs.find(false, 0x11)) {  // MSI-X: Message Control
+  if (auto c = cs.find(false, kCapMsix)) {  // Message Control
     const uint16_t ctl = cs.read16(c->offset + 2);
     f.msix_enabled = ctl & 0x8000;
     f.msix_masked = ctl & 0x4000;
   }
   f.msi_vectors = cs.msi_vectors();
-  if (auto c = cs.find(false, 0x05)) f.msi_enabled = cs.read16(c->offset + 2) & 1;
+  if (auto c = cs.find(false, kCapMsi)) f.msi_enabled = cs.read16(c->offset + 2) & 1;
   f.pcie_port_type = pcie_port_type(cs);
-  if (auto c = cs.find(false, 0x10)) {  // PCI Express: Device Control
+  if (auto c = cs.find(false, kCapPciExpress)) {  // Device Control
     f.is_pcie = true;
     const uint16_t devctl = cs.read16(c->offset + 8);
     f.mps = 128u << ((devctl >> 5) & 7);

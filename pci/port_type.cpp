@@ -1,11 +1,12 @@
 #include "pci/port_type.hpp"
 
+#include "pci/capability_id.hpp"
 #include "vfio/format.hpp"
 
 namespace vfiokit::pci {
 
 std::optional<unsigned> pcie_port_type(const ConfigSpace& cfg) {
-  const auto c = cfg.find(false, 0x10);  // PCI Express capability
+  const auto c = cfg.find(false, kCapPciExpress);
   if (!c) return std::nullopt;
   return (cfg.read16(c->offset + 2) >> 4) & 0xf;
 }

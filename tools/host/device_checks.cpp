@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "pci/bar.hpp"
+#include "pci/capability_id.hpp"
 #include "pci/device_facts.hpp"
 #include "pci/port_type.hpp"
 #include "tools/host/bar_placement.hpp"
@@ -283,7 +284,7 @@ check::Check check_bars(const HostFs& fs, const pci::DeviceFacts& f) {
   }
   std::vector<pci::Bar> bars = f.bars;
   std::erase_if(bars, [](const pci::Bar& b) { return b.is_rom(); });  // firmware, not MMIO
-  const bool rebar = f.config.find(true, 0x15).has_value();
+  const bool rebar = f.config.find(true, pci::kExtCapResizableBar).has_value();
   nlohmann::json jb = nlohmann::json::array();
   std::vector<std::string> parts;
   uint64_t total = 0;

@@ -6,6 +6,7 @@
 #include <regex>
 #include <system_error>
 
+#include "pci/capability_id.hpp"
 #include "vfio/text_parse.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/pci_address.hpp"
@@ -29,7 +30,7 @@ std::vector<std::string> upstream_bridges(const HostFs& fs, const std::string& b
 
 AcsState acs_state(const ConfigSpace& cfg) {
   AcsState s;
-  auto c = cfg.find(true, 0x0d);
+  auto c = cfg.find(true, pci::kExtCapAcs);
   if (!c) {
     s.missing = {"ACS capability"};
     return s;
