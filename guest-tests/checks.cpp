@@ -9,6 +9,7 @@
 
 #include "guest-tests/link_budget.hpp"
 #include "pci/admissible_driver.hpp"
+#include "pci/human_bytes.hpp"
 #include "pci/port_type.hpp"
 
 namespace vfiokit::guest {
@@ -24,13 +25,6 @@ Check make(const std::string& name, Verdict v, std::string msg, std::string hint
                std::move(msg),
                v == Verdict::kPass ? std::string() : std::move(hint),
                nlohmann::json::object()};
-}
-
-std::string human_size(uint64_t b) {
-  if (b >= (1ull << 30) && b % (1ull << 30) == 0) return fmt::format("{}G", b >> 30);
-  if (b >= (1ull << 20) && b % (1ull << 20) == 0) return fmt::format("{}M", b >> 20);
-  if (b >= (1ull << 10) && b % (1ull << 10) == 0) return fmt::format("{}K", b >> 10);
-  return fmt::format("{}", b);
 }
 
 std::string link_text(const PcieLink& l, bool current) {
@@ -161,7 +155,7 @@ Check check_bars(const pci::DeviceFacts& f) {
   for (const auto& b : f.bars) {
     if (b.is_rom()) continue;  // the expansion ROM may legitimately stay unassigned
     const std::string s =
-        fmt::format("BAR{} {} {}{}{}", b.index, human_size(b.size), b.io ? "io" : "mem",
+        fmt::format("BAR{} {} {}{}{}", b.index, pci::human_bytes(b.size), b.io ? "io" : "mem",
                     b.mem64 ? " 64-bit" : "", b.prefetchable ? " pref" : "");
     parts.push_back(s);
     if (!b.assigned) unassigned.push_back(fmt::format("BAR{}", b.index));
