@@ -8,6 +8,9 @@
 #include <optional>
 
 #include "guest-tests/link_budget.hpp"
+#include "pci/admissible_driver.hpp"
+#include "pci/human_bytes.hpp"
+#include "pci/port_type.hpp"
 
 namespace vfiokit::guest {
 namespace {
@@ -24,24 +27,12 @@ Check make(const std::string& name, Verdict v, std::string msg, std::string hint
                nlohmann::json::object()};
 }
 
-std::string human_size(uint64_t b) {
-  if (b >= (1ull << 30) && b % (1ull << 30) == 0) return fmt::format("{}G", b >> 30);
-  if (b >= (1ull << 20) && b % (1ull << 20) == 0) return fmt::format("{}M", b >> 20);
-  if (b >= (1ull << 10) && b % (1ull << 10) == 0) return fmt::format("{}K", b >> 10);
-  return fmt::format("{}", b);
-}
-
-// Drivers that hold a device without using it (no interrupts set up until a user does).
-bool holder_driver(const std::optional<std::string>& d) {
-  return d && (*d == "vfio-pci" || *d == "pci-stub" || *d == "pciback");
-}
-
 std::string link_text(const PcieLink& l, bool current) {
   return current ? describe_link(l.cur_gen, l.cur_gts, l.cur_width)
                  : describe_link(l.max_gen, l.max_gts, l.max_width);
 }
 
-Check check_link(const DeviceFacts& f, const CheckOptions& o) {
+Check check_link(const pci::DeviceFacts& f, const CheckOptions& o) {
   if (!f.is_pcie) {
     if (f.config_bytes < 256)
       return make("link", Verdict::kSkip,
@@ -52,7 +43,7 @@ Check check_link(const DeviceFacts& f, const CheckOptions& o) {
   if (!f.link)
     return make(
         "link", Verdict::kSkip,
-        f.pcie_port_type == 9
+        f.pcie_port_type == pci::kPortTypeIntegratedEndpoint
             ? "root-complex integrated endpoint: no link to train (how QEMU shows devices on "
               "q35's pcie.0; a pcie-root-port gives the guest a link)"
             : "PCIe device without a link status");
@@ -94,17 +85,18 @@ Check check_link(const DeviceFacts& f, const CheckOptions& o) {
   return make("link", Verdict::kPass, msg);
 }
 
-Check check_msix(const DeviceFacts& f) {
+Check check_msix(const pci::DeviceFacts& f) {
   if (f.config_bytes < 256)
     return make("msix", Verdict::kSkip, "capabilities not readable (config space is 64 bytes)",
                 "run as root");
   if (!f.msix_table_size) {
     if (f.msi_vectors)
-      return make("msix",
-                  f.msi_enabled || holder_driver(f.driver) ? Verdict::kPass : Verdict::kWarn,
-                  fmt::format("no MSI-X capability; MSI with up to {} vectors, {}", *f.msi_vectors,
-                              f.msi_enabled ? "enabled" : "disabled"),
-                  "the driver uses legacy INTx: slower and shared; check dmesg for MSI failures");
+      return make(
+          "msix",
+          f.msi_enabled || pci::driver_holds_idle(f.driver) ? Verdict::kPass : Verdict::kWarn,
+          fmt::format("no MSI-X capability; MSI with up to {} vectors, {}", *f.msi_vectors,
+                      f.msi_enabled ? "enabled" : "disabled"),
+          "the driver uses legacy INTx: slower and shared; check dmesg for MSI failures");
     return make("msix", Verdict::kWarn, "neither MSI-X nor MSI: legacy INTx only",
                 "message-signalled interrupts are missing: the device or the VMM hides them");
   }
@@ -114,7 +106,7 @@ Check check_msix(const DeviceFacts& f) {
   if (f.msix_enabled) return make("msix", Verdict::kPass, what);
   if (!f.driver)
     return make("msix", Verdict::kWarn, what, "no driver is bound, so nobody enabled MSI-X");
-  if (holder_driver(f.driver))
+  if (pci::driver_holds_idle(f.driver))
     return make("msix", Verdict::kWarn, what,
                 fmt::format("{} enables MSI-X only when a user opens the device", *f.driver));
   if (f.msi_enabled)
@@ -128,7 +120,7 @@ Check check_msix(const DeviceFacts& f) {
                           *f.driver));
 }
 
-Check check_driver(const DeviceFacts& f, const CheckOptions& o) {
+Check check_driver(const pci::DeviceFacts& f, const CheckOptions& o) {
   if (!f.driver)
     return make("driver", Verdict::kFail, "no driver bound",
                 f.is_nvidia_gpu() ? "load the NVIDIA driver (modprobe nvidia) and check "
@@ -146,7 +138,7 @@ Check check_driver(const DeviceFacts& f, const CheckOptions& o) {
                     ? "blacklist nouveau (modprobe.blacklist=nouveau) and install the "
                       "NVIDIA driver"
                     : "bind the nvidia driver to use CUDA");
-  if (holder_driver(f.driver) && !o.expect_driver)
+  if (pci::driver_holds_idle(f.driver) && !o.expect_driver)
     return make("driver", Verdict::kWarn, "bound to " + *f.driver,
                 "a stub driver holds the device: no kernel driver uses it here (pass "
                 "--expect-driver " +
@@ -155,13 +147,16 @@ Check check_driver(const DeviceFacts& f, const CheckOptions& o) {
 }
 
 // BARs: every implemented one must have an address.
-Check check_bars(const DeviceFacts& f) {
+Check check_bars(const pci::DeviceFacts& f) {
+  if (!f.bars_error.empty())
+    return make("bars", Verdict::kFail, f.bars_error,
+                "the BARs cannot be judged from this file; 'lspci -vv' shows them");
   std::vector<std::string> parts, unassigned;
   for (const auto& b : f.bars) {
-    if (b.index == 6) continue;  // the expansion ROM may legitimately stay unassigned
+    if (b.is_rom()) continue;  // the expansion ROM may legitimately stay unassigned
     const std::string s =
-        fmt::format("BAR{} {} {}{}{}", b.index, human_size(b.size), b.io ? "io" : "mem",
-                    b.is64 ? " 64-bit" : "", b.prefetchable ? " pref" : "");
+        fmt::format("BAR{} {} {}{}{}", b.index, pci::human_bytes(b.size), b.io ? "io" : "mem",
+                    b.mem64 ? " 64-bit" : "", b.prefetchable ? " pref" : "");
     parts.push_back(s);
     if (!b.assigned) unassigned.push_back(fmt::format("BAR{}", b.index));
   }
@@ -178,7 +173,7 @@ Check check_bars(const DeviceFacts& f) {
   return make("bars", Verdict::kPass, fmt::format("{}", fmt::join(parts, ", ")));
 }
 
-Check check_config_space(const DeviceFacts& f) {
+Check check_config_space(const pci::DeviceFacts& f) {
   if (f.config_bytes < 64)
     return make("config_space", Verdict::kFail,
                 fmt::format("only {} bytes of config space readable", f.config_bytes),
@@ -199,7 +194,7 @@ Check check_config_space(const DeviceFacts& f) {
               fmt::format("{} bytes readable, capability chain sane", f.config_bytes));
 }
 
-Check check_aer(const AerCounts& a) {
+Check check_aer(const pci::AerCounts& a) {
   const std::string msg = fmt::format("AER counters: {} correctable, {} non-fatal, {} fatal",
                                       a.correctable, a.nonfatal, a.fatal);
   if (a.fatal || a.nonfatal)
@@ -215,7 +210,7 @@ Check check_aer(const AerCounts& a) {
 
 }  // namespace
 
-std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
+std::vector<Check> check_device(const pci::DeviceFacts& f, const CheckOptions& o) {
   if (!f.present)
     return {make("present", Verdict::kFail, "no such PCI device in this guest",
                  "the device was not passed through: check the VM's hostdev/KubeVirt "
@@ -231,7 +226,7 @@ std::vector<Check> check_device(const DeviceFacts& f, const CheckOptions& o) {
   return out;
 }
 
-std::vector<Check> check_nvidia(const DeviceFacts& f,
+std::vector<Check> check_nvidia(const pci::DeviceFacts& f,
                                 const std::optional<std::string>& module_version,
                                 const SmiReport& smi) {
   std::vector<Check> out;
@@ -295,7 +290,7 @@ std::optional<double> best_pinned_ce(const SampleOutput& s, const std::string& d
 
 namespace {
 
-Check check_copy(const DeviceFacts& f, const SampleOutput& s, const std::string& dir,
+Check check_copy(const pci::DeviceFacts& f, const SampleOutput& s, const std::string& dir,
                  double min_gbs, const CheckOptions& o) {
   const std::string name = "cuda." + dir + "_pinned";
   const std::string label = dir == "h2d" ? "H2D" : "D2H";
@@ -441,7 +436,7 @@ Check check_launch(const std::string& name, const SampleOutput& s, const CheckOp
 }
 
 // One sample's checks, appended to `out` (the bandwidth sample gives three).
-void judge_sample(const DeviceFacts& f, const SampleOutput& s, const CheckOptions& o,
+void judge_sample(const pci::DeviceFacts& f, const SampleOutput& s, const CheckOptions& o,
                   std::vector<Check>& out) {
   const std::string name = "cuda." + s.sample;
   if (auto c = check_sample_ran(name, s)) {
@@ -475,8 +470,8 @@ void judge_sample(const DeviceFacts& f, const SampleOutput& s, const CheckOption
 
 }  // namespace
 
-std::vector<Check> check_samples(const DeviceFacts& f, const std::vector<SampleOutput>& samples,
-                                 const CheckOptions& o) {
+std::vector<Check> check_samples(const pci::DeviceFacts& f,
+                                 const std::vector<SampleOutput>& samples, const CheckOptions& o) {
   std::vector<Check> out;
   for (const auto& s : samples) judge_sample(f, s, o, out);
   return out;

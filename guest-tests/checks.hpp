@@ -10,8 +10,8 @@
 
 #include "check/check.hpp"
 #include "guest-tests/cuda_samples.hpp"
-#include "guest-tests/device_facts.hpp"
 #include "guest-tests/nvidia.hpp"
+#include "pci/device_facts.hpp"
 
 namespace vfiokit::guest {
 
@@ -34,16 +34,16 @@ struct CheckOptions {
 };
 
 /// Device-level checks: present, driver, bars, config_space, msix, link, aer.
-std::vector<check::Check> check_device(const DeviceFacts& f, const CheckOptions& o);
+std::vector<check::Check> check_device(const pci::DeviceFacts& f, const CheckOptions& o);
 
 /// NVIDIA driver checks for a GPU: nvidia_driver (module loaded, bound), nvidia_smi
 /// (runs, lists this GPU, same version as the module, link it reports).
-std::vector<check::Check> check_nvidia(const DeviceFacts& f,
+std::vector<check::Check> check_nvidia(const pci::DeviceFacts& f,
                                        const std::optional<std::string>& module_version,
                                        const SmiReport& smi);
 
 /// Judges the CUDA sample outputs of GPU `f` against its link and the options.
-std::vector<check::Check> check_samples(const DeviceFacts& f,
+std::vector<check::Check> check_samples(const pci::DeviceFacts& f,
                                         const std::vector<SampleOutput>& samples,
                                         const CheckOptions& o);
 

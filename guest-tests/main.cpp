@@ -15,7 +15,7 @@
 #include "check/check.hpp"
 #include "guest-tests/checks.hpp"
 #include "guest-tests/cuda_samples.hpp"
-#include "guest-tests/device_facts.hpp"
+#include "guest-tests/device_selector.hpp"
 #include "guest-tests/link_budget.hpp"
 #include "guest-tests/nvidia.hpp"
 #include "guest-tests/output_file.hpp"
@@ -187,7 +187,7 @@ int collect_samples(Checker& c, const std::string& bdf, DeviceReport& d) {
 int check_gpu(Checker& c, const std::string& bdf, DeviceReport& d,
               std::vector<check::Check>& checks) {
   const Options& o = c.o;
-  const DeviceFacts& f = d.facts;
+  const pci::DeviceFacts& f = d.facts;
   if (!o.no_cuda) {
     d.nvidia_module = nvidia_module_version(o.root);
     if (!c.smi) c.smi = query_nvidia_smi(c.runner, o.nvidia_smi);
@@ -212,8 +212,8 @@ int check_gpu(Checker& c, const std::string& bdf, DeviceReport& d,
 // early, or 0.
 int check_one(Checker& c, const std::string& bdf, DeviceReport& d,
               std::vector<check::Check>& checks) {
-  d.facts = read_device_facts(c.sysfs, bdf);
-  DeviceFacts& f = d.facts;
+  d.facts = pci::read_device_facts(c.sysfs, bdf);
+  pci::DeviceFacts& f = d.facts;
   if (f.present) {
     f.vendor_name = c.names.vendor(f.vendor).value_or("");
     f.device_name = c.names.device(f.vendor, f.device).value_or("");

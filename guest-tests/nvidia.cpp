@@ -1,9 +1,11 @@
 #include "guest-tests/nvidia.hpp"
 
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <sstream>
 
+#include "vfio/text_parse.hpp"
 #include "vfiokit/vfio/pci_address.hpp"
 
 namespace vfiokit::guest {
@@ -15,12 +17,10 @@ std::string trim(std::string s) {
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
+// 0 for "[N/A]" and the like (vfio/text_parse.hpp: "12abc" is not 12).
 unsigned to_unsigned(const std::string& s) {
-  try {
-    return static_cast<unsigned>(std::stoul(s));
-  } catch (const std::exception&) {
-    return 0;  // "[N/A]" and the like
-  }
+  const auto v = parse_u64(s);
+  return v && *v <= std::numeric_limits<unsigned>::max() ? static_cast<unsigned>(*v) : 0;
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 namespace vfiokit::guest {
 
 nlohmann::json device_json(const DeviceReport& d) {
-  const DeviceFacts& f = d.facts;
+  const pci::DeviceFacts& f = d.facts;
   nlohmann::json j = {{"bdf", f.bdf}, {"present", f.present}};
   if (!f.present) return j;
   j["vendor_id"] = fmt::format("{:04x}", f.vendor);
@@ -29,7 +29,7 @@ nlohmann::json device_json(const DeviceReport& d) {
                     {"start", fmt::format("{:#x}", b.start)},
                     {"size", b.size},
                     {"io", b.io},
-                    {"64bit", b.is64},
+                    {"64bit", b.mem64},
                     {"prefetchable", b.prefetchable},
                     {"assigned", b.assigned}});
   j["bars"] = bars;

@@ -9,14 +9,14 @@
 
 #include "guest-tests/checks.hpp"
 #include "guest-tests/cuda_samples.hpp"
-#include "guest-tests/device_facts.hpp"
 #include "guest-tests/nvidia.hpp"
+#include "pci/device_facts.hpp"
 
 namespace vfiokit::guest {
 
 /// Everything one run of the guest check found about one device.
 struct DeviceReport {
-  DeviceFacts facts;
+  pci::DeviceFacts facts;
   std::optional<std::string> nvidia_module;
   std::optional<SmiReport> smi;
   std::vector<SampleOutput> samples;

@@ -9,19 +9,6 @@
 
 namespace vfiokit::proof {
 
-std::string human_bytes(uint64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  unsigned u = 0;
-  uint64_t whole = bytes, rest = 0;  // bytes = whole * 1024^u + rest
-  while (whole >= 1024 && u + 1 < std::size(kUnits)) {
-    rest = (whole % 1024) * 10 / 1024;  // the first decimal
-    whole /= 1024;
-    ++u;
-  }
-  if (u == 0 || rest == 0) return detail::format("{} {}", whole, kUnits[u]);
-  return detail::format("{}.{} {}", whole, rest, kUnits[u]);
-}
-
 std::string join(const std::vector<std::string>& parts, const char* sep) {
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? sep : "") + parts[i];

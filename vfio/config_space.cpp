@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "pci/capability_id.hpp"
+#include "pci/port_type.hpp"
 #include "vfio/format.hpp"
 
 namespace vfiokit {
@@ -97,7 +99,7 @@ void ConfigSpace::walk() {
     }
   }
   // Extended list from 0x100, PCIe devices with 4 KiB snapshots only.
-  if (bytes_.size() < 0x104 || !find(false, 0x10)) return;
+  if (bytes_.size() < 0x104 || !find(false, pci::kCapPciExpress)) return;
   size_t ptr = 0x100;
   std::set<size_t> seen;
   while (ptr != 0) {
@@ -125,23 +127,21 @@ std::optional<PciCapability> ConfigSpace::find(bool extended, uint16_t id) const
 }
 
 std::optional<unsigned> ConfigSpace::msi_vectors() const {
-  auto c = find(false, 0x05);
+  auto c = find(false, pci::kCapMsi);
   if (!c) return std::nullopt;
   return 1u << ((read16(c->offset + 2) >> 1) & 7);
 }
 
 std::optional<unsigned> ConfigSpace::msix_table_size() const {
-  auto c = find(false, 0x11);
+  auto c = find(false, pci::kCapMsix);
   if (!c) return std::nullopt;
   return (read16(c->offset + 2) & 0x7ff) + 1u;
 }
 
 std::optional<PcieLink> ConfigSpace::pcie_link() const {
-  auto c = find(false, 0x10);
-  if (!c) return std::nullopt;
-  const unsigned type = (read16(c->offset + 2) >> 4) & 0xf;
-  // Root complex integrated endpoints (9) and event collectors (10) have no link.
-  if (type == 9 || type == 10) return std::nullopt;
+  const auto type = pci::pcie_port_type(*this);
+  if (!type || !pci::port_type_has_link(*type)) return std::nullopt;
+  const auto c = find(false, pci::kCapPciExpress);
   const uint32_t lcap = read32(c->offset + 0x0c);
   const uint16_t lsta = read16(c->offset + 0x12);
   PcieLink l;
@@ -155,12 +155,12 @@ std::optional<PcieLink> ConfigSpace::pcie_link() const {
 }
 
 bool ConfigSpace::has_flr() const {
-  auto c = find(false, 0x10);
+  auto c = find(false, pci::kCapPciExpress);
   return c && (read32(c->offset + 4) & (1u << 28));
 }
 
 std::optional<bool> ConfigSpace::pm_reset() const {
-  auto c = find(false, 0x01);
+  auto c = find(false, pci::kCapPowerManagement);
   if (!c) return std::nullopt;
   return !(read16(c->offset + 4) & 0x8);  // PMCSR No_Soft_Reset
 }

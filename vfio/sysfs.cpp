@@ -5,6 +5,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "pci/admissible_driver.hpp"
 #include "vfio/format.hpp"
 #include "vfio/text_parse.hpp"
 
@@ -50,12 +51,7 @@ std::vector<std::string> Sysfs::group_devices(int group) const {
 }
 
 bool driver_allows_vfio(const std::optional<std::string>& driver) {
-  if (!driver) return true;
-  constexpr std::string_view kVariant = "_vfio_pci";
-  const std::string& d = *driver;
-  const bool variant = d.size() > kVariant.size() &&
-                       d.compare(d.size() - kVariant.size(), kVariant.size(), kVariant) == 0;
-  return d.rfind("vfio", 0) == 0 || variant || d == "pci-stub" || d == "pcieport";
+  return pci::driver_leaves_group_usable(driver);
 }
 
 std::vector<std::string> Sysfs::group_blockers(int group) const {

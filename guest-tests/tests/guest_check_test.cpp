@@ -9,11 +9,13 @@
 
 #include "guest-tests/checks.hpp"
 #include "guest-tests/cuda_samples.hpp"
-#include "guest-tests/device_facts.hpp"
+#include "guest-tests/device_selector.hpp"
 #include "guest-tests/link_budget.hpp"
 #include "guest-tests/nvidia.hpp"
 #include "guest-tests/report.hpp"
 #include "guest-tests/subprocess.hpp"
+#include "pci/device_facts.hpp"
+#include "pci/link.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::guest {
@@ -31,8 +33,8 @@ std::string slurp(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-DeviceFacts facts(const std::string& tree, const std::string& bdf) {
-  return read_device_facts(Sysfs(kFix + "/" + tree), bdf);
+pci::DeviceFacts facts(const std::string& tree, const std::string& bdf) {
+  return pci::read_device_facts(Sysfs(kFix + "/" + tree), bdf);
 }
 
 std::map<std::string, Check> by_name(const std::vector<Check>& checks) {
@@ -98,7 +100,7 @@ TEST(LinkBudget, ParsesLinkSpecsAndRejectsNonsense) {
 }
 
 TEST(DeviceFacts, ReadsAGpuFromSysfsAndConfigSpace) {
-  const DeviceFacts f = facts("gpu-ok", kGpu);
+  const pci::DeviceFacts f = facts("gpu-ok", kGpu);
   ASSERT_TRUE(f.present);
   EXPECT_EQ(f.vendor, 0x10de);
   EXPECT_EQ(f.device, 0x2331);
@@ -125,11 +127,11 @@ TEST(DeviceFacts, ReadsAGpuFromSysfsAndConfigSpace) {
   EXPECT_EQ(f.bars[0].size, 16u << 20);
   EXPECT_EQ(f.bars[1].index, 1u);
   EXPECT_EQ(f.bars[1].size, 128ull << 30);
-  EXPECT_TRUE(f.bars[1].is64 && f.bars[1].prefetchable && f.bars[1].assigned);
+  EXPECT_TRUE(f.bars[1].mem64 && f.bars[1].prefetchable && f.bars[1].assigned);
 }
 
 TEST(DeviceFacts, WithoutRootTheLinkComesFromSysfs) {
-  const DeviceFacts f = facts("user", kGpu);
+  const pci::DeviceFacts f = facts("user", kGpu);
   EXPECT_EQ(f.config_bytes, 64u);
   EXPECT_TRUE(f.config_errors.empty());  // a cut-off chain is not a broken one
   ASSERT_TRUE(f.link);
@@ -137,8 +139,8 @@ TEST(DeviceFacts, WithoutRootTheLinkComesFromSysfs) {
   EXPECT_EQ(f.link->cur_gen, 4u);
   EXPECT_EQ(f.link->max_gen, 5u);
   EXPECT_EQ(f.link->max_width, 16u);
-  EXPECT_EQ(parse_sysfs_link_speed("16.0 GT/s PCIe"), 16.0);
-  EXPECT_EQ(parse_sysfs_link_speed("Unknown"), 0.0);
+  EXPECT_EQ(pci::parse_sysfs_link_speed("16.0 GT/s PCIe"), 16.0);
+  EXPECT_EQ(pci::parse_sysfs_link_speed("Unknown"), 0.0);
 }
 
 TEST(DeviceFacts, SelectorsFindDevicesOrSayWhy) {
@@ -192,6 +194,17 @@ TEST(DeviceChecks, SpeedBelowMaxWarnsAndExpectedLinkAboveTheCardFails) {
   EXPECT_EQ(by_name(check_device(facts("gpu-ok", kGpu), o)).at("link").verdict, Verdict::kPass);
 }
 
+// A resource file that does not parse is a FAIL quoting the error (which names the file),
+// not a shorter BAR list that passes.
+TEST(DeviceChecks, MalformedResourceFileFailsTheBarsCheck) {
+  pci::DeviceFacts f = facts("gpu-ok", kGpu);
+  f.bars.clear();
+  f.bars_error = "parse PCI resource line on /sys/bus/pci/devices/0000:01:00.0/resource: bad";
+  const auto bars = by_name(check_device(f, {})).at("bars");
+  EXPECT_EQ(bars.verdict, Verdict::kFail);
+  EXPECT_EQ(bars.summary, f.bars_error);
+}
+
 TEST(DeviceChecks, QemuDevicesAsTheTestBedShowsThem) {
   const auto nvme = by_name(check_device(facts("qemu", "0000:00:03.0"), {}));
   EXPECT_EQ(nvme.at("driver").verdict, Verdict::kPass);
@@ -241,7 +254,7 @@ TEST(Nvidia, ModuleVersionAndNvidiaSmiParsing) {
 }
 
 TEST(Nvidia, ChecksDriverAndNvidiaSmi) {
-  const DeviceFacts f = facts("gpu-ok", kGpu);
+  const pci::DeviceFacts f = facts("gpu-ok", kGpu);
   FakeRunner r;
   r.answers["--version"] = ok_run(slurp(kFix + "/nvidia-smi/version.txt"));
   r.answers[nvidia_smi_query_argv("nvidia-smi")[1]] =

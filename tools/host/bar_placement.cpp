@@ -2,6 +2,8 @@
 
 #include <regex>
 
+#include "pci/bar.hpp"
+#include "pci/device_facts.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "vfio/kernel_log.hpp"
 #include "vfio/text_parse.hpp"
@@ -31,13 +33,14 @@ void size_from_kernel_log(const std::vector<KmsgRecord>& log, const std::string&
 
 }  // namespace
 
-std::vector<UnplacedBar> unplaced_bars(const HostFs& fs, const std::string& bdf,
+std::vector<UnplacedBar> unplaced_bars(const HostFs& fs, const pci::DeviceFacts& f,
                                        const std::string& kmsg) {
   std::vector<UnplacedBar> out;
-  const ConfigSpace cfg = read_config(fs, bdf);
+  const ConfigSpace& cfg = f.config;
   if (cfg.size() < 0x28 || cfg.header_type() != 0) return out;  // endpoints have 6 BARs
   std::vector<bool> placed(6, false);
-  for (const auto& b : read_bars(fs, bdf)) placed[b.index] = true;
+  for (const auto& b : f.bars)
+    if (!b.is_rom()) placed[b.index] = true;
   std::vector<KmsgRecord> log;
   for (unsigned i = 0; i < 6; ++i) {
     const uint32_t reg = cfg.read32(0x10 + 4 * i);
@@ -50,7 +53,7 @@ std::vector<UnplacedBar> unplaced_bars(const HostFs& fs, const std::string& bdf,
     const bool implemented = bar.io || bar.mem64 || bar.prefetchable || address != 0;
     if (implemented && !placed[i]) {
       if (log.empty()) log = read_kernel_log(fs.path(kmsg));
-      size_from_kernel_log(log, bdf, bar);
+      size_from_kernel_log(log, f.bdf, bar);
       out.push_back(bar);
     }
     if (bar.mem64) ++i;  // the next register is this BAR's upper half

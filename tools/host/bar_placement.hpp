@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pci/device_facts.hpp"
 #include "tools/host/host_fs.hpp"
 
 namespace vfiokit::host {
@@ -26,7 +27,7 @@ struct UnplacedBar {
 /// memory, or an address) while sysfs `resource` has none. A 32-bit non-prefetchable BAR
 /// left at address 0 reads like an absent one without sizing it (a config write), so it is
 /// not reported. `kmsg` is the kernel log to take sizes from (facility 0 records only).
-std::vector<UnplacedBar> unplaced_bars(const HostFs& fs, const std::string& bdf,
+std::vector<UnplacedBar> unplaced_bars(const HostFs& fs, const pci::DeviceFacts& f,
                                        const std::string& kmsg = "dev/kmsg");
 
 /// The host bridge memory windows of the device's root bus above 4 GiB, from the top

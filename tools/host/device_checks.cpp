@@ -7,11 +7,16 @@
 #include <filesystem>
 #include <optional>
 
+#include "pci/bar.hpp"
+#include "pci/capability_id.hpp"
+#include "pci/device_facts.hpp"
+#include "pci/port_type.hpp"
 #include "tools/host/bar_placement.hpp"
 #include "tools/host/device_usage.hpp"
 #include "tools/host/host_checks.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "vfio/text_parse.hpp"
+#include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
 namespace {
@@ -144,10 +149,11 @@ check::Check check_acs(const HostFs& fs, const std::string& bdf) {
   nlohmann::json jb = nlohmann::json::array();
   std::vector<std::string> bad, unknown;
   for (const auto& br : bridges) {
-    const ConfigSpace cfg = read_config(fs, br);
-    const auto type = pcie_port_type(cfg);
-    nlohmann::json e = {{"bdf", br},
-                        {"port_type", type ? nlohmann::json(pcie_port_type_name(*type)) : nullptr}};
+    const ConfigSpace cfg = pci::read_config(fs.sysfs(), br);
+    const auto type = pci::pcie_port_type(cfg);
+    nlohmann::json e = {
+        {"bdf", br},
+        {"port_type", type ? nlohmann::json(pci::pcie_port_type_name(*type)) : nullptr}};
     // Only root and switch downstream ports route peer-to-peer traffic that
     // ACS must redirect; upstream ports and PCI bridges are not judged.
     const bool judged = type && (*type == 4 || *type == 6);
@@ -164,7 +170,7 @@ check::Check check_acs(const HostFs& fs, const std::string& bdf) {
                   {"missing", a.missing}};
       if (!a.isolating)
         bad.push_back(fmt::format(
-            "{} ({}: {})", br, pcie_port_type_name(*type),
+            "{} ({}: {})", br, pci::pcie_port_type_name(*type),
             a.has_cap ? fmt::format("{} off", fmt::join(a.missing, ", ")) : "no ACS capability"));
     }
     jb.push_back(e);
@@ -201,10 +207,10 @@ check::Check check_acs(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-check::Check check_reset(const HostFs& fs, const std::string& bdf) {
+check::Check check_reset(const HostFs& fs, const pci::DeviceFacts& f) {
   check::Check r{"device.reset", "reset", check::Verdict::kPass, "", "", {}};
-  const auto methods = split_ws(fs.sysfs().attr(bdf, "reset_method").value_or(""));
-  const ConfigSpace cfg = read_config(fs, bdf);
+  const auto methods = split_ws(fs.sysfs().attr(f.bdf, "reset_method").value_or(""));
+  const ConfigSpace& cfg = f.config;
   const bool flr = cfg.has_flr();
   const auto pm = cfg.pm_reset();
   r.data = {{"reset_method", methods},
@@ -266,11 +272,19 @@ void fail_unplaced(check::Check& r, const std::vector<UnplacedBar>& unplaced,
 
 }  // namespace
 
-check::Check check_bars(const HostFs& fs, const std::string& bdf) {
+check::Check check_bars(const HostFs& fs, const pci::DeviceFacts& f) {
   check::Check r{"device.bars", "BARs", check::Verdict::kPass, "", "", {}};
-  const auto bars = read_bars(fs, bdf);
-  const ConfigSpace cfg = read_config(fs, bdf);
-  const bool rebar = cfg.find(true, 0x15).has_value();
+  const std::string& bdf = f.bdf;
+  if (!f.bars_error.empty()) {
+    r.verdict = check::Verdict::kFail;
+    r.summary = f.bars_error;
+    r.hint =
+        fmt::format("the BARs cannot be judged from this file; 'lspci -vv -s {}' shows them", bdf);
+    return r;
+  }
+  std::vector<pci::Bar> bars = f.bars;
+  std::erase_if(bars, [](const pci::Bar& b) { return b.is_rom(); });  // firmware, not MMIO
+  const bool rebar = f.config.find(true, pci::kExtCapResizableBar).has_value();
   nlohmann::json jb = nlohmann::json::array();
   std::vector<std::string> parts;
   uint64_t total = 0;
@@ -293,7 +307,7 @@ check::Check check_bars(const HostFs& fs, const std::string& bdf) {
             {"resizable_bar", rebar},
             {"mmio_total", total},
             {"root_window_above_4g", window ? nlohmann::json(*window) : nlohmann::json()}};
-  if (const auto unplaced = unplaced_bars(fs, bdf); !unplaced.empty()) {
+  if (const auto unplaced = unplaced_bars(fs, f); !unplaced.empty()) {
     fail_unplaced(r, unplaced, window);
     return r;
   }
@@ -343,11 +357,11 @@ check::Check check_framebuffer(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-check::Check check_interrupts(const HostFs& fs, const std::string& bdf) {
+check::Check check_interrupts(const pci::DeviceFacts& f) {
   check::Check r{"device.interrupts", "MSI/MSI-X", check::Verdict::kPass, "", "", {}};
-  const ConfigSpace cfg = read_config(fs, bdf);
-  const auto msi = cfg.msi_vectors();
-  const auto msix = cfg.msix_table_size();
+  const ConfigSpace& cfg = f.config;
+  const auto msi = f.msi_vectors;
+  const auto msix = f.msix_table_size;
   const uint8_t pin = cfg.read8(0x3d);
   r.data = {{"msi_vectors", msi ? nlohmann::json(*msi) : nlohmann::json(nullptr)},
             {"msix_vectors", msix ? nlohmann::json(*msix) : nlohmann::json(nullptr)},
@@ -373,22 +387,23 @@ check::Check check_interrupts(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-check::Check check_pcie_link(const HostFs& fs, const std::string& bdf) {
+check::Check check_pcie_link(const pci::DeviceFacts& f) {
   check::Check r{"device.pcie_link", "PCIe link", check::Verdict::kPass, "", "", {}};
-  const ConfigSpace cfg = read_config(fs, bdf);
-  const auto link = cfg.pcie_link();
+  // From config space, or from sysfs when that is cut off at 64 bytes (not root).
+  const auto& link = f.link;
   if (!link || link->max_width == 0) {
     r.verdict = check::Verdict::kSkip;
-    r.summary = !full_config(cfg)       ? "capabilities not readable"
-                : cfg.find(false, 0x10) ? "no link (integrated endpoint)"
-                                        : "conventional PCI device, no PCIe link";
-    if (!full_config(cfg)) r.hint = kRootHint;
+    r.summary = !full_config(f.config) ? "capabilities not readable"
+                : f.is_pcie            ? "no link (integrated endpoint)"
+                                       : "conventional PCI device, no PCIe link";
+    if (!full_config(f.config)) r.hint = kRootHint;
     return r;
   }
   r.data = {{"max_gts", link->max_gts},
             {"cur_gts", link->cur_gts},
             {"max_width", link->max_width},
-            {"cur_width", link->cur_width}};
+            {"cur_width", link->cur_width},
+            {"source", f.link_source}};
   r.summary = fmt::format("{} GT/s x{} (max {} GT/s x{})", link->cur_gts, link->cur_width,
                           link->max_gts, link->max_width);
   if (link->cur_gts < link->max_gts || link->cur_width < link->max_width) {
@@ -494,11 +509,11 @@ check::Check check_sriov(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-check::Check check_device_memlock(const HostFs& fs, const std::string& bdf) {
+check::Check check_device_memlock(const HostFs& fs, const pci::DeviceFacts& f) {
   check::Check r{"device.memlock", "memlock needed", check::Verdict::kPass, "", "", {}};
   uint64_t bars = 0;
-  for (const auto& b : read_bars(fs, bdf))
-    if (!b.io) bars += b.size;
+  for (const auto& b : f.bars)
+    if (!b.io && !b.is_rom()) bars += b.size;
   const uint64_t need = bars + kProbeDmaBytes;
   const MemlockLimit m = memlock_limit(fs);
   r.data = {{"needed_bytes", need},
@@ -533,11 +548,13 @@ check::Check check_device_memlock(const HostFs& fs, const std::string& bdf) {
 }
 
 check::Report run_device_checks(const HostFs& fs, const std::string& bdf) {
-  return {bdf,
-          {check_driver(fs, bdf), check_iommu_group(fs, bdf), check_rmrr(fs, bdf),
-           check_acs(fs, bdf), check_reset(fs, bdf), check_bars(fs, bdf),
-           check_framebuffer(fs, bdf), check_interrupts(fs, bdf), check_pcie_link(fs, bdf),
-           check_numa(fs, bdf), check_sriov(fs, bdf), check_device_memlock(fs, bdf)}};
+  // Config space and BARs read once for every check that judges them.
+  const pci::DeviceFacts f = pci::read_device_facts(fs.sysfs(), bdf);
+  return {
+      bdf,
+      {check_driver(fs, bdf), check_iommu_group(fs, bdf), check_rmrr(fs, bdf), check_acs(fs, bdf),
+       check_reset(fs, f), check_bars(fs, f), check_framebuffer(fs, bdf), check_interrupts(f),
+       check_pcie_link(f), check_numa(fs, bdf), check_sriov(fs, bdf), check_device_memlock(fs, f)}};
 }
 
 }  // namespace vfiokit::host

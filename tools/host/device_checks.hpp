@@ -6,6 +6,7 @@
 #include <string>
 
 #include "check/check.hpp"
+#include "pci/device_facts.hpp"
 #include "tools/host/host_fs.hpp"
 
 namespace vfiokit::host {
@@ -16,18 +17,19 @@ inline constexpr uint64_t kProbeDmaBytes = 2ull << 20;
 /// Every device check of `bdf` (which must exist; see require_device).
 check::Report run_device_checks(const HostFs& fs, const std::string& bdf);
 
-/// Single checks (used by run_device_checks; exposed for tests).
+/// Single checks (used by run_device_checks; exposed for tests). Those that judge the
+/// device's own config space and BARs take its facts, read once (pci::read_device_facts).
 check::Check check_driver(const HostFs& fs, const std::string& bdf);
 check::Check check_iommu_group(const HostFs& fs, const std::string& bdf);
 check::Check check_rmrr(const HostFs& fs, const std::string& bdf);
 check::Check check_acs(const HostFs& fs, const std::string& bdf);
-check::Check check_reset(const HostFs& fs, const std::string& bdf);
-check::Check check_bars(const HostFs& fs, const std::string& bdf);
+check::Check check_reset(const HostFs& fs, const pci::DeviceFacts& f);
+check::Check check_bars(const HostFs& fs, const pci::DeviceFacts& f);
 check::Check check_framebuffer(const HostFs& fs, const std::string& bdf);
-check::Check check_interrupts(const HostFs& fs, const std::string& bdf);
-check::Check check_pcie_link(const HostFs& fs, const std::string& bdf);
+check::Check check_interrupts(const pci::DeviceFacts& f);
+check::Check check_pcie_link(const pci::DeviceFacts& f);
 check::Check check_numa(const HostFs& fs, const std::string& bdf);
 check::Check check_sriov(const HostFs& fs, const std::string& bdf);
-check::Check check_device_memlock(const HostFs& fs, const std::string& bdf);
+check::Check check_device_memlock(const HostFs& fs, const pci::DeviceFacts& f);
 
 }  // namespace vfiokit::host

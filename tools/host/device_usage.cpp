@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <system_error>
 
+#include "pci/bar.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "vfio/text_parse.hpp"
 
@@ -29,7 +30,7 @@ std::vector<FramebufferOverlap> framebuffer_overlaps(const HostFs& fs, const std
   static constexpr const char* kFbNames[] = {"efifb", "simplefb", "vesafb", "BOOTFB",
                                              "simple-framebuffer"};
   std::vector<FramebufferOverlap> out;
-  const auto bars = read_bars(fs, bdf);
+  const auto bars = pci::read_bars(fs.sysfs(), bdf);
   bool any_nonzero = false;
   for (const auto& line : fs.lines("proc/iomem")) {
     const auto range = parse_iomem_line(line);
@@ -41,7 +42,8 @@ std::vector<FramebufferOverlap> framebuffer_overlaps(const HostFs& fs, const std
                      [&](const char* n) { return name.find(n) != std::string::npos; }))
       continue;
     for (const auto& b : bars)
-      if (!b.io && start <= b.end && end >= b.start) out.push_back({name, start, end, b.index});
+      if (!b.io && !b.is_rom() && start <= b.end && end >= b.start)
+        out.push_back({name, start, end, b.index});
   }
   if (addresses_hidden) *addresses_hidden = !any_nonzero && fs.exists("proc/iomem");
   return out;

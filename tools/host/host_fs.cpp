@@ -103,18 +103,4 @@ std::vector<std::string> split_ws(const std::string& s) {
   return out;
 }
 
-std::string human_bytes(uint64_t b) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  unsigned u = 0;
-  double v = static_cast<double>(b);
-  while (v >= 1024 && u + 1 < std::size(kUnits)) {
-    v /= 1024;
-    ++u;
-  }
-  if (u == 0) return fmt::format("{} B", b);
-  if (v == static_cast<double>(static_cast<uint64_t>(v)))
-    return fmt::format("{} {}", static_cast<uint64_t>(v), kUnits[u]);
-  return fmt::format("{:.1f} {}", v, kUnits[u]);
-}
-
 }  // namespace vfiokit::host

@@ -6,45 +6,14 @@
 #include <regex>
 #include <system_error>
 
+#include "pci/capability_id.hpp"
+#include "vfio/text_parse.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/pci_address.hpp"
-#include "vfio/text_parse.hpp"
 
 namespace sfs = std::filesystem;
 
 namespace vfiokit::host {
-namespace {
-
-constexpr uint64_t kIoResourceIo = 0x100;
-constexpr uint64_t kIoResourcePrefetch = 0x2000;
-constexpr uint64_t kIoResourceMem64 = 0x00100000;
-
-}  // namespace
-
-ConfigSpace read_config(const HostFs& fs, const std::string& bdf) {
-  return ConfigSpace(fs.read_bytes(device_rel(bdf) / "config"));
-}
-
-std::vector<Bar> read_bars(const HostFs& fs, const std::string& bdf) {
-  std::vector<Bar> out;
-  const auto lines = fs.lines(device_rel(bdf) / "resource");
-  for (unsigned i = 0; i < 6 && i < lines.size(); ++i) {
-    const auto res = parse_resource_line(lines[i]);
-    if (!res || (res->start == 0 && res->end == 0)) continue;
-    Bar b;
-    b.index = i;
-    b.start = res->start;
-    b.end = res->end;
-    const uint64_t flags = res->flags;
-    b.size = b.end - b.start + 1;
-    b.io = flags & kIoResourceIo;
-    b.mem64 = flags & kIoResourceMem64;
-    b.prefetchable = flags & kIoResourcePrefetch;
-    out.push_back(b);
-  }
-  return out;
-}
-
 std::vector<std::string> upstream_bridges(const HostFs& fs, const std::string& bdf) {
   static const std::regex kBdf("[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]");
   std::vector<std::string> out;
@@ -59,40 +28,9 @@ std::vector<std::string> upstream_bridges(const HostFs& fs, const std::string& b
   return out;
 }
 
-std::optional<unsigned> pcie_port_type(const ConfigSpace& cfg) {
-  auto c = cfg.find(false, 0x10);
-  if (!c) return std::nullopt;
-  return (cfg.read16(c->offset + 2) >> 4) & 0xf;
-}
-
-std::string pcie_port_type_name(unsigned type) {
-  switch (type) {
-    case 0:
-      return "endpoint";
-    case 1:
-      return "legacy endpoint";
-    case 4:
-      return "root port";
-    case 5:
-      return "upstream port";
-    case 6:
-      return "downstream port";
-    case 7:
-      return "PCIe-to-PCI bridge";
-    case 8:
-      return "PCI-to-PCIe bridge";
-    case 9:
-      return "integrated endpoint";
-    case 10:
-      return "event collector";
-    default:
-      return fmt::format("port type {}", type);
-  }
-}
-
 AcsState acs_state(const ConfigSpace& cfg) {
   AcsState s;
-  auto c = cfg.find(true, 0x0d);
+  auto c = cfg.find(true, pci::kExtCapAcs);
   if (!c) {
     s.missing = {"ACS capability"};
     return s;

@@ -1,5 +1,6 @@
-// Facts about one PCI device read from sysfs under a HostFs root: its config
-// space, BARs, the bridges above it, ACS on them and its IOMMU group's members.
+// What the host checks read around one PCI device under a HostFs root: the bridges
+// above it, ACS on them and its IOMMU group's members (the device's own facts, BARs,
+// link and port type included, are pci/).
 #pragma once
 
 #include <cstdint>
@@ -12,31 +13,9 @@
 
 namespace vfiokit::host {
 
-/// The device's sysfs `config` file as a ConfigSpace (64 bytes unless root).
-ConfigSpace read_config(const HostFs& fs, const std::string& bdf);
-
-/// One BAR from the sysfs `resource` file.
-struct Bar {
-  unsigned index = 0;
-  uint64_t start = 0, end = 0, size = 0;
-  bool io = false;     ///< I/O port BAR
-  bool mem64 = false;  ///< 64-bit memory BAR
-  bool prefetchable = false;
-  /// Placed above 4 GiB.
-  bool above_4g() const { return start >= (uint64_t{1} << 32); }
-};
-
-/// The device's BARs 0-5 that have a size, from `resource`.
-std::vector<Bar> read_bars(const HostFs& fs, const std::string& bdf);
-
 /// The PCI bridges between the device and its root bus, nearest first (from
 /// the device's canonical sysfs path).
 std::vector<std::string> upstream_bridges(const HostFs& fs, const std::string& bdf);
-
-/// PCI Express Device/Port Type (PCIe capability bits 7:4), if the device has one.
-std::optional<unsigned> pcie_port_type(const ConfigSpace& cfg);
-/// "root port", "downstream port", "upstream port", "endpoint", ...
-std::string pcie_port_type_name(unsigned type);
 
 /// ACS (Access Control Services) of a bridge, as Linux's pci_acs_enabled judges
 /// a downstream/root port: Source Validation, P2P Request/Completion Redirect

@@ -16,6 +16,11 @@ using hosts::HostSpec;
 constexpr const char* kGpu = "0000:01:00.0";
 constexpr const char* kNvme = "0000:02:00.0";
 
+// The device's facts as run_device_checks reads them, after the test changed its files.
+pci::DeviceFacts facts(const HostFs& fs, const std::string& bdf) {
+  return pci::read_device_facts(fs.sysfs(), bdf);
+}
+
 TEST(DeviceChecks, CleanGpuPasses) {
   FixtureHost h;
   hosts::build_host(h);
@@ -34,17 +39,17 @@ TEST(DeviceChecks, FactsAreDecoded) {
   FixtureHost h;
   hosts::build_host(h);
   const HostFs fs(h.root());
-  const check::Check bars = check_bars(fs, kGpu);
+  const check::Check bars = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(bars.data["bars"].size(), 3u);
   EXPECT_TRUE(bars.data["resizable_bar"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][2]["above_4g"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][1]["prefetchable"].get<bool>());
   EXPECT_TRUE(bars.data["bars"][1]["mem64"].get<bool>());
   EXPECT_NE(bars.summary.find("BAR1 256 MiB 64-bit pref"), std::string::npos) << bars.summary;
-  const check::Check irq = check_interrupts(fs, kNvme);
+  const check::Check irq = check_interrupts(facts(fs, kNvme));
   EXPECT_EQ(irq.data["msix_vectors"], 33);
   EXPECT_EQ(irq.data["msi_vectors"], 32);
-  const check::Check link = check_pcie_link(fs, kNvme);
+  const check::Check link = check_pcie_link(facts(fs, kNvme));
   EXPECT_EQ(link.verdict, check::Verdict::kPass);
   EXPECT_EQ(link.data["cur_width"], 4);
   EXPECT_EQ(check_numa(fs, kGpu).data["numa_node"], 0);
@@ -52,6 +57,29 @@ TEST(DeviceChecks, FactsAreDecoded) {
   const check::Check grp = check_iommu_group(fs, kGpu);
   EXPECT_EQ(grp.data["group"], 1);
   EXPECT_NE(grp.summary.find("0000:01:00.1 (audio, driver vfio-pci)"), std::string::npos);
+}
+
+// Not root: config space stops at 64 bytes, and the link comes from sysfs, as the guest
+// check reads it; without those attributes it is a SKIP that says to run as root.
+TEST(DeviceChecks, WithoutRootTheLinkComesFromSysfs) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  const std::string dev = "sys/bus/pci/devices/" + std::string(kNvme);
+  auto cfg = fs.read_bytes(dev + "/config");
+  cfg.resize(64);
+  h.bytes(dev + "/config", cfg);
+  const check::Check skip = check_pcie_link(facts(fs, kNvme));
+  EXPECT_EQ(skip.verdict, check::Verdict::kSkip);
+  EXPECT_EQ(skip.summary, "capabilities not readable");
+  h.file(dev + "/current_link_speed", "8.0 GT/s PCIe\n");
+  h.file(dev + "/max_link_speed", "16.0 GT/s PCIe\n");
+  h.file(dev + "/current_link_width", "4\n");
+  h.file(dev + "/max_link_width", "4\n");
+  const check::Check link = check_pcie_link(facts(fs, kNvme));
+  EXPECT_EQ(link.verdict, check::Verdict::kWarn) << link.summary;
+  EXPECT_EQ(link.data["source"], "sysfs");
+  EXPECT_EQ(link.data["max_gts"], 16.0);
 }
 
 // A 64-bit BAR the firmware and the kernel could not place (issue #25: a large BAR
@@ -73,7 +101,7 @@ TEST(DeviceChecks, BarWithoutAddressFailsWithItsSizeAndTheWindow) {
   h.file("dev/kmsg",
          "3,900,1088953,-;pci 0000:01:00.0: BAR 3 [mem size 0x1000000000 64bit pref]: failed to "
          "assign\n");
-  const check::Check r = check_bars(fs, kGpu);
+  const check::Check r = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("BAR3 (64-bit pref, 64 GiB) has no address"), std::string::npos)
       << r.summary;
@@ -84,7 +112,7 @@ TEST(DeviceChecks, BarWithoutAddressFailsWithItsSizeAndTheWindow) {
   h.file("dev/kmsg",
          "11,900,1088953,-;pci 0000:01:00.0: BAR 3 [mem size 0x1000000000 64bit pref]: failed "
          "to assign\n");
-  const check::Check forged = check_bars(fs, kGpu);
+  const check::Check forged = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(forged.verdict, check::Verdict::kFail);
   EXPECT_NE(forged.summary.find("size unknown"), std::string::npos) << forged.summary;
 }
@@ -95,11 +123,26 @@ TEST(DeviceChecks, PlacedBarsReportTheirMmioAndTheWindow) {
   hosts::build_host(h);
   const HostFs fs(h.root());
   h.file("proc/iomem", fs.read("proc/iomem").value() + "6000000000-7fffffffff : PCI Bus 0000:00\n");
-  const check::Check r = check_bars(fs, kGpu);
+  const check::Check r = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kPass) << r.summary;
   EXPECT_EQ(r.data["root_window_above_4g"], uint64_t{0x2000000000});
   EXPECT_EQ(r.data["mmio_total"], uint64_t{0x1000000} + 0x10000000 + 0x2000000);
   EXPECT_NE(r.summary.find("a VM needs 304 MiB of MMIO"), std::string::npos) << r.summary;
+}
+
+// A resource line that is not three hexadecimal numbers: a FAIL naming the file, never
+// a BAR list with that line skipped.
+TEST(DeviceChecks, MalformedResourceFileFailsNamingIt) {
+  FixtureHost h;
+  hosts::build_host(h);
+  const HostFs fs(h.root());
+  const std::string dev = "sys/bus/pci/devices/" + std::string(kGpu);
+  h.file(dev + "/resource", "0x00000000fb000000 0x00000000fbffffff\n");
+  const check::Check r = check_bars(fs, facts(fs, kGpu));
+  EXPECT_EQ(r.verdict, check::Verdict::kFail);
+  EXPECT_NE(r.summary.find(dev + "/resource"), std::string::npos) << r.summary;
+  EXPECT_NE(r.summary.find("line 1"), std::string::npos) << r.summary;
+  EXPECT_NE(r.hint.find("lspci -vv -s 0000:01:00.0"), std::string::npos) << r.hint;
 }
 
 TEST(DeviceChecks, AudioFunctionOnHostDriverMakesGroupNotViable) {
@@ -169,7 +212,7 @@ TEST(DeviceChecks, NoFlrWarns) {
   s.gpu_flr = false;
   s.gpu_reset_method = "bus";
   hosts::build_host(h, s);
-  const check::Check r = check_reset(HostFs(h.root()), kGpu);
+  const check::Check r = check_reset(HostFs(h.root()), facts(HostFs(h.root()), kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("no FLR"), std::string::npos);
   EXPECT_NE(r.hint.find("siblings"), std::string::npos);
@@ -180,7 +223,7 @@ TEST(DeviceChecks, LowMemlockFailsForBigBars) {
   HostSpec s;
   s.memlock = "8388608";
   hosts::build_host(h, s);
-  const check::Check r = check_device_memlock(HostFs(h.root()), kGpu);
+  const check::Check r = check_device_memlock(HostFs(h.root()), facts(HostFs(h.root()), kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   // BAR0 16 MiB + BAR1 256 MiB + BAR3 32 MiB + 2 MiB test buffer.
   EXPECT_EQ(r.data["needed_bytes"], (306ull << 20));

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 #include <linux/vfio.h>
 
+#include "pci/port_type.hpp"
 #include "tools/host/host_fs.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
@@ -47,7 +48,7 @@ nlohmann::json decode_cap(const ConfigSpace& cfg, const PciCapability& c) {
   if (!c.extended && c.id == 0x05) j["msi_vectors"] = *cfg.msi_vectors();
   if (!c.extended && c.id == 0x11) j["msix_table_size"] = *cfg.msix_table_size();
   if (!c.extended && c.id == 0x10) {
-    if (auto t = host::pcie_port_type(cfg)) j["port_type"] = host::pcie_port_type_name(*t);
+    if (auto t = pci::pcie_port_type(cfg)) j["port_type"] = pci::pcie_port_type_name(*t);
     j["flr"] = cfg.has_flr();
     if (auto l = cfg.pcie_link())
       j["link"] = {{"cur_gts", l->cur_gts},
