@@ -9,9 +9,9 @@
 #include <sstream>
 #include <system_error>
 
-#include "pci/capability_id.hpp"
+#include "vfio/pci_capability_id.hpp"
 #include "pci/link.hpp"
-#include "pci/port_type.hpp"
+#include "vfio/pci_port_type.hpp"
 #include "vfio/text_parse.hpp"
 #include "vfiokit/vfio/error.hpp"
 

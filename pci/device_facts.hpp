@@ -36,7 +36,7 @@ struct DeviceFacts {
   size_t config_bytes = 0;  ///< how much of config space could be read (64 without root)
   std::vector<std::string> config_errors;  ///< capability walk problems
   bool is_pcie = false;
-  std::optional<unsigned> pcie_port_type;  ///< see pci/port_type.hpp
+  std::optional<unsigned> pcie_port_type;  ///< see vfio/pci_port_type.hpp
   std::optional<PcieLink> link;
   std::string link_source;     ///< "config" or "sysfs"
   unsigned mps = 0, mrrs = 0;  ///< Max_Payload_Size / Max_Read_Request_Size in bytes, 0 unknown

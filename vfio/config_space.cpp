@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "pci/capability_id.hpp"
-#include "pci/port_type.hpp"
+#include "vfio/pci_capability_id.hpp"
+#include "vfio/pci_port_type.hpp"
 #include "vfio/format.hpp"
 
 namespace vfiokit {

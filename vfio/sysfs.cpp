@@ -5,7 +5,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "pci/admissible_driver.hpp"
+#include "vfio/admissible_driver.hpp"
 #include "vfio/format.hpp"
 #include "vfio/text_parse.hpp"
 

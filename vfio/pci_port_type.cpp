@@ -1,6 +1,6 @@
-#include "pci/port_type.hpp"
+#include "vfio/pci_port_type.hpp"
 
-#include "pci/capability_id.hpp"
+#include "vfio/pci_capability_id.hpp"
 #include "vfio/format.hpp"
 
 namespace vfiokit::pci {

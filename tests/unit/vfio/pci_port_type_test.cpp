@@ -1,4 +1,4 @@
-#include "pci/port_type.hpp"
+#include "vfio/pci_port_type.hpp"
 
 #include <gtest/gtest.h>
 

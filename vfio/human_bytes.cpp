@@ -1,4 +1,4 @@
-#include "pci/human_bytes.hpp"
+#include "vfio/human_bytes.hpp"
 
 #include <iterator>
 

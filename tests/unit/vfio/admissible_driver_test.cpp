@@ -1,4 +1,4 @@
-#include "pci/admissible_driver.hpp"
+#include "vfio/admissible_driver.hpp"
 
 #include <gtest/gtest.h>
 
