@@ -8,9 +8,9 @@
 #include <optional>
 
 #include "guest-tests/link_budget.hpp"
-#include "pci/admissible_driver.hpp"
-#include "pci/human_bytes.hpp"
-#include "pci/port_type.hpp"
+#include "vfio/admissible_driver.hpp"
+#include "vfio/human_bytes.hpp"
+#include "vfio/pci_port_type.hpp"
 
 namespace vfiokit::guest {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pci/human_bytes.hpp"
+#include "vfio/human_bytes.hpp"
 #include "vfiokit/proof/open_driver.hpp"
 #include "vfiokit/proof/proof.hpp"
 #include "vfiokit/vfio/sysfs.hpp"
@@ -52,7 +52,7 @@ struct Step {
 /// The table, in order (proof/steps.cpp).
 const std::vector<Step>& steps();
 
-/// "4 KiB", "2 MiB", "1.5 GiB", "12 B" (pci/human_bytes.hpp: the same words as the tools).
+/// "4 KiB", "2 MiB", "1.5 GiB", "12 B" (vfio/human_bytes.hpp: the same words as the tools).
 using pci::human_bytes;
 /// `parts` joined with `sep`.
 std::string join(const std::vector<std::string>& parts, const char* sep);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "pci/human_bytes.hpp"
+#include "vfio/human_bytes.hpp"
 #include "vfiokit/vfio/sysfs.hpp"
 
 namespace vfiokit::host {
@@ -58,7 +58,7 @@ inline std::filesystem::path device_rel(const std::string& bdf) {
 }
 /// Splits on whitespace.
 std::vector<std::string> split_ws(const std::string& s);
-/// Bytes as "4 KiB", "256 MiB", "1.5 GiB" (pci/human_bytes.hpp: the same words as the proof).
+/// Bytes as "4 KiB", "256 MiB", "1.5 GiB" (vfio/human_bytes.hpp: the same words as the proof).
 using pci::human_bytes;
 
 }  // namespace vfiokit::host

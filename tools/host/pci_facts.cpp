@@ -6,7 +6,7 @@
 #include <regex>
 #include <system_error>
 
-#include "pci/capability_id.hpp"
+#include "vfio/pci_capability_id.hpp"
 #include "vfio/text_parse.hpp"
 #include "vfiokit/vfio/error.hpp"
 #include "vfiokit/vfio/pci_address.hpp"

@@ -3,7 +3,7 @@
 #include <fmt/ranges.h>
 #include <linux/vfio.h>
 
-#include "pci/port_type.hpp"
+#include "vfio/pci_port_type.hpp"
 #include "tools/host/host_fs.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
