@@ -8,13 +8,13 @@
 #include <optional>
 
 #include "pci/bar.hpp"
-#include "pci/capability_id.hpp"
 #include "pci/device_facts.hpp"
-#include "pci/port_type.hpp"
 #include "tools/host/bar_placement.hpp"
 #include "tools/host/device_usage.hpp"
 #include "tools/host/host_checks.hpp"
 #include "tools/host/pci_facts.hpp"
+#include "vfio/pci_capability_id.hpp"
+#include "vfio/pci_port_type.hpp"
 #include "vfio/text_parse.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -32,11 +32,12 @@ check::Check check_driver(const HostFs& fs, const std::string& bdf) {
   check::Check r{"device.driver", "driver", check::Verdict::kPass, "", "", {}};
   const Sysfs& s = fs.sysfs();
   const auto drv = s.driver(bdf);
-  const auto override_ = s.attr(bdf, "driver_override");
+  const auto override_value = s.attr(bdf, "driver_override");
   const uint32_t cls = s.hex_attr(bdf, "class").value_or(0);
   r.data = {{"driver", drv ? nlohmann::json(*drv) : nlohmann::json(nullptr)},
-            {"driver_override", override_ && *override_ != "(null)" ? nlohmann::json(*override_)
-                                                                    : nlohmann::json(nullptr)},
+            {"driver_override", override_value && *override_value != "(null)"
+                                    ? nlohmann::json(*override_value)
+                                    : nlohmann::json(nullptr)},
             {"vendor", fmt::format("{:04x}", s.hex_attr(bdf, "vendor").value_or(0))},
             {"device", fmt::format("{:04x}", s.hex_attr(bdf, "device").value_or(0))},
             {"class", fmt::format("{:06x}", cls)}};
