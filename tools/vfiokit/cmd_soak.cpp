@@ -66,22 +66,10 @@ check::Check method_check(const SoakMethodResult& m) {
              {{"median", quantile(m.reset_ms, 0.5)},
               {"p99", quantile(m.reset_ms, 0.99)},
               {"max", quantile(m.reset_ms, 1.0)}}}};
-  if (!m.skipped.empty()) {
-    c.verdict = check::Verdict::kSkip;
-    c.summary = m.skipped;
-    return c;
-  }
+  if (judge_early_end(m, c)) return c;
   const std::string timing =
       fmt::format("reset median {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms", quantile(m.reset_ms, 0.5),
                   quantile(m.reset_ms, 0.99), quantile(m.reset_ms, 1.0));
-  if (m.device_lost) {  // its hint, the journal's answer, once the device is closed
-    c.verdict = check::Verdict::kFail;
-    c.data["failed_cycle"] = *m.failed_cycle;
-    c.data["device_lost"] = true;
-    c.summary =
-        fmt::format("{} ({} of {} cycles passed)", m.failure, m.cycles_done, m.cycles_asked);
-    return c;
-  }
   if (m.failed_cycle) {
     c.verdict = check::Verdict::kFail;
     c.data["failed_cycle"] = *m.failed_cycle;

@@ -166,6 +166,20 @@ SoakMethodResult Soak::run(const std::string& method,
   return r;
 }
 
+bool judge_early_end(const SoakOutcome& o, check::Check& c) {
+  if (!o.skipped.empty()) {
+    c.verdict = check::Verdict::kSkip;
+    c.summary = o.skipped;
+    return true;
+  }
+  if (!o.device_lost) return false;
+  c.verdict = check::Verdict::kFail;
+  c.data["failed_cycle"] = o.failed_cycle.value_or(0);
+  c.data["device_lost"] = true;
+  c.summary = fmt::format("{} ({} of {} cycles passed)", o.failure, o.cycles_done, o.cycles_asked);
+  return true;
+}
+
 double quantile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());

@@ -8,25 +8,36 @@
 #include <string>
 #include <vector>
 
+#include "check/check.hpp"
 #include "tools/host/host_fs.hpp"
 #include "vfiokit/drivers/driver.hpp"
 #include "vfiokit/vfio/device.hpp"
 
 namespace vfiokit::cli {
 
-/// What one reset method did over its cycles.
-struct SoakMethodResult {
-  std::string method;  ///< "flr", "pm", "bus", "device_specific", "hot-reset", ...
+/// How the cycles of one soak (a reset method, or the rebinds) ended.
+struct SoakOutcome {
   unsigned cycles_asked = 0;
   unsigned cycles_done = 0;              ///< cycles that passed every check
-  std::vector<double> reset_ms;          ///< each reset's own time
   std::optional<unsigned> failed_cycle;  ///< 1-based
   std::string failure;                   ///< what failed on that cycle
-  std::string skipped;                   ///< why the method was not run ("" when it ran)
-  bool proven = false;                   ///< DMA and an interrupt were proven after each reset
+  std::string skipped;                   ///< why no cycle ran ("" when they ran)
+  bool proven = false;                   ///< DMA and an interrupt proven after each cycle
   /// The device stopped answering (removed, link down) at `failed_cycle`: nothing more
   /// is run on it.
   bool device_lost = false;
+};
+
+/// Judges the ends that read the same for every soak into `c` and returns true: a
+/// SKIP (no cycle ran), or a FAIL of a device that stopped answering (its hint, the
+/// journal's answer, is added once the device is closed). False: the cycles ran to
+/// their end or to a failed cycle, which the caller judges.
+bool judge_early_end(const SoakOutcome& o, check::Check& c);
+
+/// What one reset method did over its cycles.
+struct SoakMethodResult : SoakOutcome {
+  std::string method;            ///< "flr", "pm", "bus", "device_specific", "hot-reset", ...
+  std::vector<double> reset_ms;  ///< each reset's own time
 };
 
 /// The checks after one reset, against the state before it.

@@ -148,23 +148,11 @@ check::Check rebind_check(const RebindResult& r) {
              {{"median", quantile(r.take_ms, 0.5)},
               {"p99", quantile(r.take_ms, 0.99)},
               {"max", quantile(r.take_ms, 1.0)}}}};
-  if (!r.skipped.empty()) {
-    c.verdict = check::Verdict::kSkip;
-    c.summary = r.skipped;
-    return c;
-  }
+  if (judge_early_end(r, c)) return c;
   const std::string timing = fmt::format(
       "to {} median {:.0f} ms (max {:.0f}), back to vfio-pci median {:.0f} ms (max {:.0f})",
       r.host_driver, quantile(r.release_ms, 0.5), quantile(r.release_ms, 1.0),
       quantile(r.take_ms, 0.5), quantile(r.take_ms, 1.0));
-  if (r.device_lost) {  // its hint, the journal's answer, comes from run_soak
-    c.verdict = check::Verdict::kFail;
-    c.data["failed_cycle"] = *r.failed_cycle;
-    c.data["device_lost"] = true;
-    c.summary =
-        fmt::format("{} ({} of {} cycles passed)", r.failure, r.cycles_done, r.cycles_asked);
-    return c;
-  }
   if (r.failed_cycle) {
     c.verdict = check::Verdict::kFail;
     c.data["failed_cycle"] = *r.failed_cycle;

@@ -11,22 +11,16 @@
 #include "check/check.hpp"
 #include "tools/host/binder.hpp"
 #include "tools/host/journal.hpp"
+#include "tools/vfiokit/soak.hpp"
 
 namespace vfiokit::cli {
 
-/// What the rebind cycles did.
-struct RebindResult {
-  unsigned cycles_asked = 0;
-  unsigned cycles_done = 0;
-  std::string host_driver;               ///< the journal's original driver of the device
-  std::string usable;                    ///< what showed the host driver had it, last cycle
-  std::vector<double> release_ms;        ///< unbind from vfio-pci until the host driver had it
-  std::vector<double> take_ms;           ///< bind back to vfio-pci
-  std::optional<unsigned> failed_cycle;  ///< 1-based
-  std::string failure;
-  std::string skipped;       ///< why no cycle ran ("" when they ran)
-  bool proven = false;       ///< DMA and an interrupt proven after each take-back
-  bool device_lost = false;  ///< it stopped answering at `failed_cycle` (removed, link down)
+/// What the rebind cycles did (`proven`: DMA and an interrupt after each take-back).
+struct RebindResult : SoakOutcome {
+  std::string host_driver;         ///< the journal's original driver of the device
+  std::string usable;              ///< what showed the host driver had it, last cycle
+  std::vector<double> release_ms;  ///< unbind from vfio-pci until the host driver had it
+  std::vector<double> take_ms;     ///< bind back to vfio-pci
 };
 
 /// Runs `cycles` rebinds of `bdf` through `binder` (`journal`'s original driver and
