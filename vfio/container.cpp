@@ -47,8 +47,8 @@ Container::Container(bool force_type1, Sysfs sysfs, std::string node)
   else
     throw_error("VFIO_CHECK_EXTENSION(TYPE1)", node_, ENODEV,
                 iommufd ? "iommufd offers no type1 compat container here"
-                        : "no type1 IOMMU driver: modprobe vfio_iommu_type1, and is the IOMMU on "
-                          "(intel_iommu=on / amd_iommu=on)?");
+                        : "no type1 IOMMU driver: modprobe vfio_iommu_type1, and is the IOMMU on? "
+                          "(vfiokit check says)");
 }
 
 std::string Container::name() const {
@@ -127,8 +127,8 @@ UniqueFd Container::attach_device(const std::string& bdf, const AttachOptions& o
   const auto group = sysfs_.iommu_group(bdf);
   if (!group)
     throw_error("find IOMMU group", bdf, ENODEV,
-                "the device has no IOMMU group: the IOMMU is off or absent (intel_iommu=on / "
-                "amd_iommu=on on the kernel command line, VT-d/AMD-Vi in firmware)");
+                "the device has no IOMMU group: the IOMMU is off or absent (VT-d/AMD-Vi in "
+                "firmware; intel_iommu=on on Intel before Linux 6.8; `vfiokit check` says which)");
   const int gfd = open_group(*group, bdf);
   // The group path takes a VF token after the device name (vfio_pci_core_match).
   const std::string name =

@@ -235,9 +235,13 @@ check::Check check_iommu_enabled(const HostFs& fs) {
   else if (intel_on)
     r.hint = "intel_iommu=on is set: the kernel log says why no group was made (dmesg | grep DMAR)";
   else if (fs.exists("sys/firmware/acpi/tables/IVRS"))
-    r.hint = "check dmesg for AMD-Vi errors; add amd_iommu=on";
+    r.hint =
+        "the AMD IOMMU is on by default (amd_iommu=on is no kernel option): dmesg | grep AMD-Vi "
+        "says why it made no group";
   else
-    r.hint = "enable VT-d / AMD-Vi in the firmware setup, then intel_iommu=on / amd_iommu=on";
+    r.hint =
+        "enable VT-d / AMD-Vi in the firmware setup; on Intel with Linux before 6.8 also add "
+        "intel_iommu=on (AMD's IOMMU is on by default)";
   return r;
 }
 
