@@ -14,6 +14,7 @@
 #include "check/check.hpp"
 #include "guest-tests/subprocess.hpp"
 #include "guest-tests/tests/process_gone.hpp"
+#include "tests/support/guest_tree.hpp"
 
 namespace vfiokit::guest {
 namespace {
@@ -48,8 +49,8 @@ RunResult shell(const std::string& script) {
   return r.run({"sh", "-c", script, kCheck}, static_cast<int>(testing::kNoHang.count()));
 }
 
-const std::string kGpuArgs =
-    " --root " + kFix + "/gpu-ok --device 0000:01:00.0 --nvidia-smi /bin/false";
+const std::string kGpuArgs = " --root " + fixtures::guest_tree_root("gpu-ok") +
+                             " --device 0000:01:00.0 --nvidia-smi /bin/false";
 
 TEST(GuestCheckChildren, SampleThatClosesItsPipesAndSleepsCostsItsDeadlineNotAHang) {
   TempDir d;
@@ -90,7 +91,8 @@ TEST(GuestCheckChildren, SigtermKillsTheRunningSampleGroupAndExits143) {
 
 TEST(GuestCheckChildren, FullDiskUnderJsonOrSaveSamplesExits3NamingTheFile) {
   TempDir d;
-  const std::string judged = " --root " + kFix + "/gpu-degraded --samples-from " + kFix +
+  const std::string judged = " --root " + fixtures::guest_tree_root("gpu-degraded") +
+                             " --samples-from " + kFix +
                              "/samples-degraded --nvidia-smi /bin/false";
   fs::create_symlink("/dev/full", d.path / "bandwidth.json");
   struct Case {

@@ -9,6 +9,7 @@
 
 #include "check/check.hpp"
 #include "check/tests/json_schema.hpp"
+#include "tests/support/guest_tree.hpp"
 #include "tools/tests/cli_run.hpp"
 
 namespace vfiokit::guest {
@@ -28,16 +29,19 @@ TEST(GuestCheckCli, ExitContractAndReportSchema) {
   };
   const std::vector<Case> judged = {
       // NVMe on nvme, an integrated endpoint: every check PASS or SKIP.
-      {"--root " + kFix + "/qemu --device 0000:00:03.0", check::kExitOk},
+      {"--root " + fixtures::guest_tree_root("qemu") + " --device 0000:00:03.0", check::kExitOk},
       // A GPU below its link speed, config space unreadable to a user: WARNs only.
-      {"--root " + kFix + "/user --device 0000:01:00.0 --no-cuda", check::kExitWarn},
+      {"--root " + fixtures::guest_tree_root("user") + " --device 0000:01:00.0 --no-cuda",
+       check::kExitWarn},
       // --strict is accepted and changes nothing.
-      {"--root " + kFix + "/user --device 0000:01:00.0 --no-cuda --strict", check::kExitWarn},
+      {"--root " + fixtures::guest_tree_root("user") + " --device 0000:01:00.0 --no-cuda --strict",
+       check::kExitWarn},
       // A GPU on a degraded link with a failed CUDA job.
-      {"--root " + kFix + "/gpu-degraded --samples-from " + kFix + "/samples-degraded",
+      {"--root " + fixtures::guest_tree_root("gpu-degraded") + " --samples-from " + kFix +
+           "/samples-degraded",
        check::kExitFail},
       // A device that is not there.
-      {"--root " + kFix + "/qemu --device 0000:00:1f.7", check::kExitFail},
+      {"--root " + fixtures::guest_tree_root("qemu") + " --device 0000:00:1f.7", check::kExitFail},
   };
   for (const auto& c : judged) {
     const CliRun text = guest_check(c.args);
@@ -58,9 +62,11 @@ TEST(GuestCheckCli, ExitContractAndReportSchema) {
   // Could not run: no sysfs under --root, no device to check, an impossible link, an
   // unwritable --json.
   for (const std::string& args :
-       {"--root " + kFix + "/no-such-tree", "--root " + kFix + "/qemu",
-        "--root " + kFix + "/qemu --device 0000:00:03.0 --expect-link gen9x16",
-        "--root " + kFix + "/qemu --device 0000:00:03.0 --json /nonexistent/dir/out.json"})
+       {"--root " + kFix + "/no-such-tree", "--root " + fixtures::guest_tree_root("qemu"),
+        "--root " + fixtures::guest_tree_root("qemu") +
+            " --device 0000:00:03.0 --expect-link gen9x16",
+        "--root " + fixtures::guest_tree_root("qemu") +
+            " --device 0000:00:03.0 --json /nonexistent/dir/out.json"})
     EXPECT_EQ(guest_check(args).status, check::kExitCouldNotRun) << args;
   // Usage.
   for (const std::string& args : {std::string("--no-such-option"), std::string("--link-fraction 2"),

@@ -1,5 +1,5 @@
-// Unit tests of the guest check on fixture trees (tests/fixtures/guest, made by
-// make-fixtures.py): facts, link budgets, and every verdict rule, including a
+// Unit tests of the guest check on fixture trees (tests/support/guest_tree, built at
+// test time): facts, link budgets, and every verdict rule, including a
 // GPU on a degraded link and a parallel job that failed verification.
 #include <gtest/gtest.h>
 
@@ -16,6 +16,7 @@
 #include "guest-tests/subprocess.hpp"
 #include "pci/device_facts.hpp"
 #include "pci/link.hpp"
+#include "tests/support/guest_tree.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::guest {
@@ -34,7 +35,7 @@ std::string slurp(const std::string& path) {
 }
 
 pci::DeviceFacts facts(const std::string& tree, const std::string& bdf) {
-  return pci::read_device_facts(Sysfs(kFix + "/" + tree), bdf);
+  return pci::read_device_facts(Sysfs(fixtures::guest_tree_root(tree)), bdf);
 }
 
 std::map<std::string, Check> by_name(const std::vector<Check>& checks) {
@@ -144,13 +145,14 @@ TEST(DeviceFacts, WithoutRootTheLinkComesFromSysfs) {
 }
 
 TEST(DeviceFacts, SelectorsFindDevicesOrSayWhy) {
-  const Sysfs s(kFix + "/qemu");
+  const Sysfs s(fixtures::guest_tree_root("qemu"));
   EXPECT_EQ(resolve_selector(s, "1b36:0010"), std::vector<std::string>{"0000:00:03.0"});
   EXPECT_EQ(resolve_selector(s, "00:03.0"), std::vector<std::string>{"0000:00:03.0"});
   EXPECT_THROW(resolve_selector(s, "10de:2331"), Error);
   EXPECT_THROW(resolve_selector(s, "not-a-device"), Error);
   EXPECT_EQ(find_nvidia_gpus(s), std::vector<std::string>{});
-  EXPECT_EQ(find_nvidia_gpus(Sysfs(kFix + "/gpu-ok")), std::vector<std::string>{kGpu});
+  EXPECT_EQ(find_nvidia_gpus(Sysfs(fixtures::guest_tree_root("gpu-ok"))),
+            std::vector<std::string>{kGpu});
 }
 
 TEST(DeviceChecks, HealthyGpuPassesEveryCheck) {
@@ -240,8 +242,8 @@ TEST(DeviceChecks, ExpectedDriverAndMissingDevice) {
 }
 
 TEST(Nvidia, ModuleVersionAndNvidiaSmiParsing) {
-  EXPECT_EQ(nvidia_module_version(kFix + "/gpu-ok"), "580.95.05");
-  EXPECT_EQ(nvidia_module_version(kFix + "/qemu"), std::nullopt);
+  EXPECT_EQ(nvidia_module_version(fixtures::guest_tree_root("gpu-ok")), "580.95.05");
+  EXPECT_EQ(nvidia_module_version(fixtures::guest_tree_root("qemu")), std::nullopt);
   EXPECT_EQ(parse_nvidia_smi_version(slurp(kFix + "/nvidia-smi/version.txt")), "580.95.05");
   const auto gpus =
       parse_nvidia_smi_csv(slurp(kFix + "/nvidia-smi/query-degraded.csv") + "garbage line\n");
@@ -262,7 +264,8 @@ TEST(Nvidia, ChecksDriverAndNvidiaSmi) {
   const SmiReport smi = query_nvidia_smi(r);
   EXPECT_TRUE(smi.ran);
   EXPECT_EQ(smi.version, "580.95.05");
-  auto m = by_name(check_nvidia(f, nvidia_module_version(kFix + "/gpu-ok"), smi));
+  auto m =
+      by_name(check_nvidia(f, nvidia_module_version(fixtures::guest_tree_root("gpu-ok")), smi));
   EXPECT_EQ(m.at("nvidia_driver").verdict, Verdict::kPass);
   EXPECT_EQ(m.at("nvidia_smi").verdict, Verdict::kPass) << m.at("nvidia_smi").summary;
 

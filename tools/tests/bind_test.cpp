@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/host/binder.hpp"
 #include "tools/host/inventory.hpp"
 #include "vfiokit/vfio/error.hpp"
@@ -12,11 +12,11 @@
 namespace vfiokit::host {
 namespace {
 
-using hosts::FixtureHost;
-using hosts::HostSpec;
+using fixtures::FixtureTree;
+using fixtures::HostSpec;
 
 TEST(Journal, SaveLoadRoundTripAndRemoveWhenEmpty) {
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(h.root() / "state");
   EXPECT_TRUE(j.load().empty());
   j.save({{"0000:02:00.0", "nvme", std::nullopt, "t0"},
@@ -34,7 +34,7 @@ TEST(Journal, SaveLoadRoundTripAndRemoveWhenEmpty) {
 }
 
 TEST(Journal, DamagedFileIsAClearError) {
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(h.root() / "state");
   h.file("state/journal.json", "{\"schema_version\": 1, \"entries\": [ {\"bdf\": ");
   try {
@@ -47,7 +47,7 @@ TEST(Journal, DamagedFileIsAClearError) {
 }
 
 TEST(Journal, JournalThatIsNotAFileIsAClearError) {
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(h.root() / "state");
   std::filesystem::create_directories(j.file());
   try {
@@ -61,8 +61,8 @@ TEST(Journal, JournalThatIsNotAFileIsAClearError) {
 }
 
 TEST(Binder, RefusesBridgesAndWritesNothing) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
   for (const BindOptions opts : {BindOptions{}, BindOptions{.force = true}}) {
     try {
@@ -77,8 +77,8 @@ TEST(Binder, RefusesBridgesAndWritesNothing) {
 }
 
 TEST(Binder, RefusesMountedBlockDeviceAndWritesNothing) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("proc/self/mountinfo", "40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
   try {
@@ -93,8 +93,8 @@ TEST(Binder, RefusesMountedBlockDeviceAndWritesNothing) {
 }
 
 TEST(Binder, RefusesSwapAndHolders) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("proc/swaps", "Filename Type Size Used Priority\n/dev/nvme0n1 partition 1024 0 -2\n");
   h.file(h.device_path("0000:02:00.0") + "/nvme/nvme0/nvme0n1/holders/dm-0/.keep", "");
   const auto uses = find_uses(HostFs(h.root()), "0000:02:00.0");
@@ -105,8 +105,8 @@ TEST(Binder, RefusesSwapAndHolders) {
 }
 
 TEST(Binder, RefusesInterfaceThatIsUpButNotOneThatIsDown) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.add_netdev("0000:02:00.0", "eth7", 0x1003);
   auto uses = find_uses(HostFs(h.root()), "0000:02:00.0");
   ASSERT_EQ(uses.size(), 1u);
@@ -117,12 +117,12 @@ TEST(Binder, RefusesInterfaceThatIsUpButNotOneThatIsDown) {
 }
 
 TEST(Binder, RefusesBootVgaAndFramebuffer) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.boot_vga = true;
   s.efifb_on_gpu = true;
   s.audio_driver = "snd_hda_intel";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   // Take the GPU off vfio-pci so bind has work to do.
   h.remove(h.device_path("0000:01:00.0") + "/driver");
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
@@ -146,8 +146,8 @@ TEST(Binder, ActionNamesAreTheSerialisedStrings) {
 }
 
 TEST(Binder, AlreadyBoundDeviceIsReportedNotTouched) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
   const BindReport r = b.bind("0000:01:00.0", {true, false});
   ASSERT_EQ(r.devices.size(), 2u);  // the GPU and its audio function; the root port is skipped
@@ -156,8 +156,8 @@ TEST(Binder, AlreadyBoundDeviceIsReportedNotTouched) {
 }
 
 TEST(Binder, FailedBindPutsTheDeviceBackAndForgetsIt) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const Journal j(h.root() / "state");
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
   try {
@@ -170,8 +170,8 @@ TEST(Binder, FailedBindPutsTheDeviceBackAndForgetsIt) {
 }
 
 TEST(Binder, FailedBindWhoseRestoreFailsKeepsTheOriginalDriver) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const Journal j(h.root() / "state");
   // A killed earlier bind recorded igb as the original driver; now the device is on
   // nvme and igb is not there to take it back, so the restore after the failed
@@ -193,8 +193,8 @@ TEST(Binder, FailedBindWhoseRestoreFailsKeepsTheOriginalDriver) {
 }
 
 TEST(Binder, RestoreWithEmptyJournalSaysSo) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
   const BindReport r = b.restore();
   EXPECT_TRUE(r.devices.empty());
@@ -209,10 +209,10 @@ TEST(Binder, VfiokitHostHasNoPauseHookInAnyBuild) {
 }
 
 TEST(Inventory, GroupsWithViability) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.audio_driver = "snd_hda_intel";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const PciNames names;
   const auto groups = inventory(HostFs(h.root()), names);
   ASSERT_EQ(groups.size(), 4u);  // 1 (GPU+audio), 2 (NVMe), 10, 11 (root ports)

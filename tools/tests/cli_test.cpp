@@ -7,7 +7,7 @@
 
 #include "check/check.hpp"
 #include "check/tests/json_schema.hpp"
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/tests/cli_run.hpp"
 #include "vfiokit/version.hpp"
 
@@ -26,21 +26,21 @@ TEST(Cli, VersionIsTheProjectVersion) {
 // exit_status equal to the program's.
 TEST(Cli, ExitContractAndReportSchema) {
   const auto schema = check::testing::JsonSchema::load(VFIOKIT_SCHEMA_DIR "/report.schema.json");
-  hosts::FixtureHost clean, warn, fail;
-  hosts::build_host(clean);
-  hosts::HostSpec s;
+  fixtures::FixtureTree clean, warn, fail;
+  fixtures::build_host(clean);
+  fixtures::HostSpec s;
   s.gpu_flr = false;
   s.gpu_reset_method = "bus";
-  hosts::build_host(warn, s);
-  hosts::HostSpec f;
+  fixtures::build_host(warn, s);
+  fixtures::HostSpec f;
   f.audio_driver = "snd_hda_intel";
-  hosts::build_host(fail, f);
+  fixtures::build_host(fail, f);
   // probe opens through the real /dev/vfio and sysfs, not --root: it gets a device in a
   // PCI domain no machine has, whose open FAILs wherever the test runs.
   const std::string nowhere = "fffe:00:1f.7";
-  hosts::FixtureHost probe_host;
-  hosts::build_host(probe_host);
-  hosts::FixtureDevice d;
+  fixtures::FixtureTree probe_host;
+  fixtures::build_host(probe_host);
+  fixtures::FixtureDevice d;
   d.bdf = nowhere;
   d.vendor = 0x1234;
   d.device = 0x11e8;
@@ -111,8 +111,8 @@ TEST(Cli, ExitContractAndReportSchema) {
 }
 
 TEST(Cli, BadDeviceAndUsageErrors) {
-  hosts::FixtureHost h;
-  hosts::build_host(h);
+  fixtures::FixtureTree h;
+  fixtures::build_host(h);
   const CliRun r = run_cli("--json --root " + h.root().string() + " check 09:00.0");
   EXPECT_EQ(r.status, 3);
   EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["errno"], ENODEV);
@@ -122,8 +122,8 @@ TEST(Cli, BadDeviceAndUsageErrors) {
 }
 
 TEST(Cli, BindRefusalExitsThreeAndNamesTheUse) {
-  hosts::FixtureHost h;
-  hosts::build_host(h);
+  fixtures::FixtureTree h;
+  fixtures::build_host(h);
   h.file("proc/self/mountinfo", "40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
   const CliRun r = run_cli("--json --root " + h.root().string() + " --state-dir " +
                            (h.root() / "state").string() + " bind 02:00.0");
@@ -133,13 +133,12 @@ TEST(Cli, BindRefusalExitsThreeAndNamesTheUse) {
 }
 
 TEST(Cli, GlobalOptionsWorkBeforeAndAfterTheSubcommand) {
-  hosts::FixtureHost h;
-  hosts::build_host(h);
+  fixtures::FixtureTree h;
+  fixtures::build_host(h);
   const std::string root = h.root().string();
-  for (const std::string& args : {"--json --root " + root + " check 01:00.0",
-                                 "check --json --root " + root + " 01:00.0",
-                                 "check 01:00.0 --root " + root + " --json",
-                                 "--root " + root + " list --json"}) {
+  for (const std::string& args :
+       {"--json --root " + root + " check 01:00.0", "check --json --root " + root + " 01:00.0",
+        "check 01:00.0 --root " + root + " --json", "--root " + root + " list --json"}) {
     const CliRun r = run_cli(args);
     EXPECT_EQ(r.status, 0) << args;
     const auto j = nlohmann::json::parse(r.out, nullptr, false);
@@ -151,8 +150,8 @@ TEST(Cli, GlobalOptionsWorkBeforeAndAfterTheSubcommand) {
 }
 
 TEST(Cli, ListJson) {
-  hosts::FixtureHost h;
-  hosts::build_host(h);
+  fixtures::FixtureTree h;
+  fixtures::build_host(h);
   const CliRun r = run_cli("--json --root " + h.root().string() + " list");
   EXPECT_EQ(r.status, 0);
   const auto j = nlohmann::json::parse(r.out);

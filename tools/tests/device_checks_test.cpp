@@ -3,15 +3,15 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
 namespace {
 
-using hosts::FixtureHost;
-using hosts::HostSpec;
+using fixtures::FixtureTree;
+using fixtures::HostSpec;
 
 constexpr const char* kGpu = "0000:01:00.0";
 constexpr const char* kNvme = "0000:02:00.0";
@@ -22,8 +22,8 @@ pci::DeviceFacts facts(const HostFs& fs, const std::string& bdf) {
 }
 
 TEST(DeviceChecks, CleanGpuPasses) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const check::Report g = run_device_checks(HostFs(h.root()), kGpu);
   for (const auto& c : g.checks) {
     if (c.id == "device.sriov") {
@@ -36,8 +36,8 @@ TEST(DeviceChecks, CleanGpuPasses) {
 }
 
 TEST(DeviceChecks, FactsAreDecoded) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const HostFs fs(h.root());
   const check::Check bars = check_bars(fs, facts(fs, kGpu));
   EXPECT_EQ(bars.data["bars"].size(), 3u);
@@ -62,8 +62,8 @@ TEST(DeviceChecks, FactsAreDecoded) {
 // Not root: config space stops at 64 bytes, and the link comes from sysfs, as the guest
 // check reads it; without those attributes it is a SKIP that says to run as root.
 TEST(DeviceChecks, WithoutRootTheLinkComesFromSysfs) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const HostFs fs(h.root());
   const std::string dev = "sys/bus/pci/devices/" + std::string(kNvme);
   auto cfg = fs.read_bytes(dev + "/config");
@@ -86,8 +86,8 @@ TEST(DeviceChecks, WithoutRootTheLinkComesFromSysfs) {
 // without Above-4G decoding): its config register says 64-bit prefetchable memory,
 // sysfs has no resource for it, the kernel logged the size it failed to assign.
 TEST(DeviceChecks, BarWithoutAddressFailsWithItsSizeAndTheWindow) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const HostFs fs(h.root());
   const std::string dev = "sys/bus/pci/devices/" + std::string(kGpu);
   auto cfg = fs.read_bytes(dev + "/config");
@@ -119,8 +119,8 @@ TEST(DeviceChecks, BarWithoutAddressFailsWithItsSizeAndTheWindow) {
 
 // Placed BARs pass with the MMIO a VM needs and the root bus's window above 4 GiB.
 TEST(DeviceChecks, PlacedBarsReportTheirMmioAndTheWindow) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const HostFs fs(h.root());
   h.file("proc/iomem", fs.read("proc/iomem").value() + "6000000000-7fffffffff : PCI Bus 0000:00\n");
   const check::Check r = check_bars(fs, facts(fs, kGpu));
@@ -133,8 +133,8 @@ TEST(DeviceChecks, PlacedBarsReportTheirMmioAndTheWindow) {
 // A resource line that is not three hexadecimal numbers: a FAIL naming the file, never
 // a BAR list with that line skipped.
 TEST(DeviceChecks, MalformedResourceFileFailsNamingIt) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const HostFs fs(h.root());
   const std::string dev = "sys/bus/pci/devices/" + std::string(kGpu);
   h.file(dev + "/resource", "0x00000000fb000000 0x00000000fbffffff\n");
@@ -146,10 +146,10 @@ TEST(DeviceChecks, MalformedResourceFileFailsNamingIt) {
 }
 
 TEST(DeviceChecks, AudioFunctionOnHostDriverMakesGroupNotViable) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.audio_driver = "snd_hda_intel";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_iommu_group(HostFs(h.root()), kGpu);
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("0000:01:00.1 (audio, driver snd_hda_intel)"), std::string::npos)
@@ -159,18 +159,18 @@ TEST(DeviceChecks, AudioFunctionOnHostDriverMakesGroupNotViable) {
 }
 
 TEST(DeviceChecks, NoIommuGroupFails) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.iommu = false;
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   EXPECT_EQ(check_iommu_group(HostFs(h.root()), kGpu).verdict, check::Verdict::kFail);
 }
 
 TEST(DeviceChecks, RootPortWithoutAcsWarnsAndNamesIt) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.root_port_acs = false;
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_acs(HostFs(h.root()), kGpu);
   EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("0000:00:01.0 (root port: no ACS capability)"), std::string::npos)
@@ -178,7 +178,7 @@ TEST(DeviceChecks, RootPortWithoutAcsWarnsAndNamesIt) {
 }
 
 TEST(DeviceChecks, AcsPresentButRedirectOffWarns) {
-  hosts::ConfigBuilder c(0x8086, 0x7a38, 0x060400, true);
+  fixtures::ConfigBuilder c(0x8086, 0x7a38, 0x060400, true);
   c.pcie(4, false).acs(0x1d, 0x01);  // only Source Validation on
   const AcsState a = acs_state(ConfigSpace(c.bytes()));
   EXPECT_TRUE(a.has_cap);
@@ -188,10 +188,10 @@ TEST(DeviceChecks, AcsPresentButRedirectOffWarns) {
 }
 
 TEST(DeviceChecks, EfifbOverBarFails) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.efifb_on_gpu = true;
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_framebuffer(HostFs(h.root()), kGpu);
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("efifb holds BAR1"), std::string::npos) << r.summary;
@@ -199,19 +199,19 @@ TEST(DeviceChecks, EfifbOverBarFails) {
 }
 
 TEST(DeviceChecks, BootVgaWarns) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.boot_vga = true;
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   EXPECT_EQ(check_framebuffer(HostFs(h.root()), kGpu).verdict, check::Verdict::kWarn);
 }
 
 TEST(DeviceChecks, NoFlrWarns) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.gpu_flr = false;
   s.gpu_reset_method = "bus";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_reset(HostFs(h.root()), facts(HostFs(h.root()), kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("no FLR"), std::string::npos);
@@ -219,10 +219,10 @@ TEST(DeviceChecks, NoFlrWarns) {
 }
 
 TEST(DeviceChecks, LowMemlockFailsForBigBars) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.memlock = "8388608";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_device_memlock(HostFs(h.root()), facts(HostFs(h.root()), kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   // BAR0 16 MiB + BAR1 256 MiB + BAR3 32 MiB + 2 MiB test buffer.
@@ -231,8 +231,8 @@ TEST(DeviceChecks, LowMemlockFailsForBigBars) {
 }
 
 TEST(DeviceChecks, MountedNvmeIsInUse) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("proc/self/mountinfo",
          "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
   const check::Check r = check_driver(HostFs(h.root()), kNvme);
@@ -242,8 +242,8 @@ TEST(DeviceChecks, MountedNvmeIsInUse) {
 }
 
 TEST(DeviceChecks, StrictRmrrFailsRelaxableDoesNot) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const HostFs fs(h.root());
   h.file("sys/kernel/iommu_groups/1/reserved_regions",
          "0x00000000fee00000 0x00000000feefffff msi\n"
@@ -258,8 +258,8 @@ TEST(DeviceChecks, StrictRmrrFailsRelaxableDoesNot) {
 }
 
 TEST(DeviceChecks, VfioGroupHeldByAnotherProcessWarns) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const HostFs fs(h.root());
   EXPECT_EQ(check_driver(fs, kGpu).verdict, check::Verdict::kPass);
   h.file("proc/4242/comm", "qemu-system-x86\n");
@@ -275,10 +275,10 @@ TEST(DeviceChecks, VfioGroupHeldByAnotherProcessWarns) {
 // SR-IOV relations (issue #26): a PF on vfio-pci lists its VFs and their drivers; a VF
 // names its PF and, the PF being on vfio-pci, the VF token it needs.
 TEST(DeviceChecks, SriovNamesPfAndVfsAndTheTokenRequirement) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   constexpr const char* kVf = "0000:02:00.1";
-  hosts::FixtureDevice vf;
+  fixtures::FixtureDevice vf;
   vf.bdf = kVf;
   vf.vendor = 0x1b36, vf.device = 0x0010, vf.class_code = 0x010802;
   vf.driver = "vfio-pci";
@@ -317,8 +317,8 @@ TEST(DeviceChecks, SriovNamesPfAndVfsAndTheTokenRequirement) {
 }
 
 TEST(DeviceChecks, BadBdfIsAClearError) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const HostFs fs(h.root());
   EXPECT_THROW(require_device(fs, "zz:00.0"), Error);
   try {

@@ -8,20 +8,20 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/host/binder.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
 namespace {
 
-using hosts::FixtureHost;
+using fixtures::FixtureTree;
 
 constexpr const char* kNvme = "0000:02:00.0";
 constexpr const char* kGpu = "0000:01:00.0";
 
 /// A process `pid` named `comm` with fd `fd` open on `node` (an absolute /dev path).
-void add_process_fd(FixtureHost& h, int pid, const std::string& comm, int fd,
+void add_process_fd(FixtureTree& h, int pid, const std::string& comm, int fd,
                     const std::string& node) {
   const std::string dir = "proc/" + std::to_string(pid);
   h.file(dir + "/comm", comm + "\n");
@@ -37,8 +37,8 @@ std::string slurp(const std::filesystem::path& p) {
 }
 
 TEST(DeviceUsage, BtrfsMountIsFoundBySourceThoughItsDeviceNumberIsAnonymous) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("proc/self/mountinfo", "40 22 0:45 / /pool rw,relatime - btrfs /dev/nvme0n1 rw\n");
   const auto uses = find_uses(HostFs(h.root()), kNvme);
   ASSERT_EQ(uses.size(), 1u);
@@ -49,8 +49,8 @@ TEST(DeviceUsage, BtrfsMountIsFoundBySourceThoughItsDeviceNumberIsAnonymous) {
 }
 
 TEST(DeviceUsage, SecondMemberOfAMountedBtrfsIsInUse) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.add_block(kNvme, "nvme0n2", "259:1");
   // The mount names the other member (on another disk); sysfs lists both.
   h.file("proc/self/mountinfo", "40 22 0:45 / /pool rw - btrfs /dev/sda2 rw\n");
@@ -67,8 +67,8 @@ TEST(DeviceUsage, SecondMemberOfAMountedBtrfsIsInUse) {
 }
 
 TEST(DeviceUsage, MountInPid1NamespaceIsFoundWhenOursLacksIt) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("proc/self/mountinfo", "1 0 0:20 / / rw - overlay overlay rw\n");  // a container's view
   h.file("proc/1/mountinfo", "40 22 259:0 / /srv rw - xfs /dev/nvme0n1 rw\n");
   const auto uses = find_uses(HostFs(h.root()), kNvme);
@@ -77,8 +77,8 @@ TEST(DeviceUsage, MountInPid1NamespaceIsFoundWhenOursLacksIt) {
 }
 
 TEST(DeviceUsage, ProcessWithTheDiskOpenIsNamed) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   add_process_fd(h, 4242, "qemu-system-x86", 17, "/dev/nvme0n1");
   add_process_fd(h, 4243, "bash", 0, "/dev/pts/0");
   const auto uses = find_uses(HostFs(h.root()), kNvme);
@@ -89,8 +89,8 @@ TEST(DeviceUsage, ProcessWithTheDiskOpenIsNamed) {
 }
 
 TEST(DeviceUsage, OpenDrmAndNvidiaNodesAreUsesForceMayOverride) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file(h.device_path(kGpu) + "/drm/card0/dev", "226:0\n");
   h.file(h.device_path(kGpu) + "/drm/renderD128/dev", "226:128\n");
   h.file(std::string("proc/driver/nvidia/gpus/") + kGpu + "/information",
@@ -108,8 +108,8 @@ TEST(DeviceUsage, OpenDrmAndNvidiaNodesAreUsesForceMayOverride) {
 }
 
 TEST(DeviceUsage, PhysicalFunctionWithVfsEnabledIsInUse) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file(h.device_path(kNvme) + "/sriov_totalvfs", "8\n");
   h.file(h.device_path(kNvme) + "/sriov_numvfs", "4\n");
   auto uses = find_uses(HostFs(h.root()), kNvme);
@@ -124,8 +124,8 @@ TEST(DeviceUsage, PhysicalFunctionWithVfsEnabledIsInUse) {
 }
 
 TEST(DeviceUsage, VfioHoldersComeFromTheSameFdScan) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   add_process_fd(h, 500, "qemu-system-x86", 30, "/dev/vfio/1");
   add_process_fd(h, 500, "qemu-system-x86", 31, "/dev/vfio/1");  // twice: one entry
   const auto holders = vfio_holders(HostFs(h.root()), kGpu);
@@ -135,8 +135,8 @@ TEST(DeviceUsage, VfioHoldersComeFromTheSameFdScan) {
 }
 
 TEST(BinderForce, ForceDoesNotOverrideADataBearingUse) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("proc/swaps", "Filename Type Size Used Priority\n/dev/nvme0n1 partition 1024 0 -2\n");
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
   for (const BindOptions opts : {BindOptions{}, BindOptions{.force = true}}) {
@@ -154,8 +154,8 @@ TEST(BinderForce, ForceDoesNotOverrideADataBearingUse) {
 }
 
 TEST(BinderForce, ForceOverridesAUseThatHoldsNoData) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file(h.device_path(kNvme) + "/sriov_totalvfs", "8\n");
   h.file(h.device_path(kNvme) + "/sriov_numvfs", "2\n");
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
@@ -176,8 +176,8 @@ TEST(BinderForce, ForceOverridesAUseThatHoldsNoData) {
 }
 
 TEST(BinderVfioHeld, UnbindRefusesWhileAProcessHoldsTheGroupAndWritesNothing) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const Journal j(h.root() / "state");
   j.save({{kGpu, "nouveau", std::nullopt, "t0"}});
   const std::string journal_before = slurp(j.file());
@@ -200,8 +200,8 @@ TEST(BinderVfioHeld, UnbindRefusesWhileAProcessHoldsTheGroupAndWritesNothing) {
 }
 
 TEST(BinderVfioHeld, RestoreOfOnlyHeldDevicesRefusesAndWritesNothing) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const Journal j(h.root() / "state");
   j.save({{kGpu, "nouveau", std::nullopt, "t0"}});
   const std::string journal_before = slurp(j.file());
@@ -220,8 +220,8 @@ TEST(BinderVfioHeld, RestoreOfOnlyHeldDevicesRefusesAndWritesNothing) {
 }
 
 TEST(BinderVfioHeld, RestoreKeepsTheHeldEntryAndRestoresTheOthers) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const Journal j(h.root() / "state");
   // The NVMe is already back on nvme (restore has only to forget it); the GPU is held.
   j.save({{kGpu, "nouveau", std::nullopt, "t0"}, {kNvme, "nvme", std::nullopt, "t1"}});

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/host/atomic_file.hpp"
 #include "tools/host/device_checks.hpp"
 #include "tools/host/fleet_facts.hpp"
@@ -21,10 +21,10 @@ namespace vfiokit::host {
 namespace {
 
 namespace sfs = std::filesystem;
-using hosts::FixtureHost;
-using hosts::HostSpec;
+using fixtures::FixtureTree;
+using fixtures::HostSpec;
 
-std::vector<check::Report> check_all(const FixtureHost& h) {
+std::vector<check::Report> check_all(const FixtureTree& h) {
   const HostFs fs(h.root());
   std::vector<check::Report> groups = {run_host_checks(fs)};
   for (const char* bdf : {"0000:01:00.0", "0000:01:00.1", "0000:02:00.0"})
@@ -76,8 +76,8 @@ TEST(LabelSyntax, NfdWantsAPrefixOutsideKubernetesIo) {
 }
 
 TEST(FleetFacts, CleanHost) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("sys/kernel/iommu_groups/1/type", "DMA-FQ\n");
   h.file("sys/kernel/iommu_groups/2/type", "DMA-FQ\n");
   const FleetFacts f = fleet_facts(check_all(h));
@@ -94,8 +94,8 @@ TEST(FleetFacts, CleanHost) {
 
 // The facts of a fixture host built from `s`.
 FleetFacts facts_of(const HostSpec& s) {
-  FixtureHost h;
-  hosts::build_host(h, s);
+  FixtureTree h;
+  fixtures::build_host(h, s);
   return fleet_facts(check_all(h));
 }
 
@@ -130,11 +130,11 @@ TEST(FleetFacts, EachBlockerKeepsADeviceFromReady) {
     EXPECT_TRUE(facts_of(s).devices[0].ready);
   }
   {
-    FixtureHost h;
+    FixtureTree h;
     HostSpec s;
     s.iommu = false;
     s.interrupt_remapping = false;
-    hosts::build_host(h, s);
+    fixtures::build_host(h, s);
     const FleetFacts f = fleet_facts(check_all(h));
     EXPECT_EQ(f.iommu, "off");
     EXPECT_EQ(f.interrupt_remapping, "off");
@@ -143,10 +143,10 @@ TEST(FleetFacts, EachBlockerKeepsADeviceFromReady) {
 }
 
 TEST(NodeLabels, EveryLabelIsValidAndCountsFollowTheVerdicts) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.audio_driver = "snd_hda_intel";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const auto labels = node_labels(fleet_facts(check_all(h)), "0.2.0");
   for (const auto& [k, v] : labels) {
     EXPECT_EQ(nfd_label_key_error(k), std::nullopt) << k;
@@ -192,10 +192,10 @@ TEST(Prometheus, Escaping) {
 }
 
 TEST(Prometheus, TextHasEveryFamilyAndTheVerdicts) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.audio_driver = "snd_hda_intel";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const auto groups = check_all(h);
   const std::string t = prometheus_text(groups, fleet_facts(groups), "0.2.0", 1764547800);
   for (const char* line :
@@ -233,10 +233,10 @@ TEST(Prometheus, TextHasEveryFamilyAndTheVerdicts) {
 TEST(Prometheus, PromtoolAcceptsTheText) {
   if (std::system("command -v promtool >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "no promtool: run ci/install-deps";
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.audio_driver = "snd_hda_intel";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const auto groups = check_all(h);
   const sfs::path p = h.root() / "vfiokit.prom";
   write_file_atomically(p, prometheus_text(groups, fleet_facts(groups), "0.2.0\"x\ny", 1));
@@ -250,7 +250,7 @@ TEST(Prometheus, PromtoolAcceptsTheText) {
 }
 
 TEST(AtomicFile, ReplacesTheFileAndLeavesNoTemporary) {
-  FixtureHost h;
+  FixtureTree h;
   const sfs::path p = h.root() / "features.d" / "vfiokit";
   sfs::create_directories(p.parent_path());
   write_file_atomically(p, "a=1\n");
@@ -265,7 +265,7 @@ TEST(AtomicFile, ReplacesTheFileAndLeavesNoTemporary) {
 }
 
 TEST(AtomicFile, MissingDirectoryIsNamed) {
-  FixtureHost h;
+  FixtureTree h;
   const sfs::path p = h.root() / "no-such-dir" / "vfiokit.prom";
   try {
     write_file_atomically(p, "x");
@@ -278,8 +278,8 @@ TEST(AtomicFile, MissingDirectoryIsNamed) {
 }
 
 TEST(FleetCli, CheckAllWritesBothFiles) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const sfs::path nfd = h.root() / "out" / "vfiokit";
   const sfs::path prom = h.root() / "out" / "vfiokit.prom";
   sfs::create_directories(nfd.parent_path());

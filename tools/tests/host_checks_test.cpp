@@ -5,15 +5,15 @@
 
 #include <filesystem>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/host/fleet_facts.hpp"
 #include "tools/host/node_labels.hpp"
 
 namespace vfiokit::host {
 namespace {
 
-using hosts::FixtureHost;
-using hosts::HostSpec;
+using fixtures::FixtureTree;
+using fixtures::HostSpec;
 
 const check::Check& find(const check::Report& g, const std::string& id) {
   for (const auto& c : g.checks)
@@ -22,8 +22,8 @@ const check::Check& find(const check::Report& g, const std::string& id) {
 }
 
 TEST(HostChecks, CleanPassthroughHostPassesEverything) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const check::Report g = run_host_checks(HostFs(h.root()));
   for (const auto& c : g.checks)
     EXPECT_EQ(c.verdict, check::Verdict::kPass) << c.id << ": " << c.summary << " / " << c.hint;
@@ -34,11 +34,11 @@ TEST(HostChecks, CleanPassthroughHostPassesEverything) {
 }
 
 TEST(HostChecks, IommuOffFailsAndNamesTheCommandLine) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.iommu = false;
   s.cmdline = "root=/dev/sda1 intel_iommu=on intel_iommu=off";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const HostFs fs(h.root());
   const check::Check r = check_iommu_enabled(fs);
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
@@ -48,11 +48,11 @@ TEST(HostChecks, IommuOffFailsAndNamesTheCommandLine) {
 }
 
 TEST(HostChecks, IommuOffWithoutParameterAsksForIntelIommuOn) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.iommu = false;
   s.cmdline = "root=/dev/sda1";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_iommu_enabled(HostFs(h.root()));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.hint.find("add intel_iommu=on"), std::string::npos) << r.hint;
@@ -61,11 +61,11 @@ TEST(HostChecks, IommuOffWithoutParameterAsksForIntelIommuOn) {
 // QEMU's intel-iommu,dma-translation=off: VT-d present, interrupts remapped, no DMA
 // translation. The kernel's own record decides, not the command line.
 TEST(HostChecks, IommuThatRemapsInterruptsButTranslatesNoDmaIsNamed) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.iommu = false;
   s.cmdline = "root=/dev/sda1 intel_iommu=on";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   h.file("dev/kmsg",
          "6,337,142317,-;DMAR: dmar0: No supported address widths. Not attempting DMA "
          "translation.\n"
@@ -83,11 +83,11 @@ TEST(HostChecks, IommuThatRemapsInterruptsButTranslatesNoDmaIsNamed) {
 // The same line written to /dev/kmsg by a user (facility 1) is no evidence: without an
 // explicit intel_iommu=on the check still asks for it.
 TEST(HostChecks, ForgedNoTranslationRecordIsNoEvidence) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.iommu = false;
   s.cmdline = "root=/dev/sda1";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   h.file("dev/kmsg",
          "14,337,142317,-;DMAR: dmar0: No supported address widths. Not attempting DMA "
          "translation.\n");
@@ -100,11 +100,11 @@ TEST(HostChecks, ForgedNoTranslationRecordIsNoEvidence) {
 // intel_iommu=on already given, interrupts remapped, no group, no record: the hint no
 // longer asks for what is there.
 TEST(HostChecks, IntelIommuOnWithoutGroupsPointsAtTheKernelLog) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.iommu = false;
   s.cmdline = "root=/dev/sda1 intel_iommu=on";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_iommu_enabled(HostFs(h.root()));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("translates no DMA"), std::string::npos) << r.summary;
@@ -114,8 +114,8 @@ TEST(HostChecks, IntelIommuOnWithoutGroupsPointsAtTheKernelLog) {
 
 // The backend contract: which VFIO interfaces the kernel offers (issue #25).
 TEST(HostChecks, VfioBackendsOfALegacyHostWithoutCdev) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   // A device bound to vfio-pci whose vfio-dev entry has no "dev": no cdev in this kernel.
   h.file("sys/class/vfio-dev/vfio0/uevent", "");
   const check::Check r = check_vfio_backends(HostFs(h.root()));
@@ -128,8 +128,8 @@ TEST(HostChecks, VfioBackendsOfALegacyHostWithoutCdev) {
 }
 
 TEST(HostChecks, VfioBackendsOfAnIommufdCompatKernelFromItsConfig) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("boot/config-6.12.0-test",
          "CONFIG_IOMMUFD=y\nCONFIG_IOMMUFD_VFIO_CONTAINER=y\nCONFIG_VFIO_DEVICE_CDEV=y\n"
          "# CONFIG_VFIO_CONTAINER is not set\n");
@@ -146,8 +146,8 @@ TEST(HostChecks, VfioBackendsOfAnIommufdCompatKernelFromItsConfig) {
 // The DaemonSet mounts no /dev: the VFIO and iommufd nodes are seen where the kernel
 // announces them, /sys/class/misc, and the fleet's labels stay what they were.
 TEST(HostChecks, VfioNodesSeenInSysfsWithoutDev) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const auto with_dev = node_labels(fleet_facts({run_host_checks(HostFs(h.root()))}), "0.2.0");
   std::filesystem::remove_all(h.root() / "dev");
   h.file("sys/class/misc/vfio/dev", "10:196\n");
@@ -168,18 +168,18 @@ TEST(HostChecks, VfioNodesSeenInSysfsWithoutDev) {
 }
 
 TEST(HostChecks, NoFirmwareTableFails) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.dmar = false;
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   EXPECT_EQ(check_acpi_iommu_table(HostFs(h.root())).verdict, check::Verdict::kFail);
 }
 
 TEST(HostChecks, NoInterruptRemappingFails) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.interrupt_remapping = false;
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_interrupt_remapping(HostFs(h.root()));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   // The fixture's ecap says the hardware could: the hint is about the command line.
@@ -187,25 +187,25 @@ TEST(HostChecks, NoInterruptRemappingFails) {
 }
 
 TEST(HostChecks, NoInterruptRemappingButUnsafeAllowedWarns) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.interrupt_remapping = false;
   s.allow_unsafe_interrupts = true;
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   EXPECT_EQ(check_interrupt_remapping(HostFs(h.root())).verdict, check::Verdict::kWarn);
 }
 
 TEST(HostChecks, NoVirtualizationFlagWarns) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.vmx = false;
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   EXPECT_EQ(check_cpu_virtualization(HostFs(h.root())).verdict, check::Verdict::kWarn);
 }
 
 TEST(HostChecks, ModulesNotLoadedButInstalledWarnNotLoadableFail) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   for (const char* m : {"vfio", "vfio_pci", "vfio_iommu_type1"})
     h.remove(std::string("sys/module/") + m);
   h.remove("dev/vfio");
@@ -222,24 +222,24 @@ TEST(HostChecks, ModulesNotLoadedButInstalledWarnNotLoadableFail) {
 }
 
 TEST(HostChecks, LowMemlockWarnsUnlessCapIpcLock) {
-  FixtureHost h;
+  FixtureTree h;
   HostSpec s;
   s.memlock = "8388608";
-  hosts::build_host(h, s);
+  fixtures::build_host(h, s);
   const check::Check r = check_memlock(HostFs(h.root()));
   EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("8 MiB"), std::string::npos) << r.summary;
   EXPECT_NE(r.hint.find("ulimit -l"), std::string::npos);
 
-  FixtureHost h2;
+  FixtureTree h2;
   s.cap_ipc_lock = true;
-  hosts::build_host(h2, s);
+  fixtures::build_host(h2, s);
   EXPECT_EQ(check_memlock(HostFs(h2.root())).verdict, check::Verdict::kPass);
 }
 
 TEST(HostChecks, HugepagesReportedPerSize) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   const check::Check r = check_hugepages(HostFs(h.root()));
   EXPECT_EQ(r.verdict, check::Verdict::kPass);
   EXPECT_NE(r.summary.find("2 MiB: 64 reserved, 64 free"), std::string::npos) << r.summary;

@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {
@@ -21,7 +21,7 @@ namespace {
 void on_signal(int) {}
 
 TEST(HostFs, WriteFinishesAcrossShortWritesAndEintr) {
-  hosts::FixtureHost h;
+  fixtures::FixtureTree h;
   const auto fifo = h.root() / "attr";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   // No SA_RESTART: a signal cuts a blocked write(2) short (or fails it with EINTR).
@@ -55,7 +55,7 @@ TEST(HostFs, WriteFinishesAcrossShortWritesAndEintr) {
 }
 
 TEST(HostFs, WriteOfAMissingAttributeNamesTheTextAndFile) {
-  hosts::FixtureHost h;
+  fixtures::FixtureTree h;
   try {
     HostFs(h.root()).write("sys/bus/pci/drivers_probe", "0000:01:00.0\n");
     FAIL();

@@ -11,7 +11,7 @@
 #include <optional>
 #include <sstream>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/host/binder.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -20,7 +20,7 @@ namespace sfs = std::filesystem;
 namespace vfiokit::host {
 namespace {
 
-using hosts::FixtureHost;
+using fixtures::FixtureTree;
 
 const std::vector<JournalEntry> kEntries = {{"0000:02:00.0", "nvme", std::nullopt, "t0"}};
 
@@ -38,7 +38,7 @@ mode_t mode_of(const sfs::path& p) {
 }
 
 /// The state directory `root/state`, created with `mode` (chmod, past the umask).
-sfs::path state_dir(const FixtureHost& h, mode_t mode) {
+sfs::path state_dir(const FixtureTree& h, mode_t mode) {
   const sfs::path d = h.root() / "state";
   sfs::create_directory(d);
   EXPECT_EQ(::chmod(d.c_str(), mode), 0);
@@ -46,7 +46,7 @@ sfs::path state_dir(const FixtureHost& h, mode_t mode) {
 }
 
 TEST(JournalSafety, MissingStateDirIsCreatedPrivateWhateverTheUmask) {
-  FixtureHost h;
+  FixtureTree h;
   const mode_t old = ::umask(0);
   const Journal j(h.root() / "state");
   j.save(kEntries);
@@ -60,7 +60,7 @@ TEST(JournalSafety, MissingStateDirIsCreatedPrivateWhateverTheUmask) {
 TEST(JournalSafety, MissingParentsAreCreatedAsMkdirPWould) {
   // A fresh root (the test bed's guests) has no /var/lib: the default /var/lib/vfiokit
   // must still work, its parents made like `mkdir -p`, the directory itself private.
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(h.root() / "var" / "lib" / "vfiokit");
   j.save(kEntries);
   EXPECT_EQ(mode_of(j.dir()), 0700u);
@@ -70,7 +70,7 @@ TEST(JournalSafety, MissingParentsAreCreatedAsMkdirPWould) {
 
 TEST(JournalSafety, StateDirOthersCanWriteIsRefusedAndNothingWritten) {
   for (const mode_t mode : {0777u, 0770u, 0702u, 01777u}) {
-    FixtureHost h;
+    FixtureTree h;
     const Journal j(state_dir(h, mode));
     for (int op = 0; op < 3; ++op) {
       try {
@@ -96,7 +96,7 @@ TEST(JournalSafety, StateDirOthersCanWriteIsRefusedAndNothingWritten) {
 
 TEST(JournalSafety, StateDirOwnedByAnotherUserIsRefused) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the directory away";
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(state_dir(h, 0700));
   ASSERT_EQ(::chown(j.dir().c_str(), 65534, 65534), 0);
   try {
@@ -111,7 +111,7 @@ TEST(JournalSafety, StateDirOwnedByAnotherUserIsRefused) {
 }
 
 TEST(JournalSafety, StateDirThatIsASymlinkIsRefused) {
-  FixtureHost h;
+  FixtureTree h;
   const sfs::path target = state_dir(h, 0700);
   sfs::create_directory_symlink(target, h.root() / "link");
   const Journal j(h.root() / "link");
@@ -128,7 +128,7 @@ TEST(JournalSafety, StateDirThatIsASymlinkIsRefused) {
 
 TEST(JournalSafety, PlantedSymlinksAreNeverWrittenThrough) {
   for (const char* name : {"journal.json.tmp", "journal.lock", "journal.json"}) {
-    FixtureHost h;
+    FixtureTree h;
     const Journal j(state_dir(h, 0700));
     h.file("victim", "precious\n");
     sfs::create_symlink(h.root() / "victim", j.dir() / name);
@@ -155,7 +155,7 @@ TEST(JournalSafety, PlantedSymlinksAreNeverWrittenThrough) {
 }
 
 TEST(JournalSafety, PlantedJournalSymlinkIsNotReadThrough) {
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(state_dir(h, 0700));
   h.file("elsewhere.json", R"({"schema_version": 1, "entries": []})");
   sfs::create_symlink(h.root() / "elsewhere.json", j.file());
@@ -169,7 +169,7 @@ TEST(JournalSafety, PlantedJournalSymlinkIsNotReadThrough) {
 }
 
 TEST(JournalSafety, StaleTempFileIsReplaced) {
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(state_dir(h, 0700));
   h.file("state/journal.json.tmp", "half a journal");
   j.save(kEntries);
@@ -178,7 +178,7 @@ TEST(JournalSafety, StaleTempFileIsReplaced) {
 }
 
 TEST(JournalLock, HolderWritesItsPidAndAWaiterGivesUpNamingIt) {
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(state_dir(h, 0700));
   const UniqueFd held = j.lock();
   EXPECT_EQ(slurp(j.dir() / "journal.lock"), std::to_string(::getpid()) + "\n");
@@ -203,7 +203,7 @@ TEST(JournalLock, HolderWritesItsPidAndAWaiterGivesUpNamingIt) {
 }
 
 TEST(JournalLock, ReleasedLockIsTakenAgain) {
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(state_dir(h, 0700), std::chrono::milliseconds(200));
   { const UniqueFd first = j.lock(); }
   const UniqueFd second = j.lock();
@@ -213,8 +213,8 @@ TEST(JournalLock, ReleasedLockIsTakenAgain) {
 /// Restore on a host whose every sysfs file exists, so an entry that escaped
 /// /sys/bus/pci/drivers would be written; `entry` is the tampered journal line.
 void expect_tampered_journal_refused(const std::string& entry, const std::string& field) {
-  FixtureHost h;
-  hosts::build_host(h);
+  FixtureTree h;
+  fixtures::build_host(h);
   h.file("sys/bus/pci/drivers/nvme/unbind", "");
   h.file("sys/bus/pci/drivers/nvme/bind", "");
   h.file("sys/bus/pci/drivers_probe", "");
@@ -261,7 +261,7 @@ TEST(JournalSafety, OtherNonCanonicalValuesAreRefused) {
             "driver_override"},
            {R"({"bdf": "0000:02:00.0", "driver": "nvme", "driver_override": "x\ny"})",
             "driver_override"}}) {
-    FixtureHost h;
+    FixtureTree h;
     const Journal j(state_dir(h, 0700));
     h.file("state/journal.json", R"({"schema_version": 1, "entries": [)" + entry + "]}");
     try {
@@ -272,7 +272,7 @@ TEST(JournalSafety, OtherNonCanonicalValuesAreRefused) {
     }
   }
   // What vfiokit writes itself still loads.
-  FixtureHost h;
+  FixtureTree h;
   const Journal j(state_dir(h, 0700));
   j.save({{"0001:0a:1f.7", "snd_hda_intel", "vfio-pci", "t"}, {"0000:00:03.0", "e1000e", {}, "t"}});
   EXPECT_EQ(j.load().size(), 2u);

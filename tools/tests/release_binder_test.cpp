@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/host/binder.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -13,8 +13,8 @@ namespace {
 
 TEST(ReleaseBinder, PauseHookIsNotCompiledIn) {
   EXPECT_FALSE(Binder::test_hooks_compiled());
-  hosts::FixtureHost h;
-  hosts::build_host(h);
+  fixtures::FixtureTree h;
+  fixtures::build_host(h);
   ::setenv("VFIOKIT_TEST_PAUSE_AT", "1", 1);
   Binder b(HostFs(h.root()), Journal(h.root() / "state"));
   ::unsetenv("VFIOKIT_TEST_PAUSE_AT");

@@ -4,19 +4,19 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 
 namespace vfiokit::cli {
 namespace {
 
-using hosts::FixtureHost;
+using fixtures::FixtureTree;
 constexpr const char* kNvme = "0000:02:00.0";  // build_host's NVMe, on nvme
 
 struct LostHost {
-  FixtureHost h;
+  FixtureTree h;
   host::Journal journal{h.root() / "state"};
   LostHost() {
-    hosts::build_host(h);
+    fixtures::build_host(h);
     journal.save({{kNvme, "nvme", std::nullopt, "t0"}});
   }
   host::HostFs fs() const { return host::HostFs(h.root()); }

@@ -6,15 +6,15 @@
 #include <string>
 
 #include "check/check.hpp"
-#include "tests/fixtures/hosts/fixture_host.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "tools/tests/cli_run.hpp"
 
 namespace vfiokit {
 namespace {
 
 TEST(StdoutLost, FullDiskUnderStdoutExits3) {
-  hosts::FixtureHost host;
-  hosts::build_host(host);
+  fixtures::FixtureTree host;
+  fixtures::build_host(host);
   const std::string root = "--root " + host.root().string();
   for (const std::string& args : {root + " list", root + " --json list", root + " check 01:00.0",
                                   root + " --json check --all"}) {

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "pci/bar.hpp"
-#include "tests/unit/pci/device_tree.hpp"
+#include "tests/support/fixture_tree.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::pci {
@@ -76,17 +76,21 @@ TEST(Bars, AMalformedLineIsAnErrorNamingTheFileAndTheLine) {
 }
 
 TEST(Bars, ReadsTheDevicesResourceFileUnderTheRoot) {
-  const testing::DeviceTree tree(kBdf);
+  fixtures::FixtureTree tree;
+  tree.add_device({.bdf = kBdf});
   const Sysfs sysfs(tree.root());
+  tree.remove(tree.device_path(kBdf) + "/resource");
   EXPECT_TRUE(read_bars(sysfs, kBdf).empty()) << "no resource file: no BARs";
-  tree.write("resource", kGpuResource);
+  tree.attribute(kBdf, "resource", kGpuResource);
   EXPECT_EQ(read_bars(sysfs, kBdf).size(), 4u);
-  tree.write("resource", "garbage\n");
+  tree.attribute(kBdf, "resource", "garbage\n");
   try {
     read_bars(sysfs, kBdf);
     ADD_FAILURE() << "a garbage resource file was accepted";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find((tree.dir() / "resource").string()), std::string::npos)
+    EXPECT_NE(
+        std::string(e.what()).find((Sysfs(tree.root()).device_dir(kBdf) / "resource").string()),
+        std::string::npos)
         << e.what();
   }
 }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/pci/device_tree.hpp"
+#include "tests/support/fixture_tree.hpp"
 
 namespace vfiokit::pci {
 namespace {
@@ -10,36 +10,40 @@ namespace {
 const std::string kBdf = "0000:01:00.0";
 
 TEST(DeviceFacts, AMissingDeviceIsNotPresent) {
-  const testing::DeviceTree tree(kBdf);
+  fixtures::FixtureTree tree;
+  tree.add_device({.bdf = kBdf});
   EXPECT_FALSE(read_device_facts(Sysfs(tree.root()), "0000:02:00.0").present);
 }
 
 TEST(DeviceFacts, AMalformedResourceFileIsAnErrorInTheFactsNotAThrow) {
-  const testing::DeviceTree tree(kBdf);
-  tree.write("vendor", "0x10de\n");
-  tree.write("resource", "0x1000 0x1fff\n");
+  fixtures::FixtureTree tree;
+  tree.add_device({.bdf = kBdf});
+  tree.attribute(kBdf, "vendor", "0x10de\n");
+  tree.attribute(kBdf, "resource", "0x1000 0x1fff\n");
   const DeviceFacts f = read_device_facts(Sysfs(tree.root()), kBdf);
   EXPECT_TRUE(f.present);
   EXPECT_EQ(f.vendor, 0x10de);
   EXPECT_TRUE(f.bars.empty());
-  EXPECT_NE(f.bars_error.find((tree.dir() / "resource").string()), std::string::npos)
+  EXPECT_NE(f.bars_error.find((Sysfs(tree.root()).device_dir(kBdf) / "resource").string()),
+            std::string::npos)
       << f.bars_error;
 }
 
 TEST(DeviceFacts, NumaNodeAndAerCountersParseStrictly) {
-  const testing::DeviceTree tree(kBdf);
-  tree.write("numa_node", "-1\n");
-  tree.write("aer_dev_correctable", "RxErr 0\nBadTLP 2\nTOTAL_ERR_COR 3\n");
-  tree.write("aer_dev_fatal", "TOTAL_ERR_FATAL 1x\n");
+  fixtures::FixtureTree tree;
+  tree.add_device({.bdf = kBdf});
+  tree.attribute(kBdf, "numa_node", "-1\n");
+  tree.attribute(kBdf, "aer_dev_correctable", "RxErr 0\nBadTLP 2\nTOTAL_ERR_COR 3\n");
+  tree.attribute(kBdf, "aer_dev_fatal", "TOTAL_ERR_FATAL 1x\n");
   DeviceFacts f = read_device_facts(Sysfs(tree.root()), kBdf);
   EXPECT_EQ(f.numa_node, -1);
   ASSERT_TRUE(f.aer);
   EXPECT_EQ(f.aer->correctable, 3u);
   EXPECT_EQ(f.aer->fatal, 0u) << "\"1x\" is not a count";
 
-  tree.write("numa_node", "1abc\n");
+  tree.attribute(kBdf, "numa_node", "1abc\n");
   EXPECT_FALSE(read_device_facts(Sysfs(tree.root()), kBdf).numa_node);
-  tree.write("numa_node", "4294967296\n");
+  tree.attribute(kBdf, "numa_node", "4294967296\n");
   EXPECT_FALSE(read_device_facts(Sysfs(tree.root()), kBdf).numa_node);
 }
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/pci/device_tree.hpp"
+#include "tests/support/fixture_tree.hpp"
 
 namespace vfiokit::pci {
 namespace {
@@ -31,15 +31,16 @@ TEST(Link, GenerationsOfTheStandardRates) {
   EXPECT_EQ(pcie_gen_of(3.0), 0u);
 }
 
-void write_link(const testing::DeviceTree& t, const char* max_width) {
-  t.write("current_link_speed", "8.0 GT/s PCIe\n");
-  t.write("max_link_speed", "16.0 GT/s PCIe\n");
-  t.write("current_link_width", "8\n");
-  t.write("max_link_width", max_width);
+void write_link(fixtures::FixtureTree& t, const char* max_width) {
+  t.attribute(kBdf, "current_link_speed", "8.0 GT/s PCIe\n");
+  t.attribute(kBdf, "max_link_speed", "16.0 GT/s PCIe\n");
+  t.attribute(kBdf, "current_link_width", "8\n");
+  t.attribute(kBdf, "max_link_width", max_width);
 }
 
 TEST(Link, Without256BytesOfConfigTheLinkComesFromSysfs) {
-  const testing::DeviceTree tree(kBdf);
+  fixtures::FixtureTree tree;
+  tree.add_device({.bdf = kBdf});
   write_link(tree, "16\n");
   const auto r = read_link(ConfigSpace({}), Sysfs(tree.root()), kBdf);
   ASSERT_TRUE(r.link);
@@ -52,14 +53,16 @@ TEST(Link, Without256BytesOfConfigTheLinkComesFromSysfs) {
 
 TEST(Link, AWidthThatIsNotANumberOrPastX32GivesNoLink) {
   for (const char* width : {"x16\n", "16abc\n", "-16\n", "255\n", "\n"}) {
-    const testing::DeviceTree tree(kBdf);
+    fixtures::FixtureTree tree;
+    tree.add_device({.bdf = kBdf});
     write_link(tree, width);
     EXPECT_FALSE(read_link(ConfigSpace({}), Sysfs(tree.root()), kBdf).link) << width;
   }
 }
 
 TEST(Link, NoAttributesNoLink) {
-  const testing::DeviceTree tree(kBdf);
+  fixtures::FixtureTree tree;
+  tree.add_device({.bdf = kBdf});
   const auto r = read_link(ConfigSpace({}), Sysfs(tree.root()), kBdf);
   EXPECT_FALSE(r.link);
   EXPECT_EQ(r.source, "");
