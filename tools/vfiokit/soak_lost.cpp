@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 
+#include "pci/device_facts.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::cli {
@@ -20,10 +20,9 @@ std::string not_answering(const ConfigSpace& config) {
 
 std::string not_answering_now(const host::HostFs& fs, const std::string& bdf) {
   if (!fs.sysfs().has_device(bdf)) return "it is no longer in sysfs";
-  std::vector<uint8_t> bytes = fs.read_bytes(host::device_rel(bdf) / "config");
-  if (bytes.size() < 4) return "its config space cannot be read";
-  bytes.resize(std::max<size_t>(bytes.size(), 64), 0);
-  return not_answering(ConfigSpace(std::move(bytes)));
+  const ConfigSpace config = pci::read_config(fs.sysfs(), bdf);
+  if (config.size() < 4) return "its config space cannot be read";
+  return not_answering(config);
 }
 
 std::string lost_summary(const std::string& method, unsigned cycle, const std::string& what) {
