@@ -50,10 +50,14 @@ stock_kernel_package() {
   local names
   names=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' 2>/dev/null | awk '{print $1}')
   [ -n "$names" ] || return 0
+  # A temporary file of this process's own: two builds at once (a developer's beside a
+  # helper's) both resolve, and each renames only what it wrote.
+  local tmp
+  tmp=$(mktemp "$memo.XXXXXX")
   # shellcheck disable=SC2086
   apt-cache policy $names | awk '/^linux-image/ {p=$1; sub(":$", "", p)} /Candidate: [0-9]/ {print p, $2}' |
-    sort -V | tail -n 1 > "$memo.tmp"
-  mv "$memo.tmp" "$memo"
+    sort -V | tail -n 1 > "$tmp"
+  mv "$tmp" "$memo"
   cat "$memo"
 }
 
