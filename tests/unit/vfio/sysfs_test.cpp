@@ -2,14 +2,25 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/fixture_tree.hpp"
 #include "vfiokit/vfio/container.hpp"
 
 namespace vfiokit {
 namespace {
 
-// tests/fixtures/gpu-audio: a GPU (vfio-pci) and its audio function
-// (snd_hda_intel) in IOMMU group 12, plus an NVMe without a group.
-Sysfs fixture() { return Sysfs(std::string(VFIOKIT_FIXTURES) + "/gpu-audio"); }
+// A GPU (vfio-pci, cdev vfio3) and its audio function (snd_hda_intel) in IOMMU group
+// 12, plus an NVMe without a group and without a driver, all on the root bus.
+struct GpuAudio {
+  fixtures::FixtureTree tree;
+  GpuAudio() {
+    fixtures::FixtureDevice gpu{"0000:01:00.0", 0x10de, 0x2330, 0x030200, "vfio-pci", 12};
+    gpu.attributes["vfio-dev/vfio3/dev"] = "511:3\n";
+    tree.add_device(gpu);
+    tree.add_device({"0000:01:00.1", 0x10de, 0x22a3, 0x040300, "snd_hda_intel", 12});
+    tree.add_device({"0000:02:00.0", 0x1b36, 0x0010, 0x010802, std::nullopt, std::nullopt});
+  }
+  Sysfs sysfs() const { return Sysfs(tree.root()); }
+};
 
 TEST(Sysfs, DriversThatKeepAGroupViable) {
   // The kernel's driver_managed_dma drivers, by their sysfs names in 6.12.
@@ -24,7 +35,8 @@ TEST(Sysfs, DriversThatKeepAGroupViable) {
 }
 
 TEST(Sysfs, ReadsGroupsDriversAndIds) {
-  const Sysfs s = fixture();
+  const GpuAudio f;
+  const Sysfs s = f.sysfs();
   EXPECT_EQ(s.devices(), (std::vector<std::string>{"0000:01:00.0", "0000:01:00.1", "0000:02:00.0"}));
   EXPECT_EQ(s.iommu_group("0000:01:00.0"), 12);
   EXPECT_EQ(s.group_devices(12), (std::vector<std::string>{"0000:01:00.0", "0000:01:00.1"}));
@@ -38,7 +50,8 @@ TEST(Sysfs, ReadsGroupsDriversAndIds) {
 }
 
 TEST(Sysfs, NonViableGroupIsDescribedMemberByMember) {
-  const std::string d = describe_group_members(fixture(), 12);
+  const GpuAudio f;
+  const std::string d = describe_group_members(f.sysfs(), 12);
   EXPECT_EQ(d, "0000:01:00.0 (driver vfio-pci), 0000:01:00.1 (driver snd_hda_intel)");
 }
 
