@@ -7,7 +7,8 @@
 #include <map>
 #include <optional>
 
-#include "guest-tests/link_budget.hpp"
+#include "pci/link_budget.hpp"
+#include "pci/link_judgement.hpp"
 #include "vfio/admissible_driver.hpp"
 #include "vfio/human_bytes.hpp"
 #include "vfio/pci_port_type.hpp"
@@ -27,62 +28,9 @@ Check make(const std::string& name, Verdict v, std::string msg, std::string hint
                nlohmann::json::object()};
 }
 
-std::string link_text(const PcieLink& l, bool current) {
-  return current ? describe_link(l.cur_gen, l.cur_gts, l.cur_width)
-                 : describe_link(l.max_gen, l.max_gts, l.max_width);
-}
-
 Check check_link(const pci::DeviceFacts& f, const CheckOptions& o) {
-  if (!f.is_pcie) {
-    if (f.config_bytes < 256)
-      return make("link", Verdict::kSkip,
-                  "link unknown: capabilities not readable and no sysfs link attributes",
-                  "run as root to read the PCIe capability");
-    return make("link", Verdict::kSkip, "conventional PCI device: no PCIe link");
-  }
-  if (!f.link)
-    return make(
-        "link", Verdict::kSkip,
-        f.pcie_port_type == pci::kPortTypeIntegratedEndpoint
-            ? "root-complex integrated endpoint: no link to train (how QEMU shows devices on "
-              "q35's pcie.0; a pcie-root-port gives the guest a link)"
-            : "PCIe device without a link status");
-  const PcieLink& l = *f.link;
-  const LinkBudget cur = link_budget(l.cur_gts, l.cur_width, f.mps);
-  const LinkBudget max = link_budget(l.max_gts, l.max_width, f.mps);
-  std::string msg = fmt::format(
-      "trained at {} of {}: {:.1f} GB/s per direction theoretical, ~{:.1f} GB/s practical ({})",
-      link_text(l, true), link_text(l, false), cur.theoretical_gbs, cur.practical_gbs,
-      f.mps ? fmt::format("MPS {}", f.mps) : std::string("MPS unknown, 128 assumed"));
-  if (o.expect_link) {
-    const auto [gen, width] = *o.expect_link;
-    if (l.max_gen < gen || l.max_width < width)
-      return make("link", Verdict::kFail, msg + fmt::format("; expected Gen{} x{}", gen, width),
-                  fmt::format("the device advertises at most {}: a different card or slot than "
-                              "expected, or the VMM's virtual port caps it (QEMU pcie-root-port "
-                              "x-speed/x-width)",
-                              link_text(l, false)));
-    if (l.cur_gen < gen || l.cur_width < width)
-      return make(
-          "link", Verdict::kFail, msg + fmt::format("; expected Gen{} x{}", gen, width),
-          fmt::format("link trained at {} instead of Gen{} x{} ({:.1f} of {:.1f} GB/s): "
-                      "reseat the card, check the slot's wiring/bifurcation and riser, "
-                      "and the BIOS slot speed; GPUs also drop speed at idle, so rerun "
-                      "under load",
-                      link_text(l, true), gen, width, cur.theoretical_gbs, max.theoretical_gbs));
-  }
-  if (l.cur_width < l.max_width)
-    return make("link", Verdict::kFail, msg,
-                fmt::format("link trained at x{} of x{} lanes ({:.1f} of {:.1f} GB/s): reseat the "
-                            "card, check the slot's electrical width, bifurcation and riser",
-                            l.cur_width, l.max_width, cur.theoretical_gbs, max.theoretical_gbs));
-  if (l.cur_gen < l.max_gen)
-    return make("link", Verdict::kWarn, msg,
-                fmt::format("link trained at Gen{} of Gen{}: GPUs lower the link speed when idle, "
-                            "so rerun under load (the CUDA bandwidth sample is load); if it stays, "
-                            "check the BIOS slot speed, riser and signal integrity",
-                            l.cur_gen, l.max_gen));
-  return make("link", Verdict::kPass, msg);
+  const pci::LinkJudgement j = pci::judge_link(f, o.expect_link);
+  return make("link", j.verdict, j.summary, j.hint);
 }
 
 Check check_msix(const pci::DeviceFacts& f) {
@@ -302,16 +250,16 @@ Check check_copy(const pci::DeviceFacts& f, const SampleOutput& s, const std::st
   std::optional<Check> ratio;
   if (f.link && f.link->max_gen && f.link->max_width) {
     const PcieLink& l = *f.link;
-    const LinkBudget max = link_budget(l.max_gts, l.max_width, f.mps);
+    const pci::LinkBudget max = pci::link_budget(l.max_gts, l.max_width, f.mps);
     const double share = *best / max.practical_gbs;
-    msg += fmt::format(" = {:.0f}% of {}'s practical {:.1f} GB/s", share * 100, link_text(l, false),
+    msg += fmt::format(" = {:.0f}% of {}'s practical {:.1f} GB/s", share * 100, pci::describe_link(l, false),
                        max.practical_gbs);
     if (share < o.link_fraction) {
       std::string hint;
       if (l.cur_gen < l.max_gen || l.cur_width < l.max_width)
         hint =
             fmt::format("link trained at {} instead of {}: fix the link first (see the link check)",
-                        link_text(l, true), link_text(l, false));
+                        pci::describe_link(l, true), pci::describe_link(l, false));
       else
         hint = fmt::format(
             "below {:.0f}% of the link: check the IOMMU mode on host and guest (iommu=pt), that "

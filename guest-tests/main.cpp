@@ -16,7 +16,7 @@
 #include "guest-tests/checks.hpp"
 #include "guest-tests/cuda_samples.hpp"
 #include "guest-tests/device_selector.hpp"
-#include "guest-tests/link_budget.hpp"
+#include "pci/link_budget.hpp"
 #include "guest-tests/nvidia.hpp"
 #include "guest-tests/output_file.hpp"
 #include "guest-tests/report.hpp"
@@ -253,7 +253,7 @@ int run(int argc, char** argv) {
   // Ctrl-C or a pod stop: kill the sample or nvidia-smi that runs, then exit 128+N.
   install_stop_handlers();
   if (!o.expect_driver.empty()) o.opt.expect_driver = o.expect_driver;
-  if (!o.expect_link.empty()) o.opt.expect_link = parse_link_spec(o.expect_link);
+  if (!o.expect_link.empty()) o.opt.expect_link = pci::parse_link_spec(o.expect_link);
   const Sysfs sysfs(o.root);
   const std::vector<std::string> bdfs = choose_devices(sysfs, o);
 

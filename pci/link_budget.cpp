@@ -1,4 +1,4 @@
-#include "guest-tests/link_budget.hpp"
+#include "pci/link_budget.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 
 #include "vfiokit/vfio/error.hpp"
 
-namespace vfiokit::guest {
+namespace vfiokit::pci {
 
 double pcie_encoding_efficiency(double gts) {
   if (gts <= 0) return 0;
@@ -29,6 +29,11 @@ std::string describe_link(unsigned gen, double gts, unsigned width) {
   return fmt::format("Gen{} x{} ({:g} GT/s)", gen, width, gts);
 }
 
+std::string describe_link(const PcieLink& l, bool current) {
+  return current ? describe_link(l.cur_gen, l.cur_gts, l.cur_width)
+                 : describe_link(l.max_gen, l.max_gts, l.max_width);
+}
+
 std::pair<unsigned, unsigned> parse_link_spec(const std::string& text) {
   std::string s;
   for (char c : text)
@@ -46,4 +51,4 @@ std::pair<unsigned, unsigned> parse_link_spec(const std::string& text) {
   return {gen, width};
 }
 
-}  // namespace vfiokit::guest
+}  // namespace vfiokit::pci

@@ -7,7 +7,7 @@
 
 #include "vfiokit/vfio/config_space.hpp"
 
-namespace vfiokit::guest {
+namespace vfiokit::pci {
 
 /// Per-direction bandwidth of one PCIe link configuration, in GB/s (1e9 B/s).
 struct LinkBudget {
@@ -27,9 +27,11 @@ LinkBudget link_budget(double gts, unsigned width, unsigned mps);
 
 /// "Gen5 x16 (32 GT/s)", or "unknown" for gen 0.
 std::string describe_link(unsigned gen, double gts, unsigned width);
+/// The trained (`current`) or the maximum link of `l`, as above.
+std::string describe_link(const PcieLink& l, bool current);
 
 /// Parses "gen5x16", "Gen4 x8", "5x16" into (gen, width). Throws vfiokit::Error
 /// (EINVAL) naming the text and the expected form otherwise.
 std::pair<unsigned, unsigned> parse_link_spec(const std::string& text);
 
-}  // namespace vfiokit::guest
+}  // namespace vfiokit::pci

@@ -1,5 +1,5 @@
 // Unit tests of the guest check on fixture trees (tests/support/guest_tree, built at
-// test time): facts, link budgets, and every verdict rule, including a
+// test time): facts and every verdict rule, including a
 // GPU on a degraded link and a parallel job that failed verification.
 #include <gtest/gtest.h>
 
@@ -10,12 +10,12 @@
 #include "guest-tests/checks.hpp"
 #include "guest-tests/cuda_samples.hpp"
 #include "guest-tests/device_selector.hpp"
-#include "guest-tests/link_budget.hpp"
 #include "guest-tests/nvidia.hpp"
 #include "guest-tests/report.hpp"
 #include "guest-tests/subprocess.hpp"
 #include "pci/device_facts.hpp"
 #include "pci/link.hpp"
+#include "pci/link_budget.hpp"
 #include "tests/support/guest_tree.hpp"
 #include "vfiokit/vfio/error.hpp"
 
@@ -71,33 +71,6 @@ RunResult ok_run(std::string out) {
   r.exit_code = 0;
   r.out = std::move(out);
   return r;
-}
-
-TEST(LinkBudget, Gen5x16MatchesThePcieArithmetic) {
-  const LinkBudget b = link_budget(32, 16, 256);
-  EXPECT_NEAR(b.theoretical_gbs, 63.02, 0.01);  // 32 GT/s x 16 x 128/130 / 8
-  EXPECT_NEAR(b.practical_gbs, 55.9, 0.1);
-  // nvbandwidth's 55.3 GB/s copy-engine H2D on Gen5 x16 sits just under the practical limit.
-  EXPECT_GT(55.3 / b.practical_gbs, 0.95);
-  EXPECT_LT(55.3, b.practical_gbs);
-  EXPECT_NEAR(link_budget(2.5, 1, 128).theoretical_gbs, 0.25, 1e-9);  // 8b/10b
-  EXPECT_NEAR(link_budget(8, 8, 256).theoretical_gbs, 7.877, 0.001);
-  EXPECT_LT(link_budget(32, 16, 128).practical_gbs, link_budget(32, 16, 512).practical_gbs);
-  EXPECT_EQ(pcie_encoding_efficiency(0), 0);
-}
-
-TEST(LinkBudget, ParsesLinkSpecsAndRejectsNonsense) {
-  EXPECT_EQ(parse_link_spec("gen5x16"), std::make_pair(5u, 16u));
-  EXPECT_EQ(parse_link_spec("Gen4 x8"), std::make_pair(4u, 8u));
-  EXPECT_EQ(parse_link_spec("3x4"), std::make_pair(3u, 4u));
-  EXPECT_THROW(parse_link_spec("gen7x16"), Error);
-  EXPECT_THROW(parse_link_spec("gen5x3"), Error);
-  EXPECT_THROW(parse_link_spec("fast"), Error);
-  try {
-    parse_link_spec("x16");
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("gen5x16"), std::string::npos) << e.what();
-  }
 }
 
 TEST(DeviceFacts, ReadsAGpuFromSysfsAndConfigSpace) {
@@ -174,7 +147,7 @@ TEST(DeviceChecks, GpuOnADegradedLinkFailsWithTheTrainedLinkInTheHint) {
   EXPECT_NE(m.at("aer").summary.find("12 correctable"), std::string::npos);
 
   CheckOptions o;
-  o.expect_link = parse_link_spec("gen5x16");
+  o.expect_link = pci::parse_link_spec("gen5x16");
   const auto e = by_name(check_device(facts("gpu-degraded", kGpu), o));
   EXPECT_EQ(e.at("link").verdict, Verdict::kFail);
   EXPECT_NE(e.at("link").hint.find("trained at Gen3 x8 (8 GT/s) instead of Gen5 x16"),
@@ -190,9 +163,9 @@ TEST(DeviceChecks, SpeedBelowMaxWarnsAndExpectedLinkAboveTheCardFails) {
   EXPECT_EQ(m.at("msix").verdict, Verdict::kSkip);
 
   CheckOptions o;
-  o.expect_link = parse_link_spec("gen6x16");
+  o.expect_link = pci::parse_link_spec("gen6x16");
   EXPECT_EQ(by_name(check_device(facts("gpu-ok", kGpu), o)).at("link").verdict, Verdict::kFail);
-  o.expect_link = parse_link_spec("gen4x8");
+  o.expect_link = pci::parse_link_spec("gen4x8");
   EXPECT_EQ(by_name(check_device(facts("gpu-ok", kGpu), o)).at("link").verdict, Verdict::kPass);
 }
 

@@ -9,6 +9,7 @@
 
 #include "pci/bar.hpp"
 #include "pci/device_facts.hpp"
+#include "pci/link_judgement.hpp"
 #include "tools/host/bar_placement.hpp"
 #include "tools/host/device_usage.hpp"
 #include "tools/host/host_checks.hpp"
@@ -28,18 +29,18 @@ bool full_config(const ConfigSpace& cfg) { return cfg.size() >= 256; }
 
 }  // namespace
 
-check::Check check_driver(const HostFs& fs, const std::string& bdf) {
+check::Check check_driver(const HostFs& fs, const pci::DeviceFacts& f) {
   check::Check r{"device.driver", "driver", check::Verdict::kPass, "", "", {}};
-  const Sysfs& s = fs.sysfs();
-  const auto drv = s.driver(bdf);
-  const auto override_value = s.attr(bdf, "driver_override");
-  const uint32_t cls = s.hex_attr(bdf, "class").value_or(0);
+  const std::string& bdf = f.bdf;
+  const auto& drv = f.driver;
+  const auto override_value = fs.sysfs().attr(bdf, "driver_override");
+  const uint32_t cls = f.class_code;
   r.data = {{"driver", drv ? nlohmann::json(*drv) : nlohmann::json(nullptr)},
             {"driver_override", override_value && *override_value != "(null)"
                                     ? nlohmann::json(*override_value)
                                     : nlohmann::json(nullptr)},
-            {"vendor", fmt::format("{:04x}", s.hex_attr(bdf, "vendor").value_or(0))},
-            {"device", fmt::format("{:04x}", s.hex_attr(bdf, "device").value_or(0))},
+            {"vendor", fmt::format("{:04x}", f.vendor)},
+            {"device", fmt::format("{:04x}", f.device)},
             {"class", fmt::format("{:06x}", cls)}};
   if (drv && drv->rfind("vfio", 0) == 0) {
     r.summary = fmt::format("bound to {}", *drv);
@@ -75,9 +76,10 @@ check::Check check_driver(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-check::Check check_iommu_group(const HostFs& fs, const std::string& bdf) {
+check::Check check_iommu_group(const HostFs& fs, const pci::DeviceFacts& f) {
   check::Check r{"device.iommu_group", "IOMMU group", check::Verdict::kPass, "", "", {}};
-  const auto group = fs.sysfs().iommu_group(bdf);
+  const std::string& bdf = f.bdf;
+  const auto& group = f.iommu_group;
   if (!group) {
     r.verdict = check::Verdict::kFail;
     r.summary = "no IOMMU group: the IOMMU is off or does not cover this device";
@@ -112,9 +114,9 @@ check::Check check_iommu_group(const HostFs& fs, const std::string& bdf) {
   return r;
 }
 
-check::Check check_rmrr(const HostFs& fs, const std::string& bdf) {
+check::Check check_rmrr(const HostFs& fs, const pci::DeviceFacts& f) {
   check::Check r{"device.rmrr", "RMRR", check::Verdict::kPass, "", "", {}};
-  const auto group = fs.sysfs().iommu_group(bdf);
+  const auto& group = f.iommu_group;
   if (!group) {
     r.verdict = check::Verdict::kSkip;
     r.summary = "no IOMMU group";
@@ -389,39 +391,21 @@ check::Check check_interrupts(const pci::DeviceFacts& f) {
 }
 
 check::Check check_pcie_link(const pci::DeviceFacts& f) {
-  check::Check r{"device.pcie_link", "PCIe link", check::Verdict::kPass, "", "", {}};
-  // From config space, or from sysfs when that is cut off at 64 bytes (not root).
-  const auto& link = f.link;
-  if (!link || link->max_width == 0) {
-    r.verdict = check::Verdict::kSkip;
-    r.summary = !full_config(f.config) ? "capabilities not readable"
-                : f.is_pcie            ? "no link (integrated endpoint)"
-                                       : "conventional PCI device, no PCIe link";
-    if (!full_config(f.config)) r.hint = kRootHint;
-    return r;
-  }
-  r.data = {{"max_gts", link->max_gts},
-            {"cur_gts", link->cur_gts},
-            {"max_width", link->max_width},
-            {"cur_width", link->cur_width},
-            {"source", f.link_source}};
-  r.summary = fmt::format("{} GT/s x{} (max {} GT/s x{})", link->cur_gts, link->cur_width,
-                          link->max_gts, link->max_width);
-  if (link->cur_gts < link->max_gts || link->cur_width < link->max_width) {
-    r.verdict = check::Verdict::kWarn;
-    r.summary += ": running below its capability";
-    r.hint =
-        "check the slot (lanes wired), riser and power management (ASPM); a downtrained "
-        "link limits passthrough bandwidth";
-  }
+  // The guest check's judgement of the same facts (pci/link_judgement.hpp).
+  const pci::LinkJudgement j = pci::judge_link(f);
+  check::Check r{"device.pcie_link", "PCIe link", j.verdict, j.summary, j.hint, {}};
+  if (f.link && f.link->max_width)
+    r.data = {{"max_gts", f.link->max_gts},
+              {"cur_gts", f.link->cur_gts},
+              {"max_width", f.link->max_width},
+              {"cur_width", f.link->cur_width},
+              {"source", f.link_source}};
   return r;
 }
 
-check::Check check_numa(const HostFs& fs, const std::string& bdf) {
+check::Check check_numa(const pci::DeviceFacts& f) {
   check::Check r{"device.numa", "NUMA node", check::Verdict::kPass, "", "", {}};
-  const auto node = fs.sysfs().attr(bdf, "numa_node");
-  const auto parsed = node ? parse_i64(*node) : std::nullopt;
-  const int n = parsed && *parsed >= 0 && *parsed <= INT32_MAX ? static_cast<int>(*parsed) : -1;
+  const int n = f.numa_node && *f.numa_node >= 0 ? *f.numa_node : -1;
   r.data = {{"numa_node", n}};
   r.summary = n < 0 ? "no NUMA affinity reported" : fmt::format("node {}", n);
   if (n >= 0) r.hint = fmt::format("pin the VM's vCPUs and memory to node {}", n);
@@ -549,13 +533,14 @@ check::Check check_device_memlock(const HostFs& fs, const pci::DeviceFacts& f) {
 }
 
 check::Report run_device_checks(const HostFs& fs, const std::string& bdf) {
-  // Config space and BARs read once for every check that judges them.
+  // The device's facts (IDs, driver, group, config space, BARs, link, NUMA node) read once
+  // for every check that judges them; what else a check reads is the host around it.
   const pci::DeviceFacts f = pci::read_device_facts(fs.sysfs(), bdf);
   return {
       bdf,
-      {check_driver(fs, bdf), check_iommu_group(fs, bdf), check_rmrr(fs, bdf), check_acs(fs, bdf),
+      {check_driver(fs, f), check_iommu_group(fs, f), check_rmrr(fs, f), check_acs(fs, bdf),
        check_reset(fs, f), check_bars(fs, f), check_framebuffer(fs, bdf), check_interrupts(f),
-       check_pcie_link(f), check_numa(fs, bdf), check_sriov(fs, bdf), check_device_memlock(fs, f)}};
+       check_pcie_link(f), check_numa(f), check_sriov(fs, bdf), check_device_memlock(fs, f)}};
 }
 
 }  // namespace vfiokit::host

@@ -17,18 +17,20 @@ inline constexpr uint64_t kProbeDmaBytes = 2ull << 20;
 /// Every device check of `bdf` (which must exist; see require_device).
 check::Report run_device_checks(const HostFs& fs, const std::string& bdf);
 
-/// Single checks (used by run_device_checks; exposed for tests). Those that judge the
-/// device's own config space and BARs take its facts, read once (pci::read_device_facts).
-check::Check check_driver(const HostFs& fs, const std::string& bdf);
-check::Check check_iommu_group(const HostFs& fs, const std::string& bdf);
-check::Check check_rmrr(const HostFs& fs, const std::string& bdf);
+/// Single checks (used by run_device_checks; exposed for tests). What they judge of the
+/// device itself (IDs, driver, group, config space, BARs, link, NUMA node) comes from its
+/// facts, read once (pci::read_device_facts); `fs` is for the host around it (holders,
+/// users, RMRRs, bridges, framebuffers, memlock, virtual functions).
+check::Check check_driver(const HostFs& fs, const pci::DeviceFacts& f);
+check::Check check_iommu_group(const HostFs& fs, const pci::DeviceFacts& f);
+check::Check check_rmrr(const HostFs& fs, const pci::DeviceFacts& f);
 check::Check check_acs(const HostFs& fs, const std::string& bdf);
 check::Check check_reset(const HostFs& fs, const pci::DeviceFacts& f);
 check::Check check_bars(const HostFs& fs, const pci::DeviceFacts& f);
 check::Check check_framebuffer(const HostFs& fs, const std::string& bdf);
 check::Check check_interrupts(const pci::DeviceFacts& f);
 check::Check check_pcie_link(const pci::DeviceFacts& f);
-check::Check check_numa(const HostFs& fs, const std::string& bdf);
+check::Check check_numa(const pci::DeviceFacts& f);
 check::Check check_sriov(const HostFs& fs, const std::string& bdf);
 check::Check check_device_memlock(const HostFs& fs, const pci::DeviceFacts& f);
 

@@ -95,6 +95,11 @@ TEST(Cli, ExitContractAndReportSchema) {
   EXPECT_EQ(open["data"]["backend"], "container");
   EXPECT_TRUE(open["data"]["context"].is_null());
   EXPECT_TRUE(open["data"]["ms"].is_number());
+  // The device's facts, read before the proof as check reads them.
+  EXPECT_EQ(p["device"]["bdf"], nowhere);
+  EXPECT_EQ(p["device"]["vendor_id"], "1234");
+  EXPECT_EQ(p["device"]["driver"], "vfio-pci");
+  EXPECT_EQ(p["device"]["iommu_group"], 99);
 
   // Could not run (3), for each subcommand that takes a device; usage errors (64).
   const std::string root = "--root " + clean.root().string();

@@ -52,9 +52,9 @@ TEST(DeviceChecks, FactsAreDecoded) {
   const check::Check link = check_pcie_link(facts(fs, kNvme));
   EXPECT_EQ(link.verdict, check::Verdict::kPass);
   EXPECT_EQ(link.data["cur_width"], 4);
-  EXPECT_EQ(check_numa(fs, kGpu).data["numa_node"], 0);
+  EXPECT_EQ(check_numa(facts(fs, kGpu)).data["numa_node"], 0);
   EXPECT_EQ(upstream_bridges(fs, kGpu), std::vector<std::string>{"0000:00:01.0"});
-  const check::Check grp = check_iommu_group(fs, kGpu);
+  const check::Check grp = check_iommu_group(fs, facts(fs, kGpu));
   EXPECT_EQ(grp.data["group"], 1);
   EXPECT_NE(grp.summary.find("0000:01:00.1 (audio, driver vfio-pci)"), std::string::npos);
 }
@@ -71,13 +71,15 @@ TEST(DeviceChecks, WithoutRootTheLinkComesFromSysfs) {
   h.bytes(dev + "/config", cfg);
   const check::Check skip = check_pcie_link(facts(fs, kNvme));
   EXPECT_EQ(skip.verdict, check::Verdict::kSkip);
-  EXPECT_EQ(skip.summary, "capabilities not readable");
+  EXPECT_EQ(skip.summary, "link unknown: capabilities not readable and no sysfs link attributes");
+  EXPECT_EQ(skip.hint, "run as root to read the PCIe capability");
   h.file(dev + "/current_link_speed", "8.0 GT/s PCIe\n");
   h.file(dev + "/max_link_speed", "16.0 GT/s PCIe\n");
   h.file(dev + "/current_link_width", "4\n");
   h.file(dev + "/max_link_width", "4\n");
   const check::Check link = check_pcie_link(facts(fs, kNvme));
   EXPECT_EQ(link.verdict, check::Verdict::kWarn) << link.summary;
+  EXPECT_NE(link.hint.find("Gen3 of Gen4"), std::string::npos) << link.hint;
   EXPECT_EQ(link.data["source"], "sysfs");
   EXPECT_EQ(link.data["max_gts"], 16.0);
 }
@@ -150,7 +152,7 @@ TEST(DeviceChecks, AudioFunctionOnHostDriverMakesGroupNotViable) {
   HostSpec s;
   s.audio_driver = "snd_hda_intel";
   fixtures::build_host(h, s);
-  const check::Check r = check_iommu_group(HostFs(h.root()), kGpu);
+  const check::Check r = check_iommu_group(HostFs(h.root()), facts(HostFs(h.root()), kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("0000:01:00.1 (audio, driver snd_hda_intel)"), std::string::npos)
       << r.summary;
@@ -163,7 +165,7 @@ TEST(DeviceChecks, NoIommuGroupFails) {
   HostSpec s;
   s.iommu = false;
   fixtures::build_host(h, s);
-  EXPECT_EQ(check_iommu_group(HostFs(h.root()), kGpu).verdict, check::Verdict::kFail);
+  EXPECT_EQ(check_iommu_group(HostFs(h.root()), facts(HostFs(h.root()), kGpu)).verdict, check::Verdict::kFail);
 }
 
 TEST(DeviceChecks, RootPortWithoutAcsWarnsAndNamesIt) {
@@ -235,7 +237,7 @@ TEST(DeviceChecks, MountedNvmeIsInUse) {
   fixtures::build_host(h);
   h.file("proc/self/mountinfo",
          "22 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 22 259:0 / /data rw - ext4 /dev/nvme0n1 rw\n");
-  const check::Check r = check_driver(HostFs(h.root()), kNvme);
+  const check::Check r = check_driver(HostFs(h.root()), facts(HostFs(h.root()), kNvme));
   EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("/dev/nvme0n1 is mounted on /data"), std::string::npos) << r.summary;
   EXPECT_NE(r.hint.find("umount /data"), std::string::npos);
@@ -248,11 +250,11 @@ TEST(DeviceChecks, StrictRmrrFailsRelaxableDoesNot) {
   h.file("sys/kernel/iommu_groups/1/reserved_regions",
          "0x00000000fee00000 0x00000000feefffff msi\n"
          "0x000000007d000000 0x000000007f7fffff direct-relaxable\n");
-  EXPECT_EQ(check_rmrr(fs, kGpu).verdict, check::Verdict::kPass);
+  EXPECT_EQ(check_rmrr(fs, facts(fs, kGpu)).verdict, check::Verdict::kPass);
   h.file("sys/kernel/iommu_groups/1/reserved_regions",
          "0x00000000fee00000 0x00000000feefffff msi\n"
          "0x00000000e8000000 0x00000000e8000fff direct\n");
-  const check::Check r = check_rmrr(fs, kGpu);
+  const check::Check r = check_rmrr(fs, facts(fs, kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kFail);
   EXPECT_NE(r.summary.find("[0xe8000000-0xe8000fff]"), std::string::npos) << r.summary;
 }
@@ -261,12 +263,12 @@ TEST(DeviceChecks, VfioGroupHeldByAnotherProcessWarns) {
   FixtureTree h;
   fixtures::build_host(h);
   const HostFs fs(h.root());
-  EXPECT_EQ(check_driver(fs, kGpu).verdict, check::Verdict::kPass);
+  EXPECT_EQ(check_driver(fs, facts(fs, kGpu)).verdict, check::Verdict::kPass);
   h.file("proc/4242/comm", "qemu-system-x86\n");
   h.file("proc/4242/fd/3", "");
   std::filesystem::remove(h.root() / "proc/4242/fd/3");
   std::filesystem::create_symlink("/dev/vfio/1", h.root() / "proc/4242/fd/7");
-  const check::Check r = check_driver(fs, kGpu);
+  const check::Check r = check_driver(fs, facts(fs, kGpu));
   EXPECT_EQ(r.verdict, check::Verdict::kWarn);
   EXPECT_NE(r.summary.find("/dev/vfio/1 is open by pid 4242 (qemu-system-x86)"), std::string::npos)
       << r.summary;

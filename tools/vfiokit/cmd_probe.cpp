@@ -1,8 +1,12 @@
-// `vfiokit probe`: the ownership proof (vfiokit/proof/proof.hpp) printed step by step
-// as each ends, then rendered as the check report (text or JSON) and its exit status.
+// `vfiokit probe`: the device's facts (pci/, read once before the proof, as check reads
+// them), then the ownership proof (vfiokit/proof/proof.hpp) printed step by step as each
+// ends, then rendered as the check report (text or JSON, facts in "device") and its exit
+// status.
 #include <fmt/format.h>
 
 #include "check/check.hpp"
+#include "pci/device_facts.hpp"
+#include "pci/facts_json.hpp"
 #include "tools/host/device_checks.hpp"
 #include "tools/host/pci_facts.hpp"
 #include "tools/vfiokit/commands.hpp"
@@ -21,6 +25,12 @@ check::Check to_check(const proof::StepResult& s) {
   return {s.id, s.title, s.verdict, s.summary, s.hint, {{"ms", s.ms}}};
 }
 
+/// "0000:00:03.0 1b36:0010 (class 010802), driver vfio-pci, IOMMU group 3".
+std::string device_line(const pci::DeviceFacts& f) {
+  return fmt::format("{}, driver {}, IOMMU group {}", f.describe(), f.driver.value_or("none"),
+                     f.iommu_group ? std::to_string(*f.iommu_group) : std::string("none"));
+}
+
 constexpr size_t kTitleWidth = 13;  // the longest step name ("dma-roundtrip")
 
 }  // namespace
@@ -28,6 +38,7 @@ constexpr size_t kTitleWidth = 13;  // the longest step name ("dma-roundtrip")
 int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOptions& options) {
   const host::HostFs fs(g.root);
   const std::string bdf = host::require_device(fs, text);
+  const pci::DeviceFacts facts = pci::read_device_facts(fs.sysfs(), bdf);
   proof::ProofOptions po;
   po.backend = parse_backend(options.backend);
   po.reset = options.reset;
@@ -37,11 +48,11 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
   po.sysfs_root = fs.sysfs().root();
   const proof::ProofPlan plan = proof::plan_proof(bdf, po);
   if (!g.json) {
-    std::printf("%s\n%s\n",
+    std::printf("%s\n%s\n%s\n",
                 Painter(g.color)
                     .bold(fmt::format("probe {} (backend {})", bdf, backend_name(po.backend)))
                     .c_str(),
-                plan.text.c_str());
+                device_line(facts).c_str(), plan.text.c_str());
     std::fflush(stdout);
     po.on_step = [&](const proof::StepResult& s) {
       std::fputs(check::render_check(to_check(s), g.color, kTitleWidth).c_str(), stdout);
@@ -69,6 +80,7 @@ int run_probe(const GlobalOptions& g, const std::string& text, const ProbeOption
   if (g.json) {
     nlohmann::json doc = check::document("probe", reports);
     doc["plan"] = {{"text", plan.text}, {"reset", plan.reset}, {"allow_write", plan.allow_write}};
+    doc["device"] = pci::facts_json(facts);
     print_json(doc);
   } else {
     const Painter p(g.color);
