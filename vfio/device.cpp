@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 #include <cerrno>
 #include <cstddef>
 #include <sstream>
@@ -45,6 +46,20 @@ std::unique_ptr<Device> Device::open_unique(const std::string& bdf, Backend back
 }
 
 bool Device::can_reset() const { return flags_ & VFIO_DEVICE_FLAGS_RESET; }
+
+std::vector<std::string> device_flag_names(uint32_t flags) {
+  static constexpr std::pair<uint32_t, const char*> kNames[] = {
+      {VFIO_DEVICE_FLAGS_RESET, "reset"},    {VFIO_DEVICE_FLAGS_PCI, "pci"},
+      {VFIO_DEVICE_FLAGS_PLATFORM, "platform"}, {VFIO_DEVICE_FLAGS_AMBA, "amba"},
+      {VFIO_DEVICE_FLAGS_CCW, "ccw"},        {VFIO_DEVICE_FLAGS_AP, "ap"},
+      {VFIO_DEVICE_FLAGS_FSL_MC, "fsl-mc"},  {VFIO_DEVICE_FLAGS_CAPS, "caps"},
+      {1u << 8, "cdx"},  // VFIO_DEVICE_FLAGS_CDX (Linux 6.6)
+  };
+  std::vector<std::string> out;
+  for (const auto& [bit, name] : kNames)
+    if (flags & bit) out.emplace_back(name);
+  return out;
+}
 
 RegionInfo Device::region_info(RegionIndex region) const {
   const uint32_t index = index_number(region);

@@ -19,6 +19,16 @@ namespace vfiokit {
 bool RegionInfo::readable() const { return flags & VFIO_REGION_INFO_FLAG_READ; }
 bool RegionInfo::writable() const { return flags & VFIO_REGION_INFO_FLAG_WRITE; }
 bool RegionInfo::mmappable() const { return flags & VFIO_REGION_INFO_FLAG_MMAP; }
+bool RegionInfo::has_caps() const { return flags & VFIO_REGION_INFO_FLAG_CAPS; }
+
+std::vector<std::string> RegionInfo::flag_names() const {
+  std::vector<std::string> out;
+  if (readable()) out.emplace_back("read");
+  if (writable()) out.emplace_back("write");
+  if (mmappable()) out.emplace_back("mmap");
+  if (has_caps()) out.emplace_back("caps");
+  return out;
+}
 
 std::vector<SparseArea> RegionInfo::mmap_areas() const {
   if (!mmappable() || size == 0) return {};

@@ -1,7 +1,6 @@
 // `vfiokit info`: what VFIO and the IOMMU say about an open device.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <linux/vfio.h>
 
 #include "vfio/pci_port_type.hpp"
 #include "tools/host/host_fs.hpp"
@@ -13,29 +12,12 @@
 namespace vfiokit::cli {
 namespace {
 
-std::vector<std::string> region_flags(uint32_t f) {
-  std::vector<std::string> out;
-  if (f & VFIO_REGION_INFO_FLAG_READ) out.push_back("read");
-  if (f & VFIO_REGION_INFO_FLAG_WRITE) out.push_back("write");
-  if (f & VFIO_REGION_INFO_FLAG_MMAP) out.push_back("mmap");
-  if (f & VFIO_REGION_INFO_FLAG_CAPS) out.push_back("caps");
-  return out;
-}
-
 std::vector<std::string> irq_flags(const IrqInfo& i) {
   std::vector<std::string> out;
   if (i.eventfd()) out.push_back("eventfd");
   if (i.maskable()) out.push_back("maskable");
   if (i.automasked()) out.push_back("automasked");
   if (i.noresize()) out.push_back("noresize");
-  return out;
-}
-
-std::vector<std::string> device_flags(uint32_t f) {
-  std::vector<std::string> out;
-  if (f & VFIO_DEVICE_FLAGS_RESET) out.push_back("reset");
-  if (f & VFIO_DEVICE_FLAGS_PCI) out.push_back("pci");
-  if (f & VFIO_DEVICE_FLAGS_CAPS) out.push_back("caps");
   return out;
 }
 
@@ -168,7 +150,7 @@ nlohmann::json region_json(const RegionInfo& r) {
                        {"name", r.name()},
                        {"size", r.size},
                        {"offset", r.offset},
-                       {"flags", region_flags(r.flags)},
+                       {"flags", r.flag_names()},
                        {"cap_ids", r.cap_ids},
                        {"msix_mappable", r.msix_mappable}};
   if (r.has_sparse) jr["sparse_mmap"] = sparse;
@@ -209,7 +191,7 @@ nlohmann::json info_json(const InfoFacts& f) {
           {"command", "info"},
           {"bdf", f.bdf},
           {"context", f.context},
-          {"device_flags", device_flags(f.device_flags)},
+          {"device_flags", device_flag_names(f.device_flags)},
           {"regions", regions},
           {"irqs", irqs},
           {"iova_ranges", ranges},
@@ -241,7 +223,7 @@ void print_regions_and_irqs(const InfoFacts& f, const Painter& p) {
   Table tr;
   for (const auto& r : f.regions)
     tr.add({std::to_string(index_number(r.index)), r.name(), host::human_bytes(r.size),
-            fmt::format("{}", fmt::join(region_flags(r.flags), ",")), region_extra(r)});
+            fmt::format("{}", fmt::join(r.flag_names(), ",")), region_extra(r)});
   tr.print(stdout, "  ");
   std::printf("%s\n", p.bold("interrupts").c_str());
   Table ti;
@@ -279,7 +261,7 @@ void print_reset(const InfoFacts& f, const Painter& p) {
 
 void print_info_text(const InfoFacts& f, const Painter& p) {
   std::printf("%s\n", p.bold(fmt::format("{} via {} (flags: {})", f.bdf, f.context,
-                                         fmt::join(device_flags(f.device_flags), " ")))
+                                         fmt::join(device_flag_names(f.device_flags), " ")))
                           .c_str());
   print_regions_and_irqs(f, p);
   print_iommu(f, p);

@@ -23,6 +23,10 @@ struct HotResetDevice {
   bool owned = false;  ///< opened by this process (needed for the reset to be allowed)
 };
 
+/// The VFIO_DEVICE_FLAGS_* bits of `flags` (Device::flags()) by name, in bit order:
+/// "reset", "pci", "platform", "amba", "ccw", "ap", "fsl-mc", "caps", "cdx".
+std::vector<std::string> device_flag_names(uint32_t flags);
+
 /// An open VFIO device. Neither copied nor moved: drivers keep a reference to it, and
 /// its regions and IRQ sets share its fd, so none of them can reach a closed (and
 /// perhaps reused) fd number. Holds its IommuContext, so the context (container or
@@ -50,7 +54,7 @@ class Device {
   /// The IOMMU context the device is attached to.
   const std::shared_ptr<IommuContext>& context() const { return ctx_; }
 
-  /// VFIO_DEVICE_FLAGS_* of VFIO_DEVICE_GET_INFO.
+  /// VFIO_DEVICE_FLAGS_* of VFIO_DEVICE_GET_INFO (by name: device_flag_names).
   uint32_t flags() const { return flags_; }
   /// Number of regions (VFIO_DEVICE_GET_INFO).
   uint32_t num_regions() const { return num_regions_; }

@@ -32,6 +32,10 @@ struct RegionInfo {
   bool readable() const;
   bool writable() const;
   bool mmappable() const;
+  /// A capability chain follows the info (VFIO_REGION_INFO_FLAG_CAPS).
+  bool has_caps() const;
+  /// The flags by name, in bit order: "read", "write", "mmap", "caps".
+  std::vector<std::string> flag_names() const;
   /// The parts that may be mmap'ed: the sparse areas, or the whole region.
   std::vector<SparseArea> mmap_areas() const;
   /// e.g. "BAR0", "ROM", "config", "VGA", "region 9".

@@ -45,7 +45,8 @@ std::vector<uint8_t> bar0_reply(uint32_t nr_areas = 2) {
 TEST(RegionInfo, DecodesSparseAreasAndMsixMappable) {
   const RegionInfo r = parse_region_info(bar0_reply());
   EXPECT_EQ(r.name(), "BAR0");
-  EXPECT_TRUE(r.readable() && r.writable() && r.mmappable());
+  EXPECT_TRUE(r.readable() && r.writable() && r.mmappable() && r.has_caps());
+  EXPECT_EQ(r.flag_names(), (std::vector<std::string>{"read", "write", "mmap", "caps"}));
   ASSERT_TRUE(r.has_sparse);
   ASSERT_EQ(r.sparse.size(), 2u);
   EXPECT_EQ(r.sparse[1].offset, 0x2000u);
@@ -73,6 +74,7 @@ TEST(RegionInfo, NoCapsMeansWholeRegionMmap) {
   auto* ri = reinterpret_cast<vfio_region_info*>(b.data());
   ri->flags &= ~VFIO_REGION_INFO_FLAG_CAPS;
   const RegionInfo r = parse_region_info(b);
+  EXPECT_EQ(r.flag_names(), (std::vector<std::string>{"read", "write", "mmap"}));
   ASSERT_EQ(r.mmap_areas().size(), 1u);
   EXPECT_EQ(r.mmap_areas()[0].size, 0x4000u);
 }
