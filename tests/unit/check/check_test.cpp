@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "check/tests/json_schema.hpp"
+#include "tests/support/json_schema.hpp"
 
 namespace vfiokit::check {
 namespace {
