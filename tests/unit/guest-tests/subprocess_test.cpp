@@ -10,7 +10,7 @@
 #include <chrono>
 #include <string>
 
-#include "guest-tests/tests/process_gone.hpp"
+#include "tests/unit/guest-tests/process_gone.hpp"
 
 namespace vfiokit::guest {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "check/tests/json_schema.hpp"
+#include "tests/support/json_schema.hpp"
 
 namespace vfiokit::check {
 namespace {
@@ -106,6 +106,17 @@ TEST(Check, TheSchemaValidatorRejectsWhatTheSchemaForbids) {
   j["reports"][0].erase("subject");
   const auto errors = schema().validate(j);
   EXPECT_EQ(errors.size(), 4u) << nlohmann::json(errors).dump(1);
+}
+
+// probe's device facts: IDs are four and class six lowercase hex digits (pattern).
+TEST(Check, TheSchemaValidatorChecksPatterns) {
+  nlohmann::json j = document("probe", {{"0000:01:00.0", {make("open", Verdict::kPass)}}});
+  j["device"] = {{"bdf", "0000:01:00.0"}, {"present", true}, {"vendor_id", "10de"},
+                 {"device_id", "2330"}, {"class", "030200"}};
+  EXPECT_EQ(schema().validate(j), std::vector<std::string>{});
+  j["device"]["vendor_id"] = "0x10de";
+  j["device"]["class"] = "0302";
+  EXPECT_EQ(schema().validate(j).size(), 2u) << nlohmann::json(schema().validate(j)).dump(1);
 }
 
 }  // namespace

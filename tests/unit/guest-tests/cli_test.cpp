@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "check/check.hpp"
-#include "check/tests/json_schema.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/guest_tree.hpp"
-#include "tools/tests/cli_run.hpp"
+#include "tests/support/json_schema.hpp"
 
 namespace vfiokit::guest {
 namespace {

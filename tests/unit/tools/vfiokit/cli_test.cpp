@@ -6,9 +6,9 @@
 #include <string>
 
 #include "check/check.hpp"
-#include "check/tests/json_schema.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/fixture_tree.hpp"
-#include "tools/tests/cli_run.hpp"
+#include "tests/support/json_schema.hpp"
 #include "vfiokit/version.hpp"
 
 namespace vfiokit {

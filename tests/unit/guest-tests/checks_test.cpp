@@ -1,13 +1,14 @@
 // Unit tests of the guest check on fixture trees (tests/support/guest_tree, built at
 // test time): facts and every verdict rule, including a
 // GPU on a degraded link and a parallel job that failed verification.
+#include "guest-tests/checks.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <iterator>
 #include <map>
 
-#include "guest-tests/checks.hpp"
 #include "guest-tests/cuda_samples.hpp"
 #include "guest-tests/device_selector.hpp"
 #include "guest-tests/nvidia.hpp"

@@ -24,7 +24,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-AB = os.path.join(os.path.dirname(HERE), "ab_gate.py")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))  # tests/unit/bench
+AB = os.path.join(REPO, "bench", "ab_gate.py")
 OLD = "6.12.117+deb12-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.12.117-1~deb12u1"
 NEW = "6.12.118+deb12-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.12.118-1~deb12u1"
 # name -> ns (manual-time map/unmap in us, MMIO in ns), as the icount gate measures them

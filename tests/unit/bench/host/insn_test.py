@@ -28,7 +28,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH = os.path.dirname(HERE)
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(HERE))))  # tests/unit/bench/host
+BENCH = os.path.join(REPO, "bench")
 sys.path.insert(0, os.path.join(BENCH, "host"))
 import insn  # noqa: E402
 

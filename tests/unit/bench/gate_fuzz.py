@@ -9,7 +9,7 @@ runs the gate in-process on baseline/run/tolerances triples and requires exit 0,
 or 3 with no traceback: a bad file is a message naming it (exit 3, could not run),
 never a crash.
 
-  bench/tests/gate_fuzz.py [--seconds S] [--seed N] [--keep DIR]
+  tests/unit/bench/gate_fuzz.py [--seconds S] [--seed N] [--keep DIR]
 
 A crashing input is written to DIR (default ./gate-fuzz-crashes) with its traceback;
 exit status 1 then, 0 when the budget ran out clean. The run is reproducible from
@@ -29,7 +29,8 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH = os.path.dirname(HERE)
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))  # tests/unit/bench
+BENCH = os.path.join(REPO, "bench")
 sys.path.insert(0, BENCH)
 import gate  # noqa: E402
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# vfiokit's VM tests, run as root inside a test-bed guest (tools/tests/vm.cmake):
+# vfiokit's VM tests, run as root inside a test-bed guest (tests/vm/vfiokit.cmake):
 #   vfiokit-vm-test CASE [ARG]
 # Cases: check-edu [INTERFACES], check-nvme, check-iommu-off PARAM, check-no-translation, bar-unplaced, bind-cycle, in-use, in-use-real-host, group, multifunction, soak, soak-removed, kill,
 #        probe-edu BACKEND, probe-nvme BACKEND, trace, fleet. Exit 0 when every assertion held.
@@ -847,7 +847,7 @@ case "$case_" in
   fleet)
     # The fleet files for a clean device (nvme on vfio-pci) and a non-viable group
     # (edu beside an e1000e on its kernel driver): written here, printed between
-    # markers for tools/tests/fleet/prometheus_roundtrip to check on the host.
+    # markers for tests/vm/prometheus_roundtrip to check on the host.
     nvme=$(find_dev 1b36 0010) || fail "no nvme"
     edu=$(find_dev 1234 11e8) || fail "no edu"
     nic=$(find_dev 8086 10d3) || fail "no e1000e"

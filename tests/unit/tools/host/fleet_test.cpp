@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/cli_run.hpp"
 #include "tests/support/fixture_tree.hpp"
 #include "tools/host/atomic_file.hpp"
 #include "tools/host/device_checks.hpp"
@@ -14,7 +15,6 @@
 #include "tools/host/host_checks.hpp"
 #include "tools/host/node_labels.hpp"
 #include "tools/host/prometheus_text.hpp"
-#include "tools/tests/cli_run.hpp"
 #include "vfiokit/vfio/error.hpp"
 
 namespace vfiokit::host {

@@ -13,8 +13,8 @@
 
 #include "check/check.hpp"
 #include "guest-tests/subprocess.hpp"
-#include "guest-tests/tests/process_gone.hpp"
 #include "tests/support/guest_tree.hpp"
+#include "tests/unit/guest-tests/process_gone.hpp"
 
 namespace vfiokit::guest {
 namespace {

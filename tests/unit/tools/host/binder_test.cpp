@@ -1,5 +1,5 @@
 // The bind journal and the in-use refusals, on fixture trees (the binding
-// itself needs a kernel: see the VM tests in tools/tests/vm.cmake).
+// itself needs a kernel: see the VM tests in tests/vm/vfiokit.cmake).
 #include <gtest/gtest.h>
 
 #include <fstream>

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "check/check.hpp"
+#include "tests/support/cli_run.hpp"
 #include "tests/support/fixture_tree.hpp"
-#include "tools/tests/cli_run.hpp"
 
 namespace vfiokit {
 namespace {

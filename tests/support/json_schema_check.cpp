@@ -5,7 +5,7 @@
 #include <exception>
 #include <fstream>
 
-#include "check/tests/json_schema.hpp"
+#include "tests/support/json_schema.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) {

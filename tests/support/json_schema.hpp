@@ -1,5 +1,6 @@
 // A JSON Schema validator for the tests, of the keywords vfiokit's schemas use (type,
-// enum, const, required, properties, additionalProperties, items, $ref to #/$defs/...):
+// enum, const, pattern (ECMAScript), required, properties, additionalProperties, items,
+// $ref to #/$defs/...):
 // Debian 12 has no JSON Schema library for C++, and python3-jsonschema is not among the
 // build dependencies. A schema with any other keyword is refused, so a schema that
 // grows past this subset fails its tests instead of being checked only in part.
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -54,7 +56,7 @@ class JsonSchema {
     static const std::set<std::string> kKnown = {
         "$schema", "$id",  "title", "description", "$defs",      "$ref",
         "type",    "enum", "const", "required",    "properties", "additionalProperties",
-        "items"};
+        "items",   "pattern"};
     for (const auto& [key, _] : s.items())
       if (!kKnown.count(key)) errors.push_back(path + ": the test validator lacks keyword " + key);
     if (s.contains("$ref")) check(resolve(s["$ref"]), v, path, errors);
@@ -67,6 +69,9 @@ class JsonSchema {
       }
       if (!ok) errors.push_back(path + ": " + v.dump() + " is not of type " + s["type"].dump());
     }
+    if (s.contains("pattern") && v.is_string() &&
+        !std::regex_search(v.get<std::string>(), std::regex(s["pattern"].get<std::string>())))
+      errors.push_back(path + ": " + v.dump() + " does not match " + s["pattern"].dump());
     if (s.contains("enum") && std::find(s["enum"].begin(), s["enum"].end(), v) == s["enum"].end())
       errors.push_back(path + ": " + v.dump() + " is not one of " + s["enum"].dump());
     if (s.contains("const") && v != s["const"])

@@ -16,7 +16,8 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCH = os.path.dirname(HERE)
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))  # tests/unit/bench
+BENCH = os.path.join(REPO, "bench")
 GATE = os.path.join(BENCH, "gate.py")
 BASELINE = os.path.join(BENCH, "baselines", "testbed.json")
 TOLERANCES = os.path.join(BENCH, "baselines", "testbed-tolerances.json")
@@ -200,7 +201,7 @@ class GateTest(unittest.TestCase):
         self.assertIn("no such file", p.stderr)
 
     def test_fuzz_findings_are_clear_errors(self):
-        # Found by bench/tests/gate_fuzz.py: each crashed the gate with a traceback.
+        # Found by tests/unit/bench/gate_fuzz.py: each crashed the gate with a traceback.
         first = copy.deepcopy(self.base["benchmarks"][0])
         cases = [
             ({"benchmarks": [1.5]}, "benchmarks[0] is float, not an object"),

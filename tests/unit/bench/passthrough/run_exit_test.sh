@@ -4,7 +4,7 @@
 # a missing prerequisite 3 ("could not run"), each with its message and no results.
 # (The guest-side failures are vm.passthrough.refuses_bad_device and
 # vm.passthrough.fails_on_wrong_device, through bench/passthrough/failure-test.)
-# usage: passthrough_exit_test.sh SOURCE_DIR WORK_DIR
+# usage: run_exit_test.sh SOURCE_DIR WORK_DIR
 set -u
 run=$1/bench/passthrough/run work=$2
 rm -rf "$work" && mkdir -p "$work" || exit 1
@@ -29,5 +29,5 @@ expect 64 "usage error: --mib needs a value" -- --kind nvme --bdf 0000:01:00.0 -
 # 0000:ff:1f.7 is no device on a test machine: the harness stops before it binds anything.
 if [ "$(id -u)" = 0 ]; then why="no PCI device 0000:ff:1f.7 on this host"; else why="run as root"; fi
 expect 3 "error: $why" -- --kind nvme --bdf 0000:ff:1f.7 --allow-write
-[ "$status" = 0 ] && echo "passthrough_exit_test: PASS" || echo "passthrough_exit_test: FAIL"
+[ "$status" = 0 ] && echo "run_exit_test: PASS" || echo "run_exit_test: FAIL"
 exit "$status"

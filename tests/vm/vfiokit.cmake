@@ -1,7 +1,10 @@
-# vfiokit's VM tests: tools/tests/vm/vfiokit_vm_test.sh (carried as bin/vfiokit-vm-test)
-# runs vfiokit inside test-bed guests and asserts on its output, exit status and the
-# devices' drivers.
-configure_file(${CMAKE_CURRENT_SOURCE_DIR}/vm/vfiokit_vm_test.sh ${CMAKE_BINARY_DIR}/bin/vfiokit-vm-test
+# vfiokit's VM tests (tools/), registered when it is built: tests/vm/vfiokit_vm_test.sh
+# (carried as bin/vfiokit-vm-test) runs vfiokit inside test-bed guests and asserts on its
+# output, exit status and the devices' drivers.
+if(NOT TARGET vfiokit)
+  return()
+endif()
+configure_file(${CMAKE_CURRENT_LIST_DIR}/vfiokit_vm_test.sh ${CMAKE_BINARY_DIR}/bin/vfiokit-vm-test
   COPYONLY FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
   WORLD_READ WORLD_EXECUTE)
 
@@ -147,10 +150,16 @@ endif()
 # through promtool, prometheus-node-exporter and prometheus on the host (docs/fleet.md).
 if(VFIOKIT_VM_TESTS)
   add_test(NAME vm.fleet.prometheus_roundtrip
-    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/fleet/prometheus_roundtrip ${CMAKE_BINARY_DIR})
+    COMMAND ${CMAKE_CURRENT_LIST_DIR}/prometheus_roundtrip ${CMAKE_BINARY_DIR})
   set_tests_properties(vm.fleet.prometheus_roundtrip PROPERTIES LABELS "fleet;vm" TIMEOUT 420
     ENVIRONMENT "VFIOKIT_TEST=vm.fleet.prometheus_roundtrip;VFIOKIT_BUILD_DIR=${CMAKE_BINARY_DIR}")
 endif()
+# The agent's view (deploy/kubernetes/daemonset.yaml mounts no /dev): in a guest with
+# /dev/vfio/vfio, /dev/iommu and a vfio-pci device, check under a root of read-only
+# /sys, /proc, /lib/modules and no /dev gives the same verdicts and node labels.
+vfiokit_add_vm_test(NAME vm.fleet.agent_without_dev.iommufd KERNEL iommufd IOMMU intel DEVICES edu
+  RUNNER_ARGS --file ${CMAKE_CURRENT_LIST_DIR}/agent_without_dev.sh
+  COMMAND sh /vfiokit/agent_without_dev.sh)
 
 # vfiokit info --iommu-tables (issue #26): the IOMMU's own page table (VT-d debugfs, built
 # into the iommufd kernel) checked against vfiokit's mappings over both backends, a wrong
