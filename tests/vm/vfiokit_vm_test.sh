@@ -580,6 +580,8 @@ case "$case_" in
     # The reset policy (issue #23): by default the reset runs on these (non-display)
     # devices, and the plan printed before the steps says so; --no-reset skips it.
     expect_out '^plan: open, config, bars, dma-map, interrupts, reset, driver, ' "plan: reset runs"
+    # The device's facts, read before the proof as check reads them.
+    expect_out "^$bdf [0-9a-f]{4}:[0-9a-f]{4} .*, driver vfio-pci, IOMMU group [0-9]+\$" "probe names the device"
     expect_out 'no storage writes \(--allow-write not given\)$' "plan: no storage writes"
     expect_out '^ *(PASS|SKIP) +reset +[0-9.]+ ms +(VFIO_DEVICE_RESET done|VFIO offers no reset)' \
       "reset step run by default"
@@ -590,6 +592,8 @@ case "$case_" in
     echo "$out" | grep -q 'VFIO_DEVICE_RESET done' && fail "--no-reset: the device was reset"
     vk --json probe "$bdf" --backend "$arg" --no-reset
     expect_out '"reset": false' "JSON plan: reset false"
+    expect_out '"driver": "vfio-pci"' "JSON device facts: driver"
+    expect_out '"config_bytes": (256|4096)' "JSON device facts: config space read as root"
     vk probe "$bdf" --backend "$arg" --reset --no-reset
     expect_rc 64 "--reset with --no-reset"
     expect_out 'excludes' "--reset with --no-reset names the conflict"
