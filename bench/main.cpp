@@ -2,6 +2,7 @@
 // flag works (--benchmark_format=json, --benchmark_out=FILE, --benchmark_filter,
 // --benchmark_repetitions, --benchmark_min_time); vfiokit's own flags follow.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/prctl.h>
 #include <sys/utsname.h>
 
@@ -10,7 +11,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench/bench_env.hpp"
@@ -78,6 +82,28 @@ std::vector<char*> benchmark_args(int argc, char** argv, bool& help) {
       args, [](char* a) { return a && (std::string(a) == "--help" || std::string(a) == "-h"); });
   args.push_back(nullptr);
   return args;
+}
+
+// Google Benchmark answers a value outside a flag's choices (--benchmark_format=jsn) by
+// printing its usage and exiting 0, which a CI job would read as a clean run: such a
+// value is refused here first, as a usage error naming the flag and its choices.
+std::optional<std::string> bad_benchmark_choice(const std::vector<char*>& args) {
+  static const std::pair<const char*, std::vector<std::string>> kChoices[] = {
+      {"--benchmark_format=", {"console", "json", "csv"}},
+      {"--benchmark_out_format=", {"console", "json", "csv"}},
+      {"--benchmark_time_unit=", {"ns", "us", "ms", "s"}},
+  };
+  for (const char* a : args) {
+    const std::string arg = a ? a : "";
+    for (const auto& [flag, values] : kChoices) {
+      if (arg.rfind(flag, 0) != 0) continue;
+      const std::string value = arg.substr(std::strlen(flag));
+      if (std::find(values.begin(), values.end(), value) == values.end())
+        return fmt::format("{}: '{}' is not one of {}", arg.substr(0, std::strlen(flag) - 1),
+                           value, fmt::join(values, ", "));
+    }
+  }
+  return std::nullopt;
 }
 
 void add_options(CLI::App& app, BenchArgs& a) {
@@ -201,6 +227,11 @@ int run(int argc, char** argv) {
   std::vector<char*> args = benchmark_args(argc, argv, help);
   argc = static_cast<int>(args.size()) - 1;
   argv = args.data();
+  if (const auto bad = bad_benchmark_choice(args)) {
+    std::fprintf(stderr, "vfiokit_bench: %s\nRun with --help for more information.\n",
+                 bad->c_str());
+    return kExitUsage;
+  }
   benchmark::Initialize(&argc, argv);  // takes the --benchmark_* flags out of argv
 
   CLI::App app{"vfiokit VFIO microbenchmarks (plus every --benchmark_* flag of Google Benchmark)",

@@ -18,7 +18,8 @@ Host part (no device, no root):
     the flag must get through the command-line parser (no CLI11 "not expected" error)
     and the run must stop at the --max-size check, before anything touches the machine.
   - the exit contract (docs/cli.md "Exit status"): an unknown option and an option
-    without its value exit 64 (usage), --help 0, the bogus --max-size 3 (could not run).
+    without its value exit 64 (usage), as does a Google Benchmark flag whose value is not
+    one of its choices (--benchmark_format=jsn), --help 0, the bogus --max-size 3 (could not run).
 
 VM part (--vm): one stock-kernel guest with edu and nvme (ci/vm/run) runs
 vfiokit_bench once per case below, each with a tiny --benchmark_filter and
@@ -144,7 +145,11 @@ def exit_contract_checks(bench):
     errors = []
     for args, status, message in (([bench, "--no-such-option"], 64, "--no-such-option"),
                                   ([bench, "--inject-percent"], 64, "--inject-percent"),
-                                  ([bench, "--help"], 0, "--benchmark_")):
+                                  ([bench, "--help"], 0, "--benchmark_"),
+                                  # Google Benchmark would print its usage and exit 0.
+                                  ([bench, "--benchmark_format=jsn"], 64, "'jsn' is not one of"),
+                                  ([bench, "--benchmark_out_format=xml"], 64, "--benchmark_out_format"),
+                                  ([bench, "--benchmark_time_unit=h"], 64, "ns, us, ms, s")):
         p = subprocess.run(args, capture_output=True, text=True, timeout=60)
         out = p.stdout + p.stderr
         if p.returncode != status or message not in out:
