@@ -20,6 +20,15 @@ bool IrqInfo::maskable() const { return flags & VFIO_IRQ_INFO_MASKABLE; }
 bool IrqInfo::automasked() const { return flags & VFIO_IRQ_INFO_AUTOMASKED; }
 bool IrqInfo::noresize() const { return flags & VFIO_IRQ_INFO_NORESIZE; }
 
+std::vector<std::string> IrqInfo::flag_names() const {
+  std::vector<std::string> out;
+  if (eventfd()) out.emplace_back("eventfd");
+  if (maskable()) out.emplace_back("maskable");
+  if (automasked()) out.emplace_back("automasked");
+  if (noresize()) out.emplace_back("noresize");
+  return out;
+}
+
 std::string IrqInfo::name() const { return to_string(index); }
 
 namespace {

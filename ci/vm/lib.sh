@@ -70,18 +70,30 @@ linux_source_tarball() {
 # plus git and ca-certificates) as a tarball, built on first use and cached in
 # $CACHE_DIR/fresh-machine for a week, keyed by the host's apt sources (the root's
 # apt reaches the same package mirror). Progress goes to stderr.
+minbase_sources() { # the host's apt source files, one a line
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -s "$f" ] && echo "$f"
+  done
+  return 0
+}
+minbase_tarball_path() { # where the tarball for these sources is kept
+  local sources
+  mapfile -t sources < <(minbase_sources)
+  [ ${#sources[@]} -gt 0 ] || die "no apt sources in /etc/apt: the fresh root needs the host's package mirror"
+  echo "$CACHE_DIR/fresh-machine/bookworm-minbase-$(cat "${sources[@]}" | sha256sum | cut -c1-12).tar"
+}
+minbase_tarball_kept() { # PATH: kept and less than a week old (else minbase_tarball rebuilds it)
+  [ -s "$1" ] && [ -z "$(find "$1" -mtime +7)" ]
+}
 minbase_tarball() {
   local sources=() aptopts=() f
   command -v mmdebstrap >/dev/null || die "mmdebstrap not found: run ci/install-deps"
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [ -s "$f" ] && sources+=("$f")
-  done
-  [ ${#sources[@]} -gt 0 ] || die "no apt sources in /etc/apt: the fresh root needs the host's package mirror"
-  local cache="$CACHE_DIR/fresh-machine" key tarball
-  key=$(cat "${sources[@]}" | sha256sum | cut -c1-12)
-  tarball="$cache/bookworm-minbase-$key.tar"
+  mapfile -t sources < <(minbase_sources)
+  local cache="$CACHE_DIR/fresh-machine" tarball
+  tarball=$(minbase_tarball_path)
   mkdir -p "$cache"
-  if [ ! -s "$tarball" ] || [ -n "$(find "$tarball" -mtime +7)" ]; then
+  if ! minbase_tarball_kept "$tarball"; then
     echo "== mmdebstrap bookworm minbase + git, ca-certificates into $tarball" >&2
     rm -f "$cache"/bookworm-minbase-*.tar
     for f in /etc/apt/apt.conf.d/*; do [ -f "$f" ] && aptopts+=(--aptopt="$f"); done

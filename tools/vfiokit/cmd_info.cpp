@@ -12,15 +12,6 @@
 namespace vfiokit::cli {
 namespace {
 
-std::vector<std::string> irq_flags(const IrqInfo& i) {
-  std::vector<std::string> out;
-  if (i.eventfd()) out.push_back("eventfd");
-  if (i.maskable()) out.push_back("maskable");
-  if (i.automasked()) out.push_back("automasked");
-  if (i.noresize()) out.push_back("noresize");
-  return out;
-}
-
 // The facts vfiokit decodes for a capability, as JSON.
 nlohmann::json decode_cap(const ConfigSpace& cfg, const PciCapability& c) {
   nlohmann::json j = {{"name", c.name},
@@ -184,7 +175,7 @@ nlohmann::json info_json(const InfoFacts& f) {
     irqs.push_back({{"index", index_number(q.index)},
                     {"name", q.name()},
                     {"count", q.count},
-                    {"flags", irq_flags(q)}});
+                    {"flags", q.flag_names()}});
   nlohmann::json ranges = nlohmann::json::array();
   for (const auto& r : f.iova_ranges) ranges.push_back({{"start", r.start}, {"last", r.last}});
   return {{"schema_version", 1},
@@ -229,7 +220,7 @@ void print_regions_and_irqs(const InfoFacts& f, const Painter& p) {
   Table ti;
   for (const auto& q : f.irqs)
     ti.add({q.name(), fmt::format("{} vector(s)", q.count),
-            fmt::format("{}", fmt::join(irq_flags(q), ","))});
+            fmt::format("{}", fmt::join(q.flag_names(), ","))});
   ti.print(stdout, "  ");
 }
 

@@ -23,6 +23,8 @@ struct IrqInfo {
   bool automasked() const;
   /// VFIO_IRQ_INFO_NORESIZE: the vector count cannot change while enabled.
   bool noresize() const;
+  /// The flags by name, in bit order: "eventfd", "maskable", "automasked", "noresize".
+  std::vector<std::string> flag_names() const;
   /// "INTx", "MSI", "MSI-X", "ERR", "REQ" or "index N".
   std::string name() const;
 };
